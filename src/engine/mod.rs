@@ -1,0 +1,40 @@
+//! The pure game core: state, commands, events, rules, dice.
+//!
+//! **Invariant:** no I/O, no clock, no global RNG. Time and identity arrive with the
+//! command; dice come from the session's seeded ChaCha stream, whose position is part
+//! of the state. `engine` knows nothing of tokio, actix or SQL (a test enforces it).
+//!
+//! - [`decide`]`(state, actor, command, at) -> Result<Vec<Event>, Rejection>`
+//! - [`evolve`]`(state, event)`: live play and replay share it.
+//! - [`view`] / [`visible`]: what one seat may see, in one place.
+//! - [`preview`]: Monte Carlo odds for the current turn on a separate stream.
+
+mod preview;
+mod rules;
+mod simulate;
+mod state;
+mod types;
+mod view;
+
+pub use preview::{ChoicePreview, Distribution, Preview, preview};
+pub use rules::{
+    MAX_TIMER_SECONDS, create, decide, describe_condition, detection_odds, evolve, odds,
+};
+pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
+pub use state::*;
+pub use types::*;
+pub use view::{
+    OptionStatus, TeamStatus, View, can_see_inject, option_status, redact_resolution, view, visible,
+};
+
+/// Re-derives a session from its events: the state `evolve` reaches.
+pub fn replay<'a>(
+    scenario: std::sync::Arc<crate::scenario::Scenario>,
+    events: impl IntoIterator<Item = &'a Event>,
+) -> State {
+    let mut state = State::blank(scenario);
+    for e in events {
+        evolve(&mut state, e);
+    }
+    state
+}

@@ -1,0 +1,183 @@
+//! The state of one session, derived only from its events by [`evolve`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::types::*;
+use crate::scenario::Scenario;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Player {
+    pub player: String,
+    /// A team id, or "observer".
+    pub team: String,
+    pub name: String,
+    pub seat: u32,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub seq: u64,
+    pub at: i64,
+    pub turn: u32,
+    pub text: String,
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timer {
+    pub seconds: u32,
+    pub deadline: i64,
+    pub auto_advance: bool,
+    pub turn: u32,
+    pub phase: Phase,
+}
+
+/// Indicator values at the end of a turn (turn 0: the start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TurnRecord {
+    pub turn: u32,
+    pub indicators: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ScriptStatus {
+    Fired { seq: u64 },
+    Skipped { seq: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ending {
+    pub reason: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// A published choice and the turn it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TurnChoice {
+    pub turn: u32,
+    #[serde(flatten)]
+    pub resolution: Resolution,
+}
+
+/// The shared board: what conditions, odds and effects read and write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct World {
+    pub indicators: Vec<i64>,
+    pub flags: Vec<bool>,
+    /// For lapsing flags: the last turn they stay live.
+    pub flag_expiry: Vec<Option<u32>>,
+    pub fired_triggers: Vec<bool>,
+}
+
+/// The whole session. Serialised (without the scenario itself, which is named by
+/// digest) to compute the state hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct State {
+    #[serde(skip)]
+    pub scenario: Arc<Scenario>,
+    pub scenario_id: String,
+    pub scenario_digest: String,
+    pub title: String,
+    pub seed: u64,
+    /// ChaCha20 word position: how much of the session's dice stream is used.
+    pub rng: u64,
+    pub auto_advance: bool,
+    pub max_turns: u32,
+    pub created_at: i64,
+    pub seq: u64,
+    pub turn: u32,
+    pub phase: Phase,
+    pub world: World,
+    pub players: Vec<Player>,
+    /// Drafts for the current turn, by team index.
+    pub drafts: Vec<Option<Draft>>,
+    /// Rolled but not yet published choices (adjudication phase).
+    pub pending: Vec<Rolled>,
+    pub choices: Vec<TurnChoice>,
+    pub injects: Vec<Inject>,
+    pub notes: Vec<Note>,
+    pub timer: Option<Timer>,
+    pub history: Vec<TurnRecord>,
+    pub script: BTreeMap<String, ScriptStatus>,
+    pub ended: Option<Ending>,
+}
+
+impl State {
+    /// A session before its first event. `evolve` with `session_created` fills it in.
+    pub fn blank(scenario: Arc<Scenario>) -> State {
+        let indicators: Vec<i64> = scenario.indicators.iter().map(|i| i.start).collect();
+        State {
+            scenario_id: scenario.id.clone(),
+            scenario_digest: scenario.digest.clone(),
+            title: String::new(),
+            seed: 0,
+            rng: 0,
+            auto_advance: true,
+            max_turns: scenario.max_turns,
+            created_at: 0,
+            seq: 0,
+            turn: 0,
+            phase: Phase::Lobby,
+            players: Vec::new(),
+            drafts: vec![None; scenario.teams.len()],
+            pending: Vec::new(),
+            choices: Vec::new(),
+            injects: Vec::new(),
+            notes: Vec::new(),
+            timer: None,
+            history: vec![TurnRecord {
+                turn: 0,
+                indicators: indicators.clone(),
+            }],
+            script: BTreeMap::new(),
+            ended: None,
+            world: World {
+                indicators,
+                flags: scenario.flags.iter().map(|f| f.start).collect(),
+                flag_expiry: vec![None; scenario.flags.len()],
+                fired_triggers: vec![false; scenario.triggers.len()],
+            },
+            scenario,
+        }
+    }
+
+    /// SHA-256 over the canonical JSON of the state: equal states, equal hashes.
+    pub fn hash(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&bytes))
+    }
+
+    pub fn indicator_map(&self) -> BTreeMap<String, i64> {
+        self.scenario
+            .indicators
+            .iter()
+            .zip(self.world.indicators.iter())
+            .map(|(i, v)| (i.id.clone(), *v))
+            .collect()
+    }
+
+    pub fn flag_map(&self) -> BTreeMap<String, bool> {
+        self.scenario
+            .flags
+            .iter()
+            .zip(self.world.flags.iter())
+            .map(|(f, v)| (f.id.clone(), *v))
+            .collect()
+    }
+
+    pub fn draft(&self, team: &str) -> Option<&Draft> {
+        let ix = self.scenario.team_index(team)?;
+        self.drafts.get(ix)?.as_ref()
+    }
+
+    pub fn player(&self, id: &str) -> Option<&Player> {
+        self.players.iter().find(|p| p.player == id)
+    }
+}

@@ -1,0 +1,325 @@
+//! Per-viewer visibility, in one place. Snapshots ([`view`]), live events
+//! ([`visible`]) and exports all go through these functions.
+//!
+//! Rules:
+//! - Drafts and rationales: own team and facilitator only, until published.
+//! - Dice during adjudication, overrides, skipped script entries: facilitator only.
+//! - Published overt choices: everyone (with rationale). Covert choices: owner and
+//!   facilitator; other seats see them only if detected, and never their rationale.
+//! - Targeted injects: the teams they were sent to and the facilitator.
+//! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::rules::{describe_condition, odds};
+use super::state::*;
+use super::types::*;
+use crate::scenario::Scenario;
+
+fn is_facilitator(v: &Viewer) -> bool {
+    matches!(v, Viewer::Facilitator)
+}
+
+fn is_team(v: &Viewer, team: &str) -> bool {
+    matches!(v, Viewer::Team(t) if t == team)
+}
+
+/// A published choice as this viewer may see it, or `None`.
+pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> {
+    if is_facilitator(viewer) || is_team(viewer, &r.team) {
+        return Some(r.clone());
+    }
+    if !r.covert {
+        return Some(r.clone());
+    }
+    if r.detection.as_ref().is_some_and(|d| d.detected) {
+        let mut r = r.clone();
+        r.rationale = None;
+        r.note = None;
+        return Some(r);
+    }
+    None
+}
+
+pub fn can_see_inject(inject: &Inject, viewer: &Viewer) -> bool {
+    inject.to.is_empty()
+        || is_facilitator(viewer)
+        || matches!(viewer, Viewer::Team(t) if inject.to.iter().any(|x| x == t))
+}
+
+/// The event as this viewer may see it, or `None` when it must not reach them.
+pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
+    if is_facilitator(viewer) {
+        return Some(event.clone());
+    }
+    let body = match &event.body {
+        EventBody::SessionCreated {
+            scenario,
+            scenario_digest,
+            title,
+            max_turns,
+            auto_advance,
+            ..
+        } => EventBody::SessionCreated {
+            scenario: scenario.clone(),
+            scenario_digest: scenario_digest.clone(),
+            title: title.clone(),
+            seed: None,
+            max_turns: *max_turns,
+            auto_advance: *auto_advance,
+        },
+        EventBody::ChoicesSubmitted { team, .. } if !is_team(viewer, team) => {
+            EventBody::ChoicesSubmitted {
+                team: team.clone(),
+                choices: Vec::new(),
+                cost: None,
+                revision: None,
+                redacted: true,
+            }
+        }
+        EventBody::EventInjected { inject } if !can_see_inject(inject, viewer) => return None,
+        EventBody::ScriptSkipped { .. }
+        | EventBody::DiceRolled { .. }
+        | EventBody::OutcomeOverridden { .. } => {
+            return None;
+        }
+        EventBody::ChoiceResolved(r) => EventBody::ChoiceResolved(redact_resolution(r, viewer)?),
+        EventBody::NoteAdded { public: false, .. } => return None,
+        other => other.clone(),
+    };
+    Some(Event {
+        seq: event.seq,
+        at: event.at,
+        turn: event.turn,
+        phase: event.phase,
+        actor: redact_actor(&event.actor, viewer),
+        body,
+    })
+}
+
+fn redact_actor(actor: &Actor, viewer: &Viewer) -> Actor {
+    match actor {
+        Actor::Team { team, .. } if !is_team(viewer, team) => Actor::Team {
+            team: team.clone(),
+            player: String::new(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Whether an option can be chosen now, and if not, why (in words).
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionStatus {
+    pub option: String,
+    pub available: bool,
+    pub unmet: Vec<String>,
+    /// Success chance if rolled on the current board (facilitator view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamStatus {
+    pub team: String,
+    pub name: String,
+    pub submitted: bool,
+    pub players: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_submit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub turn: u32,
+    pub indicators: BTreeMap<String, i64>,
+}
+
+/// The whole session as one seat may see it (the body of a `snapshot` frame).
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub role: &'static str,
+    pub team: Option<String>,
+    pub scenario: String,
+    pub title: String,
+    pub turn: u32,
+    pub max_turns: u32,
+    pub phase: Phase,
+    pub seq: u64,
+    pub indicators: BTreeMap<String, i64>,
+    pub flags: BTreeMap<String, bool>,
+    pub history: Vec<HistoryRow>,
+    pub teams: Vec<TeamStatus>,
+    pub players: Vec<Player>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<u32>,
+    /// This team's own draft for the current turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Draft>,
+    /// Every team's draft (facilitator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drafts: Option<BTreeMap<String, Draft>>,
+    /// Rolled choices awaiting publication (facilitator only, adjudication phase).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Vec<Rolled>>,
+    pub options: Vec<OptionStatus>,
+    pub choices: Vec<TurnChoice>,
+    pub injects: Vec<Inject>,
+    pub notes: Vec<Note>,
+    pub timer: Option<Timer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<Vec<ScriptView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    pub auto_advance: bool,
+    pub ended: Option<Ending>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptView {
+    pub id: String,
+    pub turn: u32,
+    pub title: String,
+    pub text: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub expected_action: String,
+    pub status: Option<ScriptStatus>,
+}
+
+/// Availability of each option for one team on the current board.
+pub fn option_status(
+    s: &Scenario,
+    state: &State,
+    team: usize,
+    with_odds: bool,
+) -> Vec<OptionStatus> {
+    let Some(t) = s.teams.get(team) else {
+        return Vec::new();
+    };
+    t.options
+        .iter()
+        .map(|o| {
+            let unmet: Vec<String> = o
+                .requires
+                .iter()
+                .filter(|c| !c.holds(&state.world.indicators, &state.world.flags))
+                .map(|c| format!("requires {}", describe_condition(s, c)))
+                .collect();
+            OptionStatus {
+                option: o.id.clone(),
+                available: unmet.is_empty(),
+                unmet,
+                target: with_odds.then(|| odds(s, &state.world, o).2),
+            }
+        })
+        .collect()
+}
+
+/// The snapshot for one viewer.
+pub fn view(state: &State, viewer: &Viewer) -> View {
+    let s = state.scenario.as_ref();
+    let fac = is_facilitator(viewer);
+    let team_ix = viewer.team().and_then(|t| s.team_index(t));
+    let teams = s
+        .teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let draft = state.drafts[i].as_ref().filter(|d| d.turn == state.turn);
+            TeamStatus {
+                team: t.id.clone(),
+                name: t.name.clone(),
+                submitted: draft.is_some(),
+                players: state.players.iter().filter(|p| p.team == t.id).count(),
+                last_submit: draft.map(|d| d.at),
+            }
+        })
+        .collect();
+    let options = match (fac, team_ix) {
+        (true, _) => (0..s.teams.len())
+            .flat_map(|i| option_status(s, state, i, true))
+            .collect(),
+        (false, Some(i)) => option_status(s, state, i, false),
+        _ => Vec::new(),
+    };
+    View {
+        role: viewer.role(),
+        team: viewer.team().map(str::to_string),
+        scenario: state.scenario_id.clone(),
+        title: state.title.clone(),
+        turn: state.turn,
+        max_turns: state.max_turns,
+        phase: state.phase,
+        seq: state.seq,
+        indicators: state.indicator_map(),
+        flags: state.flag_map(),
+        history: state
+            .history
+            .iter()
+            .map(|h| HistoryRow {
+                turn: h.turn,
+                indicators: super::rules::indicator_map(s, &h.indicators),
+            })
+            .collect(),
+        teams,
+        players: state.players.clone(),
+        budget: team_ix.map(|i| s.teams[i].budget),
+        draft: team_ix
+            .and_then(|i| state.drafts[i].clone())
+            .filter(|d| d.turn == state.turn),
+        drafts: fac.then(|| {
+            state
+                .drafts
+                .iter()
+                .flatten()
+                .filter(|d| d.turn == state.turn)
+                .map(|d| (d.team.clone(), d.clone()))
+                .collect()
+        }),
+        pending: fac.then(|| state.pending.clone()),
+        options,
+        choices: state
+            .choices
+            .iter()
+            .filter_map(|c| {
+                redact_resolution(&c.resolution, viewer).map(|resolution| TurnChoice {
+                    turn: c.turn,
+                    resolution,
+                })
+            })
+            .collect(),
+        injects: state
+            .injects
+            .iter()
+            .filter(|i| can_see_inject(i, viewer))
+            .cloned()
+            .collect(),
+        notes: state
+            .notes
+            .iter()
+            .filter(|n| fac || n.public)
+            .cloned()
+            .collect(),
+        timer: state.timer.clone(),
+        script: fac.then(|| {
+            s.script
+                .iter()
+                .map(|i| ScriptView {
+                    id: i.id.clone(),
+                    turn: i.turn,
+                    title: i.title.clone(),
+                    text: i.text.clone(),
+                    from: i.from.clone(),
+                    to: i.to.clone(),
+                    expected_action: i.expected_action.clone(),
+                    status: state.script.get(&i.id).cloned(),
+                })
+                .collect()
+        }),
+        seed: fac.then_some(state.seed),
+        auto_advance: state.auto_advance,
+        ended: state.ended.clone(),
+    }
+}

@@ -1,0 +1,1 @@
+//! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV.

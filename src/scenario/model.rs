@@ -1,0 +1,321 @@
+//! The validated scenario the engine plays: every reference is resolved to an index.
+//!
+//! Serialised (`serde::Serialize`) as the public scenario JSON of CONTRACT.md.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub max_turns: u32,
+    pub budget: u32,
+    pub stages: Vec<String>,
+    pub detection_base: i64,
+    pub indicators: Vec<Indicator>,
+    pub flags: Vec<Flag>,
+    pub teams: Vec<Team>,
+    pub events: Vec<EventDef>,
+    pub detection_modifiers: Vec<DetectionModifier>,
+    pub triggers: Vec<Trigger>,
+    pub end_conditions: Vec<EndCondition>,
+    pub script: Vec<ScriptItem>,
+    /// SHA-256 of the source text, so a session records exactly what it played.
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub min: i64,
+    pub max: i64,
+    pub start: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flag {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub start: bool,
+    pub lapses: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub briefing: String,
+    pub budget: u32,
+    pub options: Vec<OptionDef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionDef {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub cost: u32,
+    pub stage: String,
+    #[serde(skip)]
+    pub stage_index: usize,
+    pub covert: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<i64>,
+    pub requires: Vec<Condition>,
+    pub odds: i64,
+    pub modifiers: Vec<Modifier>,
+    pub success: Outcome,
+    pub failure: Outcome,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Modifier {
+    pub when: Vec<Condition>,
+    pub delta: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub text: String,
+    pub effects: Effects,
+    pub set: FlagRefs,
+    pub clear: FlagRefs,
+    pub events: EventRefs,
+}
+
+/// Indicator deltas, by indicator index; serialised as `{"indicator_id": delta}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    pub deltas: Vec<(usize, i64)>,
+    pub names: Vec<String>,
+}
+
+impl Serialize for Effects {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let map: BTreeMap<&str, i64> = self
+            .names
+            .iter()
+            .zip(self.deltas.iter())
+            .map(|(n, (_, d))| (n.as_str(), *d))
+            .collect();
+        map.serialize(s)
+    }
+}
+
+/// Flag references by index; serialised as a list of ids.
+#[derive(Debug, Clone, Default)]
+pub struct FlagRefs {
+    pub index: Vec<usize>,
+    pub ids: Vec<String>,
+}
+
+impl Serialize for FlagRefs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.ids.serialize(s)
+    }
+}
+
+/// Catalog event references by index; serialised as a list of ids.
+#[derive(Debug, Clone, Default)]
+pub struct EventRefs {
+    pub index: Vec<usize>,
+    pub ids: Vec<String>,
+}
+
+impl Serialize for EventRefs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.ids.serialize(s)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventDef {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub source: String,
+    pub effects: Effects,
+    pub set: FlagRefs,
+    pub clear: FlagRefs,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectionModifier {
+    pub when: Vec<Condition>,
+    pub delta: i64,
+    pub reason: String,
+    /// Team indexes this applies to; empty means every team.
+    #[serde(skip)]
+    pub teams: Vec<usize>,
+    #[serde(rename = "teams")]
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trigger {
+    pub id: String,
+    pub when: Vec<Condition>,
+    #[serde(skip)]
+    pub event: usize,
+    #[serde(rename = "event")]
+    pub event_id: String,
+    pub repeat: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndCondition {
+    pub id: String,
+    pub when: Vec<Condition>,
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptItem {
+    pub id: String,
+    pub turn: u32,
+    #[serde(skip)]
+    pub event: Option<usize>,
+    #[serde(rename = "event")]
+    pub event_id: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub from: String,
+    /// Team ids, or empty for everyone.
+    pub to: Vec<String>,
+    pub expected_action: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Ge,
+    Le,
+    Gt,
+    Lt,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn holds(self, a: i64, b: i64) -> bool {
+        match self {
+            CmpOp::Ge => a >= b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Lt => a < b,
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Ge => ">=",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Lt => "<",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+        }
+    }
+}
+
+/// A resolved condition over flags and indicators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    Flag {
+        flag: usize,
+        id: String,
+        set: bool,
+    },
+    Compare {
+        indicator: usize,
+        id: String,
+        op: CmpOp,
+        value: i64,
+    },
+}
+
+impl Condition {
+    pub fn holds(&self, indicators: &[i64], flags: &[bool]) -> bool {
+        match self {
+            Condition::Flag { flag, set, .. } => flags.get(*flag).copied().unwrap_or(false) == *set,
+            Condition::Compare {
+                indicator,
+                op,
+                value,
+                ..
+            } => indicators
+                .get(*indicator)
+                .is_some_and(|v| op.holds(*v, *value)),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Flag { id, set: true, .. } => write!(f, "{id}"),
+            Condition::Flag { id, set: false, .. } => write!(f, "!{id}"),
+            Condition::Compare { id, op, value, .. } => write!(f, "{id} {} {value}", op.symbol()),
+        }
+    }
+}
+
+impl Serialize for Condition {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+pub fn all_hold(conds: &[Condition], indicators: &[i64], flags: &[bool]) -> bool {
+    conds.iter().all(|c| c.holds(indicators, flags))
+}
+
+impl Scenario {
+    pub fn team_index(&self, id: &str) -> Option<usize> {
+        self.teams.iter().position(|t| t.id == id)
+    }
+
+    pub fn indicator_index(&self, id: &str) -> Option<usize> {
+        self.indicators.iter().position(|i| i.id == id)
+    }
+
+    pub fn event_index(&self, id: &str) -> Option<usize> {
+        self.events.iter().position(|e| e.id == id)
+    }
+
+    /// Finds an option by id; option ids are unique across the whole scenario.
+    pub fn option(&self, id: &str) -> Option<(usize, usize, &OptionDef)> {
+        self.teams.iter().enumerate().find_map(|(ti, t)| {
+            t.options
+                .iter()
+                .enumerate()
+                .find(|(_, o)| o.id == id)
+                .map(|(oi, o)| (ti, oi, o))
+        })
+    }
+
+    /// A compact summary for `GET /api/scenarios`.
+    pub fn summary_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "max_turns": self.max_turns,
+            "teams": self.teams.iter().map(|t| serde_json::json!({"id": t.id, "name": t.name})).collect::<Vec<_>>(),
+        })
+    }
+}

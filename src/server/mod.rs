@@ -1,0 +1,1 @@
+//! HTTP routes, WebSocket connections, one task per session.
