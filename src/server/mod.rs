@@ -1,1 +1,2 @@
 //! HTTP routes, WebSocket connections, one task per session.
+pub mod assets;

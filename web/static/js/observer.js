@@ -1,0 +1,213 @@
+// Public display for the projector: read-only board and timeline in large type.
+'use strict';
+
+(() => {
+  const { el, $, fill, store } = WG;
+
+  const S = { sessionId: null, seat: null, conn: null, sc: null, state: null };
+
+  const HEAVY = new Set(['phase_changed', 'event_injected', 'choice_resolved', 'trigger_fired', 'session_ended', 'timer_expired']);
+
+  function setText(node, text) {
+    if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  function renderHead() {
+    const st = S.state;
+    setText($('session-title'), st.title || 'Public display');
+    setText($('turn'), WG.turnLabel(st));
+    setText($('phase'), st.ended ? 'Session ended' : WG.phaseLabel(st.phase));
+    document.title = `${st.title || 'Wargame'} \u00b7 ${WG.turnLabel(st)} \u00b7 ${WG.phaseLabel(st.phase)}`;
+    const code = S.seat && S.seat.join_code;
+    setText($('join-hint'), code && !st.ended ? `Join at ${location.host}/join \u00b7 code ${code}` : '');
+    const ended = $('ended');
+    if (st.ended) {
+      ended.hidden = false;
+      fill(ended, el('strong', { text: st.ended.title }), ' ', st.ended.text);
+    } else ended.hidden = true;
+  }
+
+  function renderTimer() {
+    const st = S.state;
+    if (!st) return;
+    const text = WG.timerText(st.timer, st);
+    setText($('timer'), text ? `\u23f1 ${text}` : '');
+    $('timer').classList.toggle('timer-low', !!st.timer && st.timer.deadline - WG.clock.now() < 60000);
+  }
+
+  function renderTeams() {
+    const st = S.state;
+    const show = st.phase === 'decision';
+    fill(
+      $('teams'),
+      ...(st.teams || []).map((t) =>
+        el(
+          'li',
+          { class: `obs-team${show && t.submitted ? ' ready' : ''}` },
+          el('span', { class: 'obs-team-name', text: t.name }),
+          el('span', {
+            class: 'obs-team-state',
+            text: show
+              ? t.submitted
+                ? '\u2713 submitted'
+                : '\u2026 deciding'
+              : `${WG.plural(Number(t.players) || 0, 'player')}`,
+          })
+        )
+      )
+    );
+  }
+
+  function outcomeLine(c) {
+    return el(
+      'li',
+      { class: `obs-outcome outcome-${c.result}` },
+      WG.resultBadge(c.result, c.overridden ? '(override)' : ''),
+      ' ',
+      el('span', { class: 'team-tag', text: WG.teamName(S.sc, c.team) }),
+      ' ',
+      el('strong', { text: c.title }),
+      el('span', { class: 'obs-odds', text: ` \u2014 needed ${c.target} or less, rolled ${c.roll}` }),
+      WG.effectsText(S.sc, c.effects) ? el('div', { class: 'obs-effects', text: WG.effectsText(S.sc, c.effects) }) : null
+    );
+  }
+
+  function renderTimeline() {
+    const st = S.state;
+    const turns = [];
+    for (let t = Math.max(st.turn, 0); t >= 0; t--) turns.push(t);
+    const nodes = [];
+    for (const t of turns) {
+      const injects = (st.injects || []).filter((i) => i.turn === t).reverse();
+      const choices = (st.choices || []).filter((c) => c.turn === t);
+      const notes = (st.notes || []).filter((n) => n.turn === t && n.public).reverse();
+      if (!injects.length && !choices.length && !notes.length) continue;
+      nodes.push(
+        el(
+          'section',
+          { class: 'obs-turn-block' },
+          el('h3', { text: t === 0 ? 'Before the game' : `Turn ${t}` }),
+          choices.length ? el('ul', { class: 'obs-outcomes' }, choices.map(outcomeLine)) : null,
+          notes.map((n) => el('p', { class: 'obs-note' }, el('span', { class: 'label', text: 'White Cell: ' }), n.text)),
+          injects.map((i) =>
+            el(
+              'article',
+              { class: 'obs-inject' },
+              el('h4', { text: i.title }),
+              i.text ? el('p', { text: i.text }) : null,
+              WG.effectsText(S.sc, i.effects) ? el('p', { class: 'obs-effects', text: WG.effectsText(S.sc, i.effects) }) : null
+            )
+          )
+        )
+      );
+    }
+    if (!nodes.length) nodes.push(el('p', { class: 'muted', text: 'Nothing has happened yet.' }));
+    fill($('timeline'), ...nodes);
+  }
+
+  function renderAll() {
+    if (!S.state || !S.sc) return;
+    $('display').hidden = false;
+    renderHead();
+    renderTimer();
+    WG.renderIndicators($('indicators'), S.state, S.sc, {});
+    WG.renderFlags($('flags'), S.state, S.sc, {});
+    renderTeams();
+    renderTimeline();
+  }
+
+  async function onSnapshot(frame) {
+    S.state = frame;
+    if (!S.sc || S.sc.raw.id !== frame.scenario) {
+      try {
+        S.sc = await WG.loadScenario(frame.scenario);
+      } catch (e) {
+        WG.problem(`The scenario could not be loaded: ${e.message}`);
+        return;
+      }
+    }
+    if (S.state !== frame) return;
+    renderAll();
+  }
+
+  function onEvent(ev) {
+    const st = S.state;
+    if (!st || !S.sc || ev.seq <= st.seq) return;
+    st.seq = ev.seq;
+    st.turn = ev.turn;
+    st.phase = ev.phase;
+    switch (ev.kind) {
+      case 'phase_changed':
+        if (ev.indicators) st.indicators = ev.indicators;
+        st.timer = null;
+        WG.announce(`${WG.turnLabel(st)}: ${WG.phaseLabel(ev.phase)}.`);
+        break;
+      case 'choices_submitted': {
+        const t = (st.teams || []).find((x) => x.team === ev.team);
+        if (t) t.submitted = true;
+        break;
+      }
+      case 'event_injected':
+        if (ev.inject) {
+          st.injects = (st.injects || []).concat([ev.inject]);
+          WG.announce(`New inject: ${ev.inject.title}`);
+        }
+        break;
+      case 'choice_resolved': {
+        const r = Object.assign({}, ev);
+        delete r.type;
+        st.choices = (st.choices || []).concat([r]);
+        break;
+      }
+      case 'note_added':
+        if (ev.public) st.notes = (st.notes || []).concat([{ seq: ev.seq, at: ev.at, turn: ev.turn, text: ev.text, public: true }]);
+        break;
+      case 'timer_set':
+        WG.clock.observe(ev.at);
+        st.timer = ev.deadline
+          ? { seconds: ev.seconds, deadline: ev.deadline, auto_advance: ev.auto_advance, turn: ev.turn, phase: ev.phase }
+          : null;
+        break;
+      case 'player_joined': {
+        const t = (st.teams || []).find((x) => x.team === ev.team);
+        if (t) t.players = (Number(t.players) || 0) + 1;
+        break;
+      }
+      case 'session_ended':
+        st.ended = { reason: ev.reason, title: ev.title, text: ev.text };
+        break;
+      default:
+        break;
+    }
+    renderAll();
+    if (HEAVY.has(ev.kind)) S.conn.refresh();
+  }
+
+  function noSeat() {
+    $('display').hidden = true;
+    $('noseat').hidden = false;
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    S.sessionId = WG.param('session');
+    S.seat = S.sessionId ? store.seat(S.sessionId, 'observer') : store.latestSeat('observer');
+    if (S.seat && !S.sessionId) {
+      S.sessionId = S.seat.session_id;
+      history.replaceState(null, '', `/observer?session=${encodeURIComponent(S.sessionId)}`);
+    }
+    if (!S.seat) {
+      noSeat();
+      return;
+    }
+    WG.clock.sync();
+    S.conn = WG.connect(S.seat.token, {
+      onSnapshot,
+      onEvent,
+      onRejected: (m) => {
+        noSeat();
+        WG.problem(`The server did not accept this observer seat: ${m}`);
+      },
+    });
+    window.setInterval(renderTimer, 1000);
+  });
+})();
