@@ -1,0 +1,3 @@
+//! Embedded web assets (placeholder until the consoles land).
+
+pub fn configure(_cfg: &mut actix_web::web::ServiceConfig) {}
