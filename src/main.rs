@@ -44,15 +44,42 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         runs: u32,
     },
+    /// Re-derive a session from its stored events and print its state hash.
+    Replay {
+        #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
+        db: PathBuf,
+        #[arg(long)]
+        session: String,
+    },
+    /// Write a session's after-action report (json, markdown, html or csv).
+    Export {
+        #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
+        db: PathBuf,
+        #[arg(long)]
+        session: String,
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Replace player names with team and seat number.
+        #[arg(long)]
+        anonymize: bool,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Serve { .. } => {
-            eprintln!("the server is not built yet");
-            ExitCode::FAILURE
-        }
+        Cmd::Serve { addr, db, scenarios } => serve(wargame::server::Config { addr, db, scenarios }),
+        Cmd::Replay { db, session } => report(replay(&db, &session)),
+        Cmd::Export {
+            db,
+            session,
+            format,
+            anonymize,
+            out,
+        } => report(export(&db, &session, &format, anonymize, out.as_deref())),
         Cmd::Validate { files } => validate(&files),
         Cmd::Simulate {
             scenario,
@@ -111,4 +138,99 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn report(r: anyhow::Result<()>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: wargame::server::Config) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = wargame::server::Application::build(config.clone()).await?;
+        tracing::info!(
+            "wargame serving on http://{} (database {}, scenarios {})",
+            config.addr.replace(":0", &format!(":{}", app.port())),
+            config.db.display(),
+            config.scenarios.display()
+        );
+        println!("wargame: open http://{}/ in a browser", local_url(&config.addr, app.port()));
+        app.run_until_stopped(true).await?;
+        anyhow::Ok(())
+    });
+    report(result)
+}
+
+fn local_url(addr: &str, port: u16) -> String {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    let host = if host == "0.0.0.0" || host.is_empty() { "127.0.0.1" } else { host };
+    format!("{host}:{port}")
+}
+
+fn open_session(db: &std::path::Path, session: &str) -> anyhow::Result<(wargame::store::Store, wargame::store::SessionRow, wargame::scenario::Scenario, Vec<wargame::engine::Event>)> {
+    if !db.exists() {
+        anyhow::bail!("no database at {}", db.display());
+    }
+    let store = wargame::store::Store::open(db)?;
+    let row = store
+        .session(session)
+        .map_err(|e| anyhow::anyhow!("session {session}: {e}"))?;
+    let scenario = wargame::scenario::compile(&format!("session {session} scenario"), &row.scenario_source)
+        .map_err(|p| anyhow::anyhow!("the stored scenario does not compile: {}", p.first().map(ToString::to_string).unwrap_or_default()))?;
+    let events = store.events(session)?;
+    Ok((store, row, scenario, events))
+}
+
+fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
+    let (_store, row, scenario, events) = open_session(db, session)?;
+    let state = wargame::engine::replay(Arc::new(scenario), &events);
+    let hash = state.hash();
+    println!("{hash}");
+    if hash != row.state_hash {
+        anyhow::bail!(
+            "replayed state hash {hash} differs from the stored {} ({} events)",
+            row.state_hash,
+            events.len()
+        );
+    }
+    eprintln!("ok: {} events, turn {}, phase {}", events.len(), state.turn, state.phase);
+    Ok(())
+}
+
+fn export(db: &std::path::Path, session: &str, format: &str, anonymize: bool, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let format = wargame::export::Format::parse(format)
+        .ok_or_else(|| anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv"))?;
+    let (_store, row, scenario, events) = open_session(db, session)?;
+    let body = wargame::export::export(
+        format,
+        &wargame::export::SessionMeta {
+            session_id: row.id.clone(),
+            join_code: Some(row.join_code.clone()),
+            exported_at: None,
+        },
+        &scenario,
+        &row.scenario_source,
+        &events,
+        &wargame::export::ExportOptions { anonymize },
+    );
+    match out {
+        Some(path) => std::fs::write(path, &body).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&body)?;
+        }
+    }
+    Ok(())
 }

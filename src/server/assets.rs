@@ -18,8 +18,6 @@ use rust_embed::RustEmbed;
 #[folder = "web/"]
 pub struct Assets;
 
-/// The policy every page is served with (the server may set the same one globally).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The pages: route and the embedded file that answers it.
 pub const PAGES: &[(&str, &str)] = &[
@@ -73,7 +71,7 @@ fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     if path.ends_with(".html") {
         res.insert_header((
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(super::CSP),
         ))
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     }

@@ -1,0 +1,449 @@
+//! One task per session owns its engine state; everything else talks to it through
+//! a bounded channel and a cloneable [`SessionHandle`].
+//!
+//! **Invariant:** save, then acknowledge, then broadcast. A command's events are
+//! committed to the store before its reply is sent, and only then fanned out to
+//! the connected seats, each filtered by `engine::visible`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{AppState, now_ms};
+use crate::engine::{self, Actor, Command, Event, Rejection, State, Viewer};
+use crate::store::{SeatRow, StoreError};
+
+/// Frames waiting for one connection; a client that lets this fill is dropped.
+pub const OUTBOUND_QUEUE: usize = 256;
+/// Commands waiting for one session.
+const INBOX: usize = 256;
+
+pub type Frame = Arc<str>;
+
+#[derive(Debug)]
+pub enum CommandError {
+    Rejected(Rejection),
+    Unavailable(String),
+}
+
+impl From<Rejection> for CommandError {
+    fn from(r: Rejection) -> Self {
+        CommandError::Rejected(r)
+    }
+}
+
+/// What a connection is, once authenticated.
+#[derive(Debug, Clone)]
+pub struct Seat {
+    pub session_id: String,
+    pub actor: Actor,
+}
+
+enum Msg {
+    Command {
+        actor: Actor,
+        command: Command,
+        reply: oneshot::Sender<Result<u64, CommandError>>,
+    },
+    Join {
+        team: String,
+        name: String,
+        token_hash: String,
+        reply: oneshot::Sender<Result<(String, Seat), CommandError>>,
+    },
+    Subscribe {
+        conn: u64,
+        actor: Actor,
+        tx: mpsc::Sender<Frame>,
+        reply: oneshot::Sender<Frame>,
+    },
+    Unsubscribe {
+        conn: u64,
+    },
+    Preview {
+        runs: u32,
+        reply: oneshot::Sender<serde_json::Value>,
+    },
+    Lobby {
+        reply: oneshot::Sender<serde_json::Value>,
+    },
+}
+
+#[derive(Clone)]
+pub struct SessionHandle {
+    tx: mpsc::Sender<Msg>,
+}
+
+fn gone() -> CommandError {
+    CommandError::Unavailable("The session is not running (the server may be shutting down).".into())
+}
+
+impl SessionHandle {
+    pub async fn command(&self, actor: Actor, command: Command) -> Result<u64, CommandError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Command { actor, command, reply })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    pub async fn join(&self, team: String, name: String, token_hash: String) -> Result<(String, Seat), CommandError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Msg::Join {
+                team,
+                name,
+                token_hash,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Registers a connection; returns its snapshot frame. Events follow on `tx`.
+    pub async fn subscribe(&self, conn: u64, actor: Actor, tx: mpsc::Sender<Frame>) -> Option<Frame> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Subscribe { conn, actor, tx, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn unsubscribe(&self, conn: u64) {
+        let _ = self.tx.send(Msg::Unsubscribe { conn }).await;
+    }
+
+    pub async fn preview(&self, runs: u32) -> Option<serde_json::Value> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Preview { runs, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Public facts for the join page: title, phase, teams and how many have joined.
+    pub async fn lobby(&self) -> Option<serde_json::Value> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Msg::Lobby { reply }).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+struct Subscriber {
+    actor: Actor,
+    viewer: Viewer,
+    tx: mpsc::Sender<Frame>,
+}
+
+#[derive(Serialize)]
+struct PresenceSeat {
+    player: String,
+    team: String,
+    name: String,
+    connected: bool,
+    connections: usize,
+    last_seen: Option<i64>,
+}
+
+struct SessionTask {
+    id: String,
+    app: Arc<AppState>,
+    state: State,
+    subscribers: HashMap<u64, Subscriber>,
+    last_seen: HashMap<String, i64>,
+    facilitator_seen: Option<i64>,
+    /// A timer deadline we already tried to act on, so a refused expiry is not retried.
+    timer_tried: Option<i64>,
+}
+
+/// Starts the task that owns `state`.
+pub fn spawn(app: Arc<AppState>, id: String, state: State) -> SessionHandle {
+    let (tx, rx) = mpsc::channel(INBOX);
+    let task = SessionTask {
+        id,
+        app,
+        state,
+        subscribers: HashMap::new(),
+        last_seen: HashMap::new(),
+        facilitator_seen: None,
+        timer_tried: None,
+    };
+    tokio::spawn(task.run(rx));
+    SessionHandle { tx }
+}
+
+fn player_of(actor: &Actor) -> Option<&str> {
+    match actor {
+        Actor::Team { player, .. } | Actor::Observer { player } => Some(player),
+        _ => None,
+    }
+}
+
+impl SessionTask {
+    async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        loop {
+            let deadline = self
+                .state
+                .timer
+                .as_ref()
+                .map(|t| t.deadline)
+                .filter(|d| self.timer_tried != Some(*d));
+            let sleep = async {
+                match deadline {
+                    Some(d) => {
+                        let wait = (d - now_ms()).max(0) as u64;
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg).await,
+                    None => break,
+                },
+                () = sleep => {
+                    if let Some(t) = self.state.timer.clone() {
+                        self.timer_tried = Some(t.deadline);
+                        let cmd = Command::TimerExpired { turn: t.turn, phase: t.phase };
+                        if let Err(e) = self.apply(Actor::System, cmd, None).await {
+                            tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Command { actor, command, reply } => {
+                let r = self.apply(actor.clone(), command, None).await;
+                if let Some(p) = player_of(&actor) {
+                    self.last_seen.insert(p.to_string(), now_ms());
+                }
+                let _ = reply.send(r);
+            }
+            Msg::Join {
+                team,
+                name,
+                token_hash,
+                reply,
+            } => {
+                let player = format!("p{}", self.state.players.len() + 1);
+                let actor = if team == "observer" {
+                    Actor::Observer { player: player.clone() }
+                } else {
+                    Actor::Team {
+                        team: team.clone(),
+                        player: player.clone(),
+                    }
+                };
+                let seat = SeatRow {
+                    token_hash: token_hash.clone(),
+                    session_id: self.id.clone(),
+                    player: player.clone(),
+                    team: team.clone(),
+                };
+                let r = self
+                    .apply(Actor::System, Command::Join { team, name }, Some(seat))
+                    .await
+                    .map(|_| {
+                        let seat = Seat {
+                            session_id: self.id.clone(),
+                            actor,
+                        };
+                        self.app.register_token(token_hash, seat.clone());
+                        (player, seat)
+                    });
+                let _ = reply.send(r);
+            }
+            Msg::Subscribe { conn, actor, tx, reply } => {
+                let viewer = Viewer::of(&actor);
+                let snapshot = self.snapshot(&viewer);
+                match player_of(&actor) {
+                    Some(p) => {
+                        self.last_seen.insert(p.to_string(), now_ms());
+                    }
+                    None => self.facilitator_seen = Some(now_ms()),
+                }
+                self.subscribers.insert(conn, Subscriber { actor, viewer, tx });
+                let _ = reply.send(snapshot);
+                self.broadcast_presence();
+            }
+            Msg::Unsubscribe { conn } => {
+                if let Some(s) = self.subscribers.remove(&conn) {
+                    if let Some(p) = player_of(&s.actor) {
+                        self.last_seen.insert(p.to_string(), now_ms());
+                    }
+                    self.broadcast_presence();
+                }
+            }
+            Msg::Preview { runs, reply } => {
+                let p = engine::preview(&self.state, runs);
+                let _ = reply.send(serde_json::to_value(p).unwrap_or_default());
+            }
+            Msg::Lobby { reply } => {
+                let s = &self.state.scenario;
+                let teams: Vec<serde_json::Value> = s
+                    .teams
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "id": t.id,
+                            "name": t.name,
+                            "players": self.state.players.iter().filter(|p| p.team == t.id).count(),
+                        })
+                    })
+                    .collect();
+                let _ = reply.send(serde_json::json!({
+                    "session_id": self.id,
+                    "title": self.state.title,
+                    "scenario": s.id,
+                    "scenario_title": s.title,
+                    "phase": self.state.phase,
+                    "turn": self.state.turn,
+                    "teams": teams,
+                    "observers": self.state.players.iter().filter(|p| p.team == "observer").count(),
+                }));
+            }
+        }
+    }
+
+    fn snapshot(&self, viewer: &Viewer) -> Frame {
+        let view = engine::view(&self.state, viewer);
+        let mut value = serde_json::to_value(view).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("type".into(), "snapshot".into());
+            obj.insert("session_id".into(), self.id.clone().into());
+            obj.insert("presence".into(), self.presence_value());
+        }
+        Arc::from(value.to_string())
+    }
+
+    /// decide -> store -> evolve -> reply (by the caller) -> broadcast.
+    async fn apply(&mut self, actor: Actor, command: Command, seat: Option<SeatRow>) -> Result<u64, CommandError> {
+        let at = now_ms().max(self.state.created_at);
+        let events = engine::decide(&self.state, &actor, &command, at)?;
+        if events.is_empty() {
+            return Ok(self.state.seq);
+        }
+        let expected = self.state.seq;
+        let mut next = self.state.clone();
+        for e in &events {
+            engine::evolve(&mut next, e);
+        }
+        let hash = next.hash();
+        match self.app.store.append(&self.id, expected, events.clone(), hash, seat).await {
+            Ok(()) => {
+                self.state = next;
+                let seq = self.state.seq;
+                self.broadcast(&events);
+                Ok(seq)
+            }
+            Err(e) => {
+                tracing::error!(session = %self.id, "could not store events: {e}");
+                if let StoreError::Conflict { .. } = e {
+                    self.reload();
+                }
+                Err(CommandError::Unavailable(
+                    "The server could not save that; nothing was changed. Please try again.".into(),
+                ))
+            }
+        }
+    }
+
+    fn reload(&mut self) {
+        if let Ok(events) = self.app.store.events(&self.id) {
+            self.state = engine::replay(self.state.scenario.clone(), &events);
+        }
+    }
+
+    fn broadcast(&mut self, events: &[Event]) {
+        let mut dropped = Vec::new();
+        for e in events {
+            let mut frames: BTreeMap<String, Option<Frame>> = BTreeMap::new();
+            for (conn, sub) in &self.subscribers {
+                let key = match &sub.viewer {
+                    Viewer::Facilitator => "f".to_string(),
+                    Viewer::Observer => "o".to_string(),
+                    Viewer::Team(t) => format!("t:{t}"),
+                };
+                let frame = frames
+                    .entry(key)
+                    .or_insert_with(|| engine::visible(e, &sub.viewer).map(|v| event_frame(&v)))
+                    .clone();
+                if let Some(frame) = frame
+                    && sub.tx.try_send(frame).is_err()
+                {
+                    dropped.push(*conn);
+                }
+            }
+        }
+        if !dropped.is_empty() {
+            for conn in dropped {
+                if self.subscribers.remove(&conn).is_some() {
+                    tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
+                }
+            }
+            self.broadcast_presence();
+        }
+    }
+
+    fn presence_value(&self) -> serde_json::Value {
+        let seats: Vec<PresenceSeat> = self
+            .state
+            .players
+            .iter()
+            .map(|p| {
+                let connections = self
+                    .subscribers
+                    .values()
+                    .filter(|s| player_of(&s.actor) == Some(p.player.as_str()))
+                    .count();
+                PresenceSeat {
+                    player: p.player.clone(),
+                    team: p.team.clone(),
+                    name: p.name.clone(),
+                    connected: connections > 0,
+                    connections,
+                    last_seen: self.last_seen.get(&p.player).copied(),
+                }
+            })
+            .collect();
+        serde_json::json!({
+            "seats": seats,
+            "facilitator_connected": self.subscribers.values().any(|s| matches!(s.actor, Actor::Facilitator)),
+        })
+    }
+
+    fn broadcast_presence(&mut self) {
+        let mut value = self.presence_value();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("type".into(), "presence".into());
+        }
+        let frame: Frame = Arc::from(value.to_string());
+        let mut dropped = Vec::new();
+        for (conn, sub) in &self.subscribers {
+            if matches!(sub.viewer, Viewer::Observer) {
+                continue;
+            }
+            if sub.tx.try_send(frame.clone()).is_err() {
+                dropped.push(*conn);
+            }
+        }
+        for conn in dropped {
+            self.subscribers.remove(&conn);
+        }
+    }
+}
+
+/// `{"type":"event", ...the event}`.
+pub fn event_frame(e: &Event) -> Frame {
+    let json = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
+    let rest = json.strip_prefix('{').unwrap_or("}");
+    if rest == "}" {
+        return Arc::from(r#"{"type":"event"}"#);
+    }
+    Arc::from(format!(r#"{{"type":"event",{rest}"#))
+}
