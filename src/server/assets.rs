@@ -32,12 +32,18 @@ pub const PAGES: &[(&str, &str)] = &[
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for (route, file) in PAGES {
         let file: &'static str = file;
-        cfg.route(
-            route,
-            web::get().to(move |req: HttpRequest| async move { serve(&req, file) }),
+        let page = move |req: HttpRequest| async move { serve(&req, file) };
+        cfg.service(
+            web::resource(*route)
+                .route(web::get().to(page))
+                .route(web::head().to(page)),
         );
     }
-    cfg.route("/static/{path:.*}", web::get().to(static_file));
+    cfg.service(
+        web::resource("/static/{path:.*}")
+            .route(web::get().to(static_file))
+            .route(web::head().to(static_file)),
+    );
 }
 
 async fn static_file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {

@@ -159,9 +159,23 @@ const WG = (() => {
     );
   }
 
+  const LEADING_WORDS = new Set(
+    'the a an after without with there so most this that these those it its their no once while if when since some many any every each all both only even still'.split(' ')
+  );
+
+  /** A modifier's reason, fitted after "because": no final full stop, common first word in lower case. */
+  function because(reason) {
+    let r = String(reason || '').trim().replace(/\.$/, '');
+    const first = r.split(/\s/)[0] || '';
+    if (LEADING_WORDS.has(first.toLowerCase()) && first[0] !== first[0].toLowerCase()) {
+      r = first[0].toLowerCase() + r.slice(1);
+    }
+    return r;
+  }
+
   /** "Needed 45 or less (base 60, −15 because …); rolled 38: success." */
   function explainRoll(r) {
-    const mods = (r.modifiers || []).map((m) => `${signed(m.delta)} because ${m.reason}`);
+    const mods = (r.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
     const sum = Number(r.base) + (r.modifiers || []).reduce((a, m) => a + Number(m.delta), 0);
     const parts = [`base ${r.base}`].concat(mods);
     if (sum !== Number(r.target)) parts.push(`capped to the 0\u2013100 range`);
@@ -174,7 +188,7 @@ const WG = (() => {
 
   function explainDetection(d) {
     if (!d) return '';
-    const mods = (d.modifiers || []).map((m) => `${signed(m.delta)} because ${m.reason}`);
+    const mods = (d.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
     const parts = [`base ${d.base}`].concat(mods);
     return (
       `Covert action. Detection: needed ${d.target} or less (${parts.join(', ')}); ` +
@@ -270,7 +284,7 @@ const WG = (() => {
     if (!trend) return el('span', { class: 'trend trend-none', text: 'no earlier turn' });
     const { delta, turn } = trend;
     const since = turn === 0 ? 'since the start' : `since turn ${turn}`;
-    const arrow = delta > 0 ? '\u25b2' : delta < 0 ? '\u25bc' : '\u25b6';
+    const arrow = delta > 0 ? '\u25b2' : delta < 0 ? '\u25bc' : '=';
     const cls = delta > 0 ? 'trend-up' : delta < 0 ? 'trend-down' : 'trend-flat';
     const words = delta === 0 ? `no change ${since}` : `${delta > 0 ? 'up' : 'down'} ${Math.abs(delta)} ${since}`;
     return el(

@@ -508,7 +508,7 @@
       id: noteId,
       maxlength: 4000,
       autocomplete: 'off',
-      placeholder: 'Why (recorded in the report)',
+      placeholder: 'Reason, for the report',
     });
     note.value = draft.note || '';
     const save = () => S.overrideDrafts.set(id, { result: sel.value, note: note.value });
@@ -536,11 +536,16 @@
     return el(
       'form',
       { class: 'override-form', novalidate: true, onsubmit: go },
-      el('label', { for: selId, class: 'sr-only', text: `Result for ${r.title}` }),
-      sel,
+      el('span', { class: 'override-title', 'aria-hidden': 'true', text: 'Override to' }),
+      el(
+        'div',
+        { class: 'override-row' },
+        el('label', { for: selId, class: 'sr-only', text: `Override result for ${r.title}` }),
+        sel,
+        el('button', { type: 'submit', class: 'secondary small', text: 'Override', disabled, 'aria-label': `Override ${r.title}` })
+      ),
       el('label', { for: noteId, class: 'sr-only', text: `Override note for ${r.title}` }),
       note,
-      el('button', { type: 'submit', class: 'secondary small', text: 'Override', disabled, 'aria-label': `Override ${r.title}` }),
       fb
     );
   }
@@ -585,10 +590,10 @@
             'td',
             null,
             WG.resultBadge(over ? over.result : r.result, over ? '(override)' : ''),
-            over ? el('p', { class: 'override', text: `Rolled ${r.result}; overridden: ${over.note}` }) : null
-          ),
-          el('td', null, overrideCell(r, st))
-        );
+            over ? el('p', { class: 'override', text: `Rolled ${r.result}; overridden: ${over.note}` }) : null,
+            overrideCell(r, st)
+          )
+          );
       });
       keepFocus(() => fill($('adj-body'), ...rows));
     } else {
@@ -650,7 +655,8 @@
       return;
     }
     const choices = p.choices || [];
-    const ind = Object.entries(p.indicators || {});
+    const order = (S.sc.raw.indicators || []).map((i) => i.id);
+    const ind = Object.entries(p.indicators || {}).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
     fill(
       box,
       el('h3', { text: `Odds preview: turn ${p.turn}, ${p.phase}, ${p.runs} simulated runs` }),
@@ -754,7 +760,7 @@
     });
     g.appendChild(svg('rect', { class: 'chart-bg', x: L, y: T, width: W - L - R, height: H - T - B }));
     for (const v of [min, Math.round((min + max) / 2), max]) {
-      g.appendChild(svg('line', { class: 'chart-grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+      g.appendChild(svg('line', { class: 'chart-rule', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       g.appendChild(svg('text', { class: 'chart-label', x: L - 4, y: y(v) + 3, 'text-anchor': 'end' }, String(v)));
     }
     for (let t = 0; t <= maxTurn; t++) {
@@ -851,7 +857,7 @@
     if (!st) return;
     const text = WG.timerText(st.timer, st);
     const node = $('timer');
-    setText(node, text ? `\u23f1 ${text}${st.timer.auto_advance ? ' (then auto-advance)' : ''}` : '');
+    setText(node, text ? `\u25f7 ${text}${st.timer.auto_advance ? ' (then auto-advance)' : ''}` : '');
     node.hidden = !text;
     node.classList.toggle('timer-low', !!st.timer && st.timer.deadline - WG.clock.now() < 60000);
   }
@@ -946,8 +952,10 @@
       return;
     }
     const blob = await res.blob();
+    const disposition = res.headers.get('Content-Disposition') || '';
+    const given = /filename="([^"\\/]+)"/.exec(disposition);
     const slug = (S.state.title || 'session').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'session';
-    const name = `wargame-${slug}${anon ? '-anonymised' : ''}.${ext}`;
+    const name = given ? given[1] : `wargame-${slug}${anon ? '-anonymised' : ''}.${ext}`;
     WG.download(blob, name);
     WG.feedback(fb, 'ok', `Downloaded ${name} (${Math.max(1, Math.round(blob.size / 1024))} KB).`);
   }
@@ -1002,6 +1010,7 @@
       return;
     }
     S.state = frame;
+    if (frame.presence && Array.isArray(frame.presence.seats)) S.seats = frame.presence.seats;
     if (!S.sc || S.sc.raw.id !== frame.scenario) {
       try {
         S.sc = await WG.loadScenario(frame.scenario);
@@ -1024,6 +1033,9 @@
       case 'phase_changed':
         if (ev.indicators) st.indicators = ev.indicators;
         st.timer = null;
+        S.preview = null;
+        renderPreview();
+        fill($('preview-feedback'));
         WG.announce(`${WG.turnLabel(st)}: ${WG.phaseLabel(ev.phase)}.`);
         break;
       case 'choices_submitted': {

@@ -31,7 +31,7 @@
     const st = S.state;
     if (!st) return;
     const text = WG.timerText(st.timer, st);
-    setText($('timer'), text ? `\u23f1 ${text}` : '');
+    setText($('timer'), text ? `\u25f7 ${text}` : '');
     $('timer').classList.toggle('timer-low', !!st.timer && st.timer.deadline - WG.clock.now() < 60000);
   }
 

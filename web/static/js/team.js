@@ -128,6 +128,7 @@
       maxlength: 4000,
       placeholder: 'Why your team takes this action, and what you expect.',
     });
+    rationale.value = S.selection.get(o.id) || '';
     const ratWrap = el(
       'div',
       { class: 'rationale-field', hidden: true },
@@ -200,7 +201,9 @@
       card.root.classList.toggle('unavailable', !available);
       card.root.classList.toggle('over-budget', overBudget && available);
       let why = '';
-      if (!available) {
+      if (!available && selected && !editable) {
+        why = '';
+      } else if (!available) {
         const unmet = (status.unmet || []).join('; ') || 'its prerequisites are not met';
         why = selected
           ? `No longer available (${unmet}): untick it before submitting.`
@@ -349,6 +352,7 @@
     setText($('team-name'), team ? team.name : 'Team console');
     setText($('player-name'), S.seat ? S.seat.name || '' : '');
     setText($('session-title'), st.title || '');
+    document.body.dataset.phase = st.phase;
     const phaseText = st.ended ? 'Session ended' : `${WG.turnLabel(st)} \u00b7 ${WG.phaseLabel(st.phase)}`;
     setText($('phase'), phaseText);
     document.title = `${team ? team.name : 'Team'} \u00b7 ${phaseText} \u00b7 Wargame`;
@@ -375,7 +379,7 @@
     if (!st) return;
     const text = WG.timerText(st.timer, st);
     const node = $('timer');
-    setText(node, text ? `\u23f1 ${text}` : '');
+    setText(node, text ? `\u25f7 ${text}` : '');
     node.hidden = !text;
     node.classList.toggle('timer-low', !!st.timer && st.timer.deadline - WG.clock.now() < 60000);
   }
@@ -636,7 +640,10 @@
       default:
         break;
     }
-    if (phaseBefore !== st.phase && st.phase === 'briefing') syncDraft(true);
+    if (phaseBefore !== st.phase) {
+      fill($('submit-feedback'));
+      if (st.phase === 'briefing') syncDraft(true);
+    }
     renderAll();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }

@@ -1,0 +1,578 @@
+// End-to-end test of the web consoles: a real `wargame serve`, headless Chromium,
+// a facilitator, four players and a projector in separate browser contexts, one
+// full turn played through the pages.
+//
+// Run with tests/e2e/run.sh (builds the binary, installs what is missing), or
+// directly: WARGAME_BIN=path/to/wargame node --test --test-concurrency=1 run.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+const BIN = process.env.WARGAME_BIN || path.join(TARGET, 'debug', 'wargame');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.join(HERE, 'screenshots');
+const XSS_NAME = `<img src=x onerror="window.__xss='name'">Alesia`;
+const XSS_RATIONALE = `<script>window.__xss='rationale'</script><b>Deter</b> & "reassure" <img src=x onerror="window.__xss='rat-img'">`;
+
+const DESKTOP = { width: 1440, height: 1000 };
+const PHONE = { width: 390, height: 844 };
+
+let server;
+let serverLog = '';
+let base;
+let browser;
+let tmp;
+const pages = []; // every page opened, with what it saw
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(fn, what, timeout = 15000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeout) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (${last.message})` : ''}`);
+}
+
+async function text(page, selector) {
+  return (await page.locator(selector).first().textContent({ timeout: 5000 })) || '';
+}
+
+async function waitText(page, selector, re, timeout) {
+  let seen = '';
+  try {
+    await until(async () => {
+      seen = await text(page, selector);
+      return re.test(seen);
+    }, `${selector} to match ${re}`, timeout);
+  } catch (e) {
+    throw new Error(`${e.message}; last text: ${JSON.stringify(seen.slice(0, 400))}`);
+  }
+  return seen;
+}
+
+async function connected(page) {
+  await waitText(page, '#conn', /Connected/);
+}
+
+async function shot(page, name, fullPage = true) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+}
+
+/** One panel, without the sticky status bar drawn over it. */
+async function panelShot(page, selector, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => document.querySelectorAll('.statusbar').forEach((b) => (b.hidden = true)));
+  await page.locator(selector).screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  await page.evaluate(() => document.querySelectorAll('.statusbar').forEach((b) => (b.hidden = false)));
+}
+
+/** What a person sees first: the top of the page. */
+async function topShot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, name, false);
+}
+
+/** A fresh browser context (its own storage) and a watched page. */
+async function openPage(label, viewport, mobile) {
+  const context = await browser.newContext({
+    viewport,
+    deviceScaleFactor: 1,
+    isMobile: !!mobile,
+    hasTouch: !!mobile,
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const seen = { label, page, context, errors: [], dialogs: [], csp: [] };
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => {
+    const t = m.text();
+    if (/Content Security Policy|Refused to/i.test(t)) seen.csp.push(t);
+    else if (m.type() === 'error' && !/status of 404|WebSocket/i.test(t)) seen.errors.push(t);
+  });
+  page.on('dialog', async (d) => {
+    seen.dialogs.push(d.message());
+    await d.dismiss().catch(() => {});
+  });
+  pages.push(seen);
+  return page;
+}
+
+async function noXss(page) {
+  const flag = await page.evaluate(() => window.__xss);
+  assert.equal(flag, undefined, 'an XSS payload ran');
+}
+
+let port;
+let dbPath;
+
+async function startServer() {
+  serverLog = '';
+  server = spawn(
+    BIN,
+    ['serve', '--addr', `127.0.0.1:${port}`, '--db', dbPath, '--scenarios', path.join(ROOT, 'scenarios')],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, { RUST_LOG: 'warn' }) }
+  );
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const proc = server;
+  await until(async () => {
+    if (proc.exitCode !== null) throw new Error(`the server exited: ${serverLog}`);
+    const res = await fetch(`${base}/healthz`);
+    return res.ok;
+  }, 'the server to answer /healthz', 30000);
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const proc = server;
+  proc.kill('SIGTERM');
+  await Promise.race([new Promise((r) => proc.once('exit', r)), sleep(8000)]);
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `the wargame binary is missing at ${BIN}; run cargo build`);
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-e2e-'));
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  dbPath = path.join(tmp, 'e2e.db');
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  await stopServer();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('a facilitator and four teams play a full turn through the web consoles', { timeout: 300000 }, async (t) => {
+  const scenario = await (await fetch(`${base}/api/scenarios/belarus-2025`)).json();
+  const teamIds = scenario.teams.map((x) => x.id);
+  assert.deepEqual(teamIds, ['belarus', 'russia', 'ukraine', 'nato']);
+
+  // ------------------------------------------------------------------ start page
+  const fac = await openPage('facilitator', DESKTOP);
+  let code;
+  let sessionId;
+  await t.test('the start page creates a session and shows a join code', async () => {
+    await fac.goto(`${base}/`);
+    await until(async () => (await fac.locator('#scenario option').count()) > 0, 'the scenario list');
+    assert.match(await text(fac, '#scenario'), /Union State Clause/);
+    // A readable error for a bad seed, without a request.
+    await fac.fill('#title', 'E2E seminar');
+    await fac.fill('#seed', 'abc');
+    await fac.click('#create-btn');
+    await waitText(fac, '#create-feedback', /seed must be a whole number/);
+    await fac.fill('#seed', '42');
+    await fac.fill('#max-turns', '3');
+    await fac.click('#create-btn');
+    code = (await waitText(fac, '#created-code', /^[A-Z0-9-]{4,}$/)).trim();
+    assert.match(await text(fac, '#created-link'), new RegExp(`/join\\?code=${code}$`));
+    const stored = await fac.evaluate(() => JSON.parse(localStorage.getItem('wargame.facilitator')));
+    assert.equal(stored.length, 1);
+    assert.ok(stored[0].token && stored[0].token.length > 10, 'the facilitator token is kept in localStorage');
+    sessionId = stored[0].session_id;
+    assert.match(await fac.inputValue('#created-key'), /^wg1\./);
+    await waitText(fac, '#mine', /E2E seminar/);
+    await shot(fac, '01-start-created');
+    await fac.click('#created-console');
+    await fac.waitForURL(/\/facilitator\?session=/);
+    assert.ok(!fac.url().includes(stored[0].token), 'no token in the console URL');
+    await connected(fac);
+    await waitText(fac, '#phase', /Lobby/);
+    await waitText(fac, '#advance-btn', /Start the game/);
+    await waitText(fac, '#join-code', new RegExp(code));
+  });
+
+  // ------------------------------------------------------------------ join
+  const names = { belarus: XSS_NAME, russia: 'Boris', ukraine: 'Oksana', nato: 'Nora' };
+  const players = {};
+  await t.test('four players join from the join page and land in their consoles', async () => {
+    for (const team of teamIds) {
+      const mobile = team === 'belarus';
+      const page = await openPage(team, mobile ? PHONE : DESKTOP, mobile);
+      players[team] = page;
+      await page.goto(`${base}/join?code=${code}`);
+      await waitText(page, '#session-info', /E2E seminar/);
+      await page.locator(`#team-${team}`).waitFor();
+      if (team === 'russia') {
+        // Belarus already has a player; the join page says so.
+        assert.match(await text(page, '#team-belarus-players'), /1 player/);
+        assert.match(await text(page, '#team-nato-players'), /no players yet/);
+      }
+      await page.check(`#team-${team}`);
+      await page.fill('#name', names[team]);
+      if (team === 'belarus') await shot(page, '02-join-phone');
+      await page.click('#join-btn');
+      await page.waitForURL(/\/team\?session=/);
+      assert.ok(!/token/i.test(page.url()), 'no token in the team URL');
+      await connected(page);
+      await waitText(page, '#team-name', new RegExp(scenario.teams.find((x) => x.id === team).name));
+      await waitText(page, '#phase', /Before turn 1 · Lobby/);
+    }
+    // The player name holding markup shows as text, inert.
+    assert.equal(await text(players.belarus, '#player-name'), XSS_NAME);
+    await noXss(players.belarus);
+  });
+
+  const obs = await openPage('observer', { width: 1600, height: 900 });
+  await t.test('a projector joins as observer', async () => {
+    await obs.goto(`${base}/join?code=${code}`);
+    await obs.locator('#team-observer').waitFor();
+    await obs.check('#team-observer');
+    await obs.fill('#name', 'Projector');
+    await obs.click('#join-btn');
+    await obs.waitForURL(/\/observer\?session=/);
+    await connected(obs);
+    await waitText(obs, '#session-title', /E2E seminar/);
+    await waitText(obs, '#join-hint', new RegExp(code));
+  });
+
+  await t.test('the readiness board shows every seat, names as inert text', async () => {
+    await waitText(fac, '#readiness-body', /Alesia/);
+    const board = await text(fac, '#readiness-body');
+    assert.ok(board.includes(XSS_NAME), 'the raw name is shown as text');
+    for (const n of ['Boris', 'Oksana', 'Nora']) assert.ok(board.includes(n), `${n} listed`);
+    assert.equal(await fac.locator('#readiness-body img').count(), 0, 'no element was created from a name');
+    await waitText(fac, '#readiness-body', /\(online\)/);
+    await waitText(fac, '#observers', /Projector \(online\)/);
+    await noXss(fac);
+  });
+
+  // ------------------------------------------------------------------ briefing and injects
+  const script1 = scenario.script.find((s) => s.turn === 1);
+  await t.test('the facilitator starts the game and injects events', async () => {
+    await fac.click('#advance-btn');
+    await waitText(fac, '#phase', /Briefing/);
+    await waitText(fac, '#advance-btn', /Open the decision window/);
+    for (const team of teamIds) await waitText(players[team], '#phase', /Turn 1 of 3 · Briefing/);
+    await waitText(obs, '#phase', /Briefing/);
+
+    // The scripted inject for turn 1.
+    assert.ok(script1, 'the scenario scripts an inject for turn 1');
+    await fac.click(`[data-script="${script1.id}"] button:has-text("Fire")`);
+    await waitText(fac, `#script-list [data-script="${script1.id}"]`, /Fired/);
+    for (const team of teamIds) {
+      if (!script1.to.length || script1.to.includes(team)) await waitText(players[team], '#injects', new RegExp(script1.title.slice(0, 20)));
+    }
+
+    // A custom inject with an indicator change, to Ukraine only.
+    await fac.fill('#custom-title', 'Border incident near Mozyr');
+    await fac.fill('#custom-text', 'Shots were fired across the border at night.');
+    await fac.click('#custom-form summary');
+    await fac.fill('#eff-ua_north_defence', '5');
+    await fac.check('#cus-to-ukraine');
+    await fac.click('#custom-form button[type=submit]');
+    await waitText(fac, '#custom-feedback', /Injected/);
+    await waitText(players.ukraine, '#injects', /Border incident near Mozyr/);
+    await waitText(players.ukraine, '[data-indicator="ua_north_defence"]', /45/);
+    assert.ok(!(await text(players.russia, '#injects')).includes('Border incident'), 'a targeted inject stays private');
+
+    // A catalog event to everyone.
+    const ev = scenario.events.find((e) => e.id === 'protests_minsk') || scenario.events[0];
+    await fac.selectOption('#catalog-event', ev.id);
+    await waitText(fac, '#catalog-detail', /Source/);
+    await fac.click('#catalog-form button[type=submit]');
+    await waitText(fac, '#catalog-feedback', /Injected/);
+    await waitText(players.nato, '#injects', new RegExp(ev.title.slice(0, 20)));
+    await waitText(obs, '#timeline', new RegExp(ev.title.slice(0, 20)));
+  });
+
+  // ------------------------------------------------------------------ decision
+  const chosen = {};
+  /** The options the page offers as available right now (prerequisites met). */
+  async function availableOptions(page, team) {
+    const ids = await page.$$eval('#options .option:not(.unavailable)', (els) => els.map((e) => e.dataset.option));
+    const defs = scenario.teams.find((x) => x.id === team).options;
+    return ids.map((id) => defs.find((o) => o.id === id));
+  }
+  await t.test('teams choose, see why options are unavailable, submit and revise', async () => {
+    await fac.click('#advance-btn');
+    await waitText(fac, '#phase', /Decision/);
+    await waitText(fac, '#advance-btn', /Close the window and roll the dice/);
+    for (const team of teamIds) await waitText(players[team], '#phase', /Turn 1 of 3 · Decision/);
+
+    const by = players.belarus;
+    // Prerequisites in words.
+    await waitText(by, '.option.unavailable .why', /Unavailable: requires/);
+    // Pick the dearest available option, so another one is over budget.
+    const avail = await availableOptions(by, 'belarus');
+    avail.sort((a, b) => b.cost - a.cost);
+    const first = avail[0];
+    await by.check(`#opt-${first.id}`);
+    await by.fill(`#opt-${first.id}-rat`, XSS_RATIONALE);
+    await until(async () => (await by.locator('.option.over-budget').count()) > 0, 'an over-budget option');
+    assert.match(await text(by, '.option.over-budget .why'), /Over budget: it costs \d, and your current selection leaves \d of 3 points/);
+    assert.match(await text(by, '#budget'), new RegExp(`${first.cost} of 3 points chosen`));
+    await by.click('#submit-btn');
+    await waitText(by, '#submit-feedback', /Submitted at/);
+    await waitText(by, '#draft-summary', /revision 1 of your team's choices/);
+    assert.ok((await text(by, '#draft-summary')).includes(XSS_RATIONALE), 'the rationale shows as text');
+    await topShot(by, '03-team-phone-decision');
+
+    // Revise: swap to two cheaper options.
+    const cheap = avail.filter((o) => o.cost === 1).slice(0, 2);
+    assert.equal(cheap.length, 2, 'Belarus has two available 1-point options');
+    await by.uncheck(`#opt-${first.id}`);
+    for (const o of cheap) {
+      await by.check(`#opt-${o.id}`);
+      await by.fill(`#opt-${o.id}-rat`, o === cheap[0] ? XSS_RATIONALE : 'Keep the border quiet while signalling resolve.');
+    }
+    await by.click('#submit-btn');
+    await waitText(by, '#draft-summary', /revision 2 of your team's choices/);
+    chosen.belarus = cheap.map((o) => o.id);
+
+    // Refusals are readable sentences: a missing rationale never reaches the server.
+    const ru = players.russia;
+    const ruOpt = (await availableOptions(ru, 'russia'))[0];
+    await ru.check(`#opt-${ruOpt.id}`);
+    await ru.click('#submit-btn');
+    await waitText(ru, '#submit-feedback', /Write a rationale for/);
+    await ru.fill(`#opt-${ruOpt.id}-rat`, 'Keep Minsk close.');
+    await ru.click('#submit-btn');
+    await waitText(ru, '#draft-summary', /revision 1/);
+    chosen.russia = [ruOpt.id];
+
+    for (const team of ['ukraine', 'nato']) {
+      const page = players[team];
+      const o = (await availableOptions(page, team))[0];
+      await page.check(`#opt-${o.id}`);
+      await page.fill(`#opt-${o.id}-rat`, `${team} rationale: hold the line.`);
+      await page.click('#submit-btn');
+      await waitText(page, '#draft-summary', /revision 1/);
+      chosen[team] = [o.id];
+    }
+    await shot(players.nato, '04-team-desktop-decision');
+
+    // The White Cell sees every draft live, rationale as text.
+    await waitText(fac, '#readiness-body', /(Submitted[\s\S]*){4}/);
+    await waitText(fac, '[data-team="belarus"].draft', /Revision 2/);
+    assert.ok((await text(fac, '#draft-list')).includes(XSS_RATIONALE));
+    assert.equal(await fac.locator('#draft-list b, #draft-list img, #draft-list script').count(), 0);
+    await noXss(fac);
+  });
+
+  await t.test('reloading a player page restores the seat and its draft', async () => {
+    const by = players.belarus;
+    await by.reload();
+    await connected(by);
+    await waitText(by, '#team-name', /Belarus/);
+    await waitText(by, '#draft-summary', /revision 2/);
+    for (const id of chosen.belarus) assert.ok(await by.isChecked(`#opt-${id}`), `${id} still ticked`);
+    assert.equal(await by.inputValue(`#opt-${chosen.belarus[0]}-rat`), XSS_RATIONALE);
+    await noXss(by);
+  });
+
+  // ------------------------------------------------------------------ adjudication
+  let overridden;
+  await t.test('the facilitator previews the odds, rolls, and overrides with a note', async () => {
+    await fac.click('#preview-btn');
+    await waitText(fac, '#preview-feedback', /Preview ready/);
+    await waitText(fac, '#preview-out', /Succeeded in runs/);
+    await shot(fac, '05-facilitator-decision');
+
+    await fac.click('#advance-btn');
+    await waitText(fac, '#phase', /Adjudication/);
+    await waitText(fac, '#advance-btn', /Publish the results/);
+    const total = Object.values(chosen).reduce((a, l) => a + l.length, 0);
+    await until(async () => (await fac.locator('#adj-body tr').count()) === total, `${total} rolled choices`);
+    await waitText(fac, '#adj-body', /Needed \d+ or less \(base \d+/);
+    for (const team of teamIds) await waitText(players[team], '#outcome-list', /Adjudicating/);
+
+    const row = fac.locator('#adj-body tr').first();
+    overridden = await row.getAttribute('data-choice');
+    const before = await text(fac, `#adj-body tr[data-choice="${overridden}"] .badge`);
+    const want = /Success/.test(before) ? 'failure' : 'success';
+    await fac.selectOption(`#ovr-res-${overridden}`, want);
+    // A missing note is refused in words.
+    await fac.click(`#adj-body tr[data-choice="${overridden}"] button`);
+    await waitText(fac, `#adj-body tr[data-choice="${overridden}"] .feedback`, /Write why you override/);
+    await fac.fill(`#ovr-note-${overridden}`, 'E2E: the White Cell judges the roll implausible.');
+    await fac.click(`#adj-body tr[data-choice="${overridden}"] button`);
+    await waitText(fac, `#adj-body tr[data-choice="${overridden}"]`, /\(override\)/);
+    await waitText(fac, `#adj-body tr[data-choice="${overridden}"]`, /implausible/);
+    await shot(fac, '06-facilitator-adjudication');
+    await panelShot(fac, '#adjudication', '06b-facilitator-adjudication-panel');
+  });
+
+  // ------------------------------------------------------------------ review
+  await t.test('published outcomes are explained in words on every console', async () => {
+    await fac.click('#advance-btn');
+    await waitText(fac, '#phase', /Review/);
+    await waitText(fac, '#advance-btn', /Start turn 2/);
+    for (const team of teamIds) {
+      const page = players[team];
+      await waitText(page, '#phase', /Turn 1 of 3 · Review/);
+      await waitText(page, '#outcome-list', /Needed \d+ or less \(base \d+[^)]*\); rolled \d+: (success|failure)\./);
+    }
+    const byText = await text(players.belarus, '#outcome-list');
+    assert.ok(byText.includes(XSS_RATIONALE), 'own rationale shown as text in the outcome');
+    const ovTeam = overridden.split('-')[1];
+    await waitText(players[ovTeam], `[data-choice="${overridden}"]`, /The White Cell overrode the dice/);
+    await waitText(obs, '#timeline', /needed \d+ or less, rolled \d+/);
+    // Trends in words once a turn is over.
+    await waitText(players.nato, '#indicators', /(up|down) \d+ since the start|no change since the start/);
+    await topShot(players.belarus, '07-team-phone-review');
+    await shot(players.ukraine, '08-team-desktop-review');
+    await shot(obs, '09-observer-review', false);
+    for (const p of [players.belarus, fac, obs]) await noXss(p);
+  });
+
+  await t.test('charts, notes and every export format work', async () => {
+    assert.equal(await fac.locator('#chart-grid svg.chart').count(), scenario.indicators.length);
+    await fac.fill('#note-text', 'Public note: good discussion on deterrence.');
+    await fac.check('#note-public');
+    await fac.click('#note-form button[type=submit]');
+    await waitText(fac, '#note-feedback', /Note added/);
+    await waitText(fac, '#note-list', /good discussion/);
+    await waitText(obs, '#timeline', /good discussion/);
+    await shot(fac, '10-facilitator-review');
+    await topShot(fac, '10b-facilitator-review-top');
+    await panelShot(fac, '#charts', '10c-facilitator-charts');
+
+    for (const anon of [false, true]) {
+      if (anon) await fac.check('#export-anon');
+      for (const fmt of ['json', 'markdown', 'html', 'csv']) {
+        const [download] = await Promise.all([
+          fac.waitForEvent('download', { timeout: 15000 }),
+          fac.click(`#export-buttons [data-format="${fmt}"]`),
+        ]);
+        const file = path.join(tmp, `export-${fmt}-${anon}`);
+        await download.saveAs(file);
+        assert.ok(fs.statSync(file).size > 0, `the ${fmt} export is not empty`);
+        await waitText(fac, '#export-feedback', /Downloaded/);
+      }
+    }
+  });
+
+  await t.test('the next turn starts and the earlier one moves to history', async () => {
+    await fac.click('#advance-btn');
+    await waitText(fac, '#phase', /Briefing/);
+    await waitText(players.russia, '#phase', /Turn 2 of 3 · Briefing/);
+    await waitText(players.russia, '#history-list', /Turn 1/);
+    await players.russia.click('#history-list details.turn-history summary');
+    await waitText(players.russia, '#history-list', /Needed \d+ or less/);
+    assert.equal(await players.russia.isChecked(`#opt-${chosen.russia[0]}`), false, 'the new turn starts with an empty selection');
+  });
+
+  await t.test('ending the session shows everywhere', async () => {
+    await fac.fill('#end-reason', 'Time is up for today.');
+    await fac.click('#end-btn');
+    await fac.locator('#end-confirm').waitFor();
+    await fac.click('#end-confirm-yes');
+    await waitText(fac, '#phase', /Session ended/);
+    await waitText(players.ukraine, '#outcome-list', /Time is up for today/);
+    await waitText(obs, '#ended', /Time is up for today/);
+  });
+
+  await t.test('no page had a script error, a CSP violation or a dialog', async () => {
+    for (const p of pages) {
+      assert.deepEqual(p.dialogs, [], `${p.label}: dialogs fired`);
+      assert.deepEqual(p.csp, [], `${p.label}: CSP violations`);
+      assert.deepEqual(p.errors, [], `${p.label}: script errors`);
+    }
+  });
+});
+
+test('a player page survives a server restart: the badge says so, then reconnects', { timeout: 90000 }, async () => {
+  // Its own session, so the first test's pages are not involved.
+  const res = await fetch(`${base}/api/sessions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ scenario: 'belarus-2025', title: 'Reconnect' }),
+  });
+  const created = await res.json();
+  const join = await (
+    await fetch(`${base}/api/join`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ join_code: created.join_code, team: 'nato', name: 'Rita' }),
+    })
+  ).json();
+  const page = await openPage('reconnect', PHONE, true);
+  await page.goto(`${base}/join`);
+  await page.evaluate((seat) => localStorage.setItem('wargame.seats', JSON.stringify([seat])), {
+    session_id: join.session_id,
+    team: 'nato',
+    token: join.token,
+    player: join.player,
+    name: 'Rita',
+  });
+  await page.goto(`${base}/team?session=${join.session_id}`);
+  await connected(page);
+  await waitText(page, '#player-name', /Rita/);
+
+  await stopServer();
+  await waitText(page, '#conn', /Connection lost.*reconnecting in \d+ s/, 20000);
+  await shot(page, '11-team-phone-reconnecting', false);
+  await startServer();
+  await waitText(page, '#conn', /Connected/, 45000);
+  await waitText(page, '#phase', /Lobby/);
+
+  // An unknown token is refused in words, without a retry loop.
+  const bad = await openPage('bad-token', PHONE, true);
+  await bad.goto(`${base}/join`);
+  await bad.evaluate((seat) => localStorage.setItem('wargame.seats', JSON.stringify([seat])), {
+    session_id: join.session_id,
+    team: 'nato',
+    token: 'not-a-real-token-0000000000',
+    player: 'p9',
+    name: 'Nobody',
+  });
+  await bad.goto(`${base}/team?session=${join.session_id}`);
+  await waitText(bad, '#conn', /Not accepted/);
+  await waitText(bad, '#noseat-text', /did not accept/);
+  for (const p of [page, bad]) {
+    const seen = pages.find((x) => x.page === p);
+    assert.deepEqual(seen.errors, [], 'no script errors');
+    assert.deepEqual(seen.csp, [], 'no CSP violations');
+  }
+});

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End-to-end test of the web consoles: builds `wargame`, makes sure Chromium and the
+# node dependencies are there, then plays a full turn in headless Chromium.
+#   bash tests/e2e/run.sh
+# Env: CARGO_TARGET_DIR (where cargo builds), CHROMIUM (default /usr/bin/chromium).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+cd "$ROOT"
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "e2e: $* missing and not root; install it with: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  echo "e2e: installing chromium" >&2
+  apt_install chromium
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "e2e: installing node" >&2
+  apt_install nodejs npm
+fi
+
+(
+  cd "$HERE"
+  if [ ! -d node_modules/playwright-core ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+)
+
+cargo build --quiet --bin wargame
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+export WARGAME_BIN="$TARGET/debug/wargame"
+export CHROMIUM
+
+cd "$HERE"
+node --test --test-concurrency=1 run.mjs
