@@ -71,7 +71,15 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Serve { addr, db, scenarios } => serve(wargame::server::Config { addr, db, scenarios }),
+        Cmd::Serve {
+            addr,
+            db,
+            scenarios,
+        } => serve(wargame::server::Config {
+            addr,
+            db,
+            scenarios,
+        }),
         Cmd::Replay { db, session } => report(replay(&db, &session)),
         Cmd::Export {
             db,
@@ -166,7 +174,10 @@ fn serve(config: wargame::server::Config) -> ExitCode {
             config.db.display(),
             config.scenarios.display()
         );
-        println!("wargame: open http://{}/ in a browser", local_url(&config.addr, app.port()));
+        println!(
+            "wargame: open http://{}/ in a browser",
+            local_url(&config.addr, app.port())
+        );
         app.run_until_stopped(true).await?;
         anyhow::Ok(())
     });
@@ -175,11 +186,23 @@ fn serve(config: wargame::server::Config) -> ExitCode {
 
 fn local_url(addr: &str, port: u16) -> String {
     let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
-    let host = if host == "0.0.0.0" || host.is_empty() { "127.0.0.1" } else { host };
+    let host = if host == "0.0.0.0" || host.is_empty() {
+        "127.0.0.1"
+    } else {
+        host
+    };
     format!("{host}:{port}")
 }
 
-fn open_session(db: &std::path::Path, session: &str) -> anyhow::Result<(wargame::store::Store, wargame::store::SessionRow, wargame::scenario::Scenario, Vec<wargame::engine::Event>)> {
+fn open_session(
+    db: &std::path::Path,
+    session: &str,
+) -> anyhow::Result<(
+    wargame::store::Store,
+    wargame::store::SessionRow,
+    wargame::scenario::Scenario,
+    Vec<wargame::engine::Event>,
+)> {
     if !db.exists() {
         anyhow::bail!("no database at {}", db.display());
     }
@@ -187,8 +210,14 @@ fn open_session(db: &std::path::Path, session: &str) -> anyhow::Result<(wargame:
     let row = store
         .session(session)
         .map_err(|e| anyhow::anyhow!("session {session}: {e}"))?;
-    let scenario = wargame::scenario::compile(&format!("session {session} scenario"), &row.scenario_source)
-        .map_err(|p| anyhow::anyhow!("the stored scenario does not compile: {}", p.first().map(ToString::to_string).unwrap_or_default()))?;
+    let scenario =
+        wargame::scenario::compile(&format!("session {session} scenario"), &row.scenario_source)
+            .map_err(|p| {
+                anyhow::anyhow!(
+                    "the stored scenario does not compile: {}",
+                    p.first().map(ToString::to_string).unwrap_or_default()
+                )
+            })?;
     let events = store.events(session)?;
     Ok((store, row, scenario, events))
 }
@@ -205,13 +234,25 @@ fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
             events.len()
         );
     }
-    eprintln!("ok: {} events, turn {}, phase {}", events.len(), state.turn, state.phase);
+    eprintln!(
+        "ok: {} events, turn {}, phase {}",
+        events.len(),
+        state.turn,
+        state.phase
+    );
     Ok(())
 }
 
-fn export(db: &std::path::Path, session: &str, format: &str, anonymize: bool, out: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let format = wargame::export::Format::parse(format)
-        .ok_or_else(|| anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv"))?;
+fn export(
+    db: &std::path::Path,
+    session: &str,
+    format: &str,
+    anonymize: bool,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let format = wargame::export::Format::parse(format).ok_or_else(|| {
+        anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv")
+    })?;
     let (_store, row, scenario, events) = open_session(db, session)?;
     let body = wargame::export::export(
         format,
@@ -226,7 +267,8 @@ fn export(db: &std::path::Path, session: &str, format: &str, anonymize: bool, ou
         &wargame::export::ExportOptions { anonymize },
     );
     match out {
-        Some(path) => std::fs::write(path, &body).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        Some(path) => std::fs::write(path, &body)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&body)?;

@@ -40,6 +40,13 @@ pub struct ExportOptions {
     pub anonymize: bool,
 }
 
-pub fn export(_f: Format, _m: &SessionMeta, _s: &Scenario, _src: &str, events: &[Event], _o: &ExportOptions) -> Vec<u8> {
+pub fn export(
+    _f: Format,
+    _m: &SessionMeta,
+    _s: &Scenario,
+    _src: &str,
+    events: &[Event],
+    _o: &ExportOptions,
+) -> Vec<u8> {
     serde_json::to_vec(events).unwrap_or_default()
 }

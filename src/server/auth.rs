@@ -87,7 +87,9 @@ impl JoinLimiter {
 
     /// Whether this address may try a join code now.
     pub fn allowed(&self, ip: IpAddr) -> bool {
-        let Ok(mut map) = self.per_ip.lock() else { return false };
+        let Ok(mut map) = self.per_ip.lock() else {
+            return false;
+        };
         let now = Instant::now();
         if map.len() > 10_000 {
             map.retain(|_, (start, _)| now.duration_since(*start) < self.window);
@@ -99,7 +101,9 @@ impl JoinLimiter {
     }
 
     pub fn failed(&self, ip: IpAddr) {
-        let Ok(mut map) = self.per_ip.lock() else { return };
+        let Ok(mut map) = self.per_ip.lock() else {
+            return;
+        };
         let now = Instant::now();
         let entry = map.entry(ip).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {

@@ -40,40 +40,62 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({"error": {"code": self.code, "message": self.message}}))
+        HttpResponse::build(self.status)
+            .json(json!({"error": {"code": self.code, "message": self.message}}))
     }
 }
 
 impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         match e {
-            CommandError::Rejected(r) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message),
-            CommandError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            CommandError::Rejected(r) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message)
+            }
+            CommandError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
         }
     }
 }
 
 pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| {
-        let message = match &err {
-            actix_web::error::JsonPayloadError::OverflowKnownLength { .. } | actix_web::error::JsonPayloadError::Overflow { .. } => {
-                "The request body is larger than 64 KiB.".to_string()
-            }
-            actix_web::error::JsonPayloadError::ContentType => "Send the body as JSON (Content-Type: application/json).".to_string(),
-            other => format!("The request body is not the JSON expected: {other}."),
-        };
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message).into()
-    })
+    web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            let message = match &err {
+                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                    "The request body is larger than 64 KiB.".to_string()
+                }
+                actix_web::error::JsonPayloadError::ContentType => {
+                    "Send the body as JSON (Content-Type: application/json).".to_string()
+                }
+                other => format!("The request body is not the JSON expected: {other}."),
+            };
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message).into()
+        })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("Bad query string: {err}.")).into())
+    web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Bad query string: {err}."),
+        )
+        .into()
+    })
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("Bad path: {err}.")).into())
+    web::PathConfig::default().error_handler(|err, _| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Bad path: {err}."),
+        )
+        .into()
+    })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -87,7 +109,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("Nothing here: {} {}.", req.method(), req.path())).error_response()
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("Nothing here: {} {}.", req.method(), req.path()),
+    )
+    .error_response()
 }
 
 async fn healthz() -> HttpResponse {
@@ -95,15 +122,25 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn scenarios(app: web::Data<AppState>) -> HttpResponse {
-    let list: Vec<serde_json::Value> = app.scenarios.values().map(|l| l.scenario.summary_json()).collect();
+    let list: Vec<serde_json::Value> = app
+        .scenarios
+        .values()
+        .map(|l| l.scenario.summary_json())
+        .collect();
     HttpResponse::Ok().json(list)
 }
 
-async fn scenario(app: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let loaded = app
-        .scenarios
-        .get(id.as_str())
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_scenario", format!("There is no scenario `{id}`.")))?;
+async fn scenario(
+    app: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let loaded = app.scenarios.get(id.as_str()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_scenario",
+            format!("There is no scenario `{id}`."),
+        )
+    })?;
     Ok(HttpResponse::Ok().json(loaded.scenario.as_ref()))
 }
 
@@ -118,7 +155,10 @@ struct CreateSession {
     auto_advance: Option<bool>,
 }
 
-async fn create_session(app: web::Data<AppState>, body: web::Json<CreateSession>) -> Result<HttpResponse, ApiError> {
+async fn create_session(
+    app: web::Data<AppState>,
+    body: web::Json<CreateSession>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let loaded = app.scenarios.get(&body.scenario).ok_or_else(|| {
         ApiError::new(
@@ -132,7 +172,11 @@ async fn create_session(app: web::Data<AppState>, body: web::Json<CreateSession>
         )
     })?;
     let title = body.title.trim();
-    let title = if title.is_empty() { loaded.scenario.title.as_str() } else { title };
+    let title = if title.is_empty() {
+        loaded.scenario.title.as_str()
+    } else {
+        title
+    };
     if title.chars().count() > engine::MAX_TITLE {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -143,17 +187,33 @@ async fn create_session(app: web::Data<AppState>, body: web::Json<CreateSession>
     if let Some(t) = body.max_turns
         && !(1..=50).contains(&t)
     {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "max_turns must be between 1 and 50."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "max_turns must be between 1 and 50.",
+        ));
     }
     let seed = match body.seed {
         Some(s) => s,
         None => {
             let mut b = [0u8; 8];
-            getrandom::fill(&mut b).map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "No randomness available."))?;
+            getrandom::fill(&mut b).map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "No randomness available.",
+                )
+            })?;
             u64::from_le_bytes(b) >> 11 // fits a JavaScript number exactly
         }
     };
-    let token = auth::new_token().ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "No randomness available."))?;
+    let token = auth::new_token().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "No randomness available.",
+        )
+    })?;
     let mut code = auth::new_join_code();
     while app.code_in_use(&code) {
         code = auth::new_join_code();
@@ -186,7 +246,11 @@ async fn create_session(app: web::Data<AppState>, body: web::Json<CreateSession>
         .await
         .map_err(|e| {
             tracing::error!("cannot create session: {e}");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The session could not be saved; please try again.")
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The session could not be saved; please try again.",
+            )
         })?;
     app.register_token(
         hash,
@@ -206,10 +270,16 @@ async fn create_session(app: web::Data<AppState>, body: web::Json<CreateSession>
 }
 
 fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
 }
 
-fn find_code(app: &AppState, req: &HttpRequest, code: &str) -> Result<(String, super::SessionHandle), ApiError> {
+fn find_code(
+    app: &AppState,
+    req: &HttpRequest,
+    code: &str,
+) -> Result<(String, super::SessionHandle), ApiError> {
     let ip = client_ip(req);
     if !app.join_limiter.allowed(ip) {
         return Err(ApiError::new(
@@ -232,12 +302,19 @@ fn find_code(app: &AppState, req: &HttpRequest, code: &str) -> Result<(String, s
     }
 }
 
-async fn lobby(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn lobby(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, handle) = find_code(&app, &req, &code)?;
-    let info = handle
-        .lobby()
-        .await
-        .ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The session is not running."))?;
+    let info = handle.lobby().await.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The session is not running.",
+        )
+    })?;
     Ok(HttpResponse::Ok().json(info))
 }
 
@@ -249,16 +326,34 @@ struct Join {
     name: String,
 }
 
-async fn join(app: web::Data<AppState>, req: HttpRequest, body: web::Json<Join>) -> Result<HttpResponse, ApiError> {
+async fn join(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Join>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (session_id, handle) = find_code(&app, &req, &body.join_code)?;
-    let token = auth::new_token().ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "No randomness available."))?;
+    let token = auth::new_token().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "No randomness available.",
+        )
+    })?;
     let (player, _) = handle
         .join(body.team.clone(), body.name, auth::hash_token(&token))
         .await
         .map_err(|e| match ApiError::from(e) {
-            ApiError { code: "unknown_team", message, .. } => ApiError::new(StatusCode::BAD_REQUEST, "unknown_team", message),
-            ApiError { code: "session_ended", message, .. } => ApiError::new(StatusCode::CONFLICT, "session_ended", message),
+            ApiError {
+                code: "unknown_team",
+                message,
+                ..
+            } => ApiError::new(StatusCode::BAD_REQUEST, "unknown_team", message),
+            ApiError {
+                code: "session_ended",
+                message,
+                ..
+            } => ApiError::new(StatusCode::CONFLICT, "session_ended", message),
             ApiError {
                 code: c @ ("empty_text" | "text_too_long" | "invalid_name"),
                 message,
@@ -304,10 +399,13 @@ async fn export_session(
             "Send the facilitator token as `Authorization: Bearer <token>`.",
         ));
     };
-    let row = app
-        .store
-        .session(&id)
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "unknown_session", format!("There is no session `{id}`.")))?;
+    let row = app.store.session(&id).map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_session",
+            format!("There is no session `{id}`."),
+        )
+    })?;
     if !auth::hashes_equal(&row.facilitator_token_hash, &auth::hash_token(token)) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -324,11 +422,24 @@ async fn export_session(
         )
     })?;
     let anonymize = matches!(query.anonymize.as_deref(), Some("true" | "1" | "yes"));
-    let scenario = crate::scenario::compile(&format!("session {} scenario", row.id), &row.scenario_source)
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "The stored scenario cannot be read."))?;
+    let scenario = crate::scenario::compile(
+        &format!("session {} scenario", row.id),
+        &row.scenario_source,
+    )
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The stored scenario cannot be read.",
+        )
+    })?;
     let events = app.store.events(&row.id).map_err(|e| {
         tracing::error!(session = %row.id, "export cannot read events: {e}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "The session's events cannot be read.")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The session's events cannot be read.",
+        )
     })?;
     let body = export::export(
         format,
@@ -342,10 +453,18 @@ async fn export_session(
         &events,
         &export::ExportOptions { anonymize },
     );
-    let filename = format!("{}-aar{}.{}", row.id, if anonymize { "-anon" } else { "" }, format.file_extension());
+    let filename = format!(
+        "{}-aar{}.{}",
+        row.id,
+        if anonymize { "-anon" } else { "" },
+        format.file_extension()
+    );
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
 }

@@ -95,7 +95,10 @@ impl AppState {
     }
 
     fn code_in_use(&self, code: &str) -> bool {
-        self.codes.read().map(|c| c.contains_key(code)).unwrap_or(true)
+        self.codes
+            .read()
+            .map(|c| c.contains_key(code))
+            .unwrap_or(true)
     }
 }
 
@@ -113,9 +116,13 @@ impl Application {
         Self::with_listener(config, listener).await
     }
 
-    pub async fn with_listener(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
+    pub async fn with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let scenarios = load_scenarios(&config)?;
-        let store = Store::open(&config.db).map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db.display()))?;
+        let store = Store::open(&config.db)
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db.display()))?;
         let (shutdown, _) = watch::channel(false);
         let app = Arc::new(AppState {
             store,
@@ -216,7 +223,10 @@ fn load_scenarios(config: &Config) -> anyhow::Result<BTreeMap<String, Loaded>> {
         );
     }
     if out.is_empty() {
-        anyhow::bail!("no scenarios (*.toml) found in {}", config.scenarios.display());
+        anyhow::bail!(
+            "no scenarios (*.toml) found in {}",
+            config.scenarios.display()
+        );
     }
     Ok(out)
 }
@@ -227,7 +237,10 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
     let rows = app.store.sessions()?;
     let mut events_total = 0usize;
     for row in &rows {
-        let scenario = match scenario::compile(&format!("session {} scenario", row.id), &row.scenario_source) {
+        let scenario = match scenario::compile(
+            &format!("session {} scenario", row.id),
+            &row.scenario_source,
+        ) {
             Ok(s) => Arc::new(s),
             Err(p) => {
                 tracing::error!(session = %row.id, "stored scenario no longer compiles: {}", p.first().map(ToString::to_string).unwrap_or_default());
@@ -259,7 +272,9 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
     }
     for seat in app.store.seats()? {
         let actor = if seat.team == "observer" {
-            Actor::Observer { player: seat.player }
+            Actor::Observer {
+                player: seat.player,
+            }
         } else {
             Actor::Team {
                 team: seat.team,

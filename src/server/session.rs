@@ -77,20 +77,31 @@ pub struct SessionHandle {
 }
 
 fn gone() -> CommandError {
-    CommandError::Unavailable("The session is not running (the server may be shutting down).".into())
+    CommandError::Unavailable(
+        "The session is not running (the server may be shutting down).".into(),
+    )
 }
 
 impl SessionHandle {
     pub async fn command(&self, actor: Actor, command: Command) -> Result<u64, CommandError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Msg::Command { actor, command, reply })
+            .send(Msg::Command {
+                actor,
+                command,
+                reply,
+            })
             .await
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 
-    pub async fn join(&self, team: String, name: String, token_hash: String) -> Result<(String, Seat), CommandError> {
+    pub async fn join(
+        &self,
+        team: String,
+        name: String,
+        token_hash: String,
+    ) -> Result<(String, Seat), CommandError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Msg::Join {
@@ -105,9 +116,22 @@ impl SessionHandle {
     }
 
     /// Registers a connection; returns its snapshot frame. Events follow on `tx`.
-    pub async fn subscribe(&self, conn: u64, actor: Actor, tx: mpsc::Sender<Frame>) -> Option<Frame> {
+    pub async fn subscribe(
+        &self,
+        conn: u64,
+        actor: Actor,
+        tx: mpsc::Sender<Frame>,
+    ) -> Option<Frame> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Msg::Subscribe { conn, actor, tx, reply }).await.ok()?;
+        self.tx
+            .send(Msg::Subscribe {
+                conn,
+                actor,
+                tx,
+                reply,
+            })
+            .await
+            .ok()?;
         rx.await.ok()
     }
 
@@ -206,8 +230,9 @@ impl SessionTask {
                     if let Some(t) = self.state.timer.clone() {
                         self.timer_tried = Some(t.deadline);
                         let cmd = Command::TimerExpired { turn: t.turn, phase: t.phase };
-                        if let Err(e) = self.apply(Actor::System, cmd, None).await {
-                            tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}");
+                        match self.apply(Actor::System, cmd, None).await {
+                            Ok((_, events)) => self.broadcast(&events),
+                            Err(e) => tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}"),
                         }
                     }
                 }
@@ -217,12 +242,26 @@ impl SessionTask {
 
     async fn handle(&mut self, msg: Msg) {
         match msg {
-            Msg::Command { actor, command, reply } => {
+            Msg::Command {
+                actor,
+                command,
+                reply,
+            } => {
+                tracing::debug!(session = %self.id, command = command.name(), "command");
                 let r = self.apply(actor.clone(), command, None).await;
                 if let Some(p) = player_of(&actor) {
                     self.last_seen.insert(p.to_string(), now_ms());
                 }
-                let _ = reply.send(r);
+                // Saved; now acknowledge, then broadcast.
+                match r {
+                    Ok((seq, events)) => {
+                        let _ = reply.send(Ok(seq));
+                        self.broadcast(&events);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
             }
             Msg::Join {
                 team,
@@ -232,7 +271,9 @@ impl SessionTask {
             } => {
                 let player = format!("p{}", self.state.players.len() + 1);
                 let actor = if team == "observer" {
-                    Actor::Observer { player: player.clone() }
+                    Actor::Observer {
+                        player: player.clone(),
+                    }
                 } else {
                     Actor::Team {
                         team: team.clone(),
@@ -245,20 +286,30 @@ impl SessionTask {
                     player: player.clone(),
                     team: team.clone(),
                 };
-                let r = self
+                match self
                     .apply(Actor::System, Command::Join { team, name }, Some(seat))
                     .await
-                    .map(|_| {
+                {
+                    Ok((_, events)) => {
                         let seat = Seat {
                             session_id: self.id.clone(),
                             actor,
                         };
                         self.app.register_token(token_hash, seat.clone());
-                        (player, seat)
-                    });
-                let _ = reply.send(r);
+                        let _ = reply.send(Ok((player, seat)));
+                        self.broadcast(&events);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
             }
-            Msg::Subscribe { conn, actor, tx, reply } => {
+            Msg::Subscribe {
+                conn,
+                actor,
+                tx,
+                reply,
+            } => {
                 let viewer = Viewer::of(&actor);
                 let snapshot = self.snapshot(&viewer);
                 match player_of(&actor) {
@@ -267,7 +318,8 @@ impl SessionTask {
                     }
                     None => self.facilitator_seen = Some(now_ms()),
                 }
-                self.subscribers.insert(conn, Subscriber { actor, viewer, tx });
+                self.subscribers
+                    .insert(conn, Subscriber { actor, viewer, tx });
                 let _ = reply.send(snapshot);
                 self.broadcast_presence();
             }
@@ -321,12 +373,17 @@ impl SessionTask {
         Arc::from(value.to_string())
     }
 
-    /// decide -> store -> evolve -> reply (by the caller) -> broadcast.
-    async fn apply(&mut self, actor: Actor, command: Command, seat: Option<SeatRow>) -> Result<u64, CommandError> {
+    /// decide -> store -> evolve. The caller then replies, then broadcasts the events.
+    async fn apply(
+        &mut self,
+        actor: Actor,
+        command: Command,
+        seat: Option<SeatRow>,
+    ) -> Result<(u64, Vec<Event>), CommandError> {
         let at = now_ms().max(self.state.created_at);
         let events = engine::decide(&self.state, &actor, &command, at)?;
         if events.is_empty() {
-            return Ok(self.state.seq);
+            return Ok((self.state.seq, events));
         }
         let expected = self.state.seq;
         let mut next = self.state.clone();
@@ -334,12 +391,15 @@ impl SessionTask {
             engine::evolve(&mut next, e);
         }
         let hash = next.hash();
-        match self.app.store.append(&self.id, expected, events.clone(), hash, seat).await {
+        match self
+            .app
+            .store
+            .append(&self.id, expected, events.clone(), hash, seat)
+            .await
+        {
             Ok(()) => {
                 self.state = next;
-                let seq = self.state.seq;
-                self.broadcast(&events);
-                Ok(seq)
+                Ok((self.state.seq, events))
             }
             Err(e) => {
                 tracing::error!(session = %self.id, "could not store events: {e}");

@@ -28,7 +28,11 @@ const RATE_BURST: f64 = 40.0;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-pub async fn route(req: HttpRequest, body: web::Payload, app: web::Data<AppState>) -> actix_web::Result<HttpResponse> {
+pub async fn route(
+    req: HttpRequest,
+    body: web::Payload,
+    app: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
@@ -54,7 +58,8 @@ struct Bucket {
 impl Bucket {
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * RATE_PER_SEC).min(RATE_BURST);
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * RATE_PER_SEC)
+            .min(RATE_BURST);
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -81,7 +86,13 @@ impl Conn {
     /// Authenticates (or re-authenticates) with a token; sends the snapshot.
     async fn auth(&mut self, r#ref: &Value, token: Option<&str>) -> bool {
         let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 256) else {
-            return self.send(error_frame(r#ref, "unauthorized", "Send {\"type\":\"auth\",\"token\":\"...\"} with your seat token.")).await;
+            return self
+                .send(error_frame(
+                    r#ref,
+                    "unauthorized",
+                    "Send {\"type\":\"auth\",\"token\":\"...\"} with your seat token.",
+                ))
+                .await;
         };
         let Some(seat) = self.app.seat_for_token(token) else {
             return self
@@ -93,14 +104,26 @@ impl Conn {
                 .await;
         };
         let Some(handle) = self.app.session(&seat.session_id) else {
-            return self.send(error_frame(r#ref, "unavailable", "That session is not running.")).await;
+            return self
+                .send(error_frame(
+                    r#ref,
+                    "unavailable",
+                    "That session is not running.",
+                ))
+                .await;
         };
         if let Some((_, old)) = self.seat.take() {
             old.unsubscribe(self.id).await;
         }
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
         let Some(snapshot) = handle.subscribe(self.id, seat.actor.clone(), tx).await else {
-            return self.send(error_frame(r#ref, "unavailable", "That session is not running.")).await;
+            return self
+                .send(error_frame(
+                    r#ref,
+                    "unavailable",
+                    "That session is not running.",
+                ))
+                .await;
         };
         tracing::info!(conn = self.id, session = %seat.session_id, role = ?role_name(&seat.actor), "seat connected");
         self.seat = Some((seat, handle));
@@ -112,42 +135,107 @@ impl Conn {
     async fn frame(&mut self, text: &str) -> bool {
         let value: Value = match serde_json::from_str(text) {
             Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return self.send(error_frame(&Value::Null, "bad_frame", "Each frame must be one JSON object with a \"type\".")).await,
+            Ok(_) => {
+                return self
+                    .send(error_frame(
+                        &Value::Null,
+                        "bad_frame",
+                        "Each frame must be one JSON object with a \"type\".",
+                    ))
+                    .await;
+            }
             Err(e) => {
                 return self
-                    .send(error_frame(&Value::Null, "bad_json", &format!("That frame is not valid JSON: {e}.")))
+                    .send(error_frame(
+                        &Value::Null,
+                        "bad_json",
+                        &format!("That frame is not valid JSON: {e}."),
+                    ))
                     .await;
             }
         };
         let r#ref = value.get("ref").cloned().unwrap_or(Value::Null);
-        let Some(kind) = value.get("type").and_then(Value::as_str).map(str::to_string) else {
-            return self.send(error_frame(&r#ref, "bad_frame", "The frame has no \"type\".")).await;
+        let frame_type = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("")
+            .to_string();
+        tracing::debug!(conn = self.id, frame = %frame_type, "frame");
+        let Some(kind) = value
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return self
+                .send(error_frame(
+                    &r#ref,
+                    "bad_frame",
+                    "The frame has no \"type\".",
+                ))
+                .await;
         };
         let kind = kind.as_str();
         match kind {
             "auth" => {
-                let token = value.get("token").and_then(Value::as_str).map(str::to_string);
+                let token = value
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 return self.auth(&r#ref, token.as_deref()).await;
             }
-            "ping" => return self.send(json!({"type": "pong", "ref": r#ref}).to_string()).await,
+            "ping" => {
+                return self
+                    .send(json!({"type": "pong", "ref": r#ref}).to_string())
+                    .await;
+            }
             _ => {}
         }
         let Some((seat, handle)) = self.seat.clone() else {
-            return self.send(error_frame(&r#ref, "unauthorized", "Authenticate first: {\"type\":\"auth\",\"token\":\"...\"}.")).await;
+            return self
+                .send(error_frame(
+                    &r#ref,
+                    "unauthorized",
+                    "Authenticate first: {\"type\":\"auth\",\"token\":\"...\"}.",
+                ))
+                .await;
         };
         if kind == "preview" {
             if !matches!(seat.actor, Actor::Facilitator) {
-                return self.send(error_frame(&r#ref, "forbidden", "Only the facilitator can preview the odds.")).await;
+                return self
+                    .send(error_frame(
+                        &r#ref,
+                        "forbidden",
+                        "Only the facilitator can preview the odds.",
+                    ))
+                    .await;
             }
-            let runs = value.get("runs").and_then(Value::as_u64).unwrap_or(10_000).clamp(1, 100_000) as u32;
+            let runs = value
+                .get("runs")
+                .and_then(Value::as_u64)
+                .unwrap_or(10_000)
+                .clamp(1, 100_000) as u32;
             return match handle.preview(runs).await {
-                Some(p) => self.send(json!({"type": "preview", "ref": r#ref, "preview": p}).to_string()).await,
-                None => self.send(error_frame(&r#ref, "unavailable", "The session is not running.")).await,
+                Some(p) => {
+                    self.send(json!({"type": "preview", "ref": r#ref, "preview": p}).to_string())
+                        .await
+                }
+                None => {
+                    self.send(error_frame(
+                        &r#ref,
+                        "unavailable",
+                        "The session is not running.",
+                    ))
+                    .await
+                }
             };
         }
         if matches!(kind, "join" | "timer_expired") {
             return self
-                .send(error_frame(&r#ref, "forbidden", &format!("`{kind}` is issued by the server itself.")))
+                .send(error_frame(
+                    &r#ref,
+                    "forbidden",
+                    &format!("`{kind}` is issued by the server itself."),
+                ))
                 .await;
         }
         let mut body = value;
@@ -161,15 +249,25 @@ impl Conn {
                 let (code, message) = if msg.starts_with("unknown variant") {
                     ("unknown_type", format!("Unknown command type `{kind}`."))
                 } else {
-                    ("bad_command", format!("The `{kind}` command is malformed: {msg}."))
+                    (
+                        "bad_command",
+                        format!("The `{kind}` command is malformed: {msg}."),
+                    )
                 };
                 return self.send(error_frame(&r#ref, code, &message)).await;
             }
         };
         match handle.command(seat.actor.clone(), command).await {
-            Ok(seq) => self.send(json!({"type": "ack", "ref": r#ref, "seq": seq}).to_string()).await,
-            Err(CommandError::Rejected(r)) => self.send(error_frame(&r#ref, r.code, &r.message)).await,
-            Err(CommandError::Unavailable(m)) => self.send(error_frame(&r#ref, "unavailable", &m)).await,
+            Ok(seq) => {
+                self.send(json!({"type": "ack", "ref": r#ref, "seq": seq}).to_string())
+                    .await
+            }
+            Err(CommandError::Rejected(r)) => {
+                self.send(error_frame(&r#ref, r.code, &r.message)).await
+            }
+            Err(CommandError::Unavailable(m)) => {
+                self.send(error_frame(&r#ref, "unavailable", &m)).await
+            }
         }
     }
 }
@@ -190,7 +288,11 @@ async fn next_outbound(rx: &mut Option<mpsc::Receiver<Frame>>) -> Option<Frame> 
     }
 }
 
-async fn connection(app: Arc<AppState>, session: Session, mut stream: actix_ws::AggregatedMessageStream) -> CloseReason {
+async fn connection(
+    app: Arc<AppState>,
+    session: Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+) -> CloseReason {
     let mut shutdown = app.shutdown.subscribe();
     let mut conn = Conn {
         id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),

@@ -29,7 +29,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored event {seq} of session {session} is unreadable: {message}")]
-    Corrupt { session: String, seq: u64, message: String },
+    Corrupt {
+        session: String,
+        seq: u64,
+        message: String,
+    },
     #[error("the database writer has stopped")]
     Closed,
 }
@@ -129,8 +133,14 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")?;
-    let done: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
+    )?;
+    let done: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= done {
@@ -138,7 +148,10 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
         }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [version])?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES (?1)",
+            [version],
+        )?;
         tx.commit()?;
     }
     Ok(())
@@ -177,7 +190,12 @@ impl Store {
     }
 
     /// Stores a new session and its first events; resolves once committed.
-    pub async fn create_session(&self, session: NewSession, events: Vec<Event>, state_hash: String) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        session: NewSession,
+        events: Vec<Event>,
+        state_hash: String,
+    ) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
         self.send(Write::Create {
             session,
@@ -232,7 +250,9 @@ impl Store {
             "SELECT id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash
              FROM sessions ORDER BY created_at, id",
         )?;
-        let rows = stmt.query_map([], session_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], session_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -250,8 +270,11 @@ impl Store {
 
     pub fn events(&self, session: &str) -> Result<Vec<Event>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([session], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut stmt =
+            conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([session], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (seq, body) = row?;
@@ -327,7 +350,12 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
         Err(e) => {
             let msg = e.to_string();
             for w in batch {
-                reply(w, Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(msg.clone()))));
+                reply(
+                    w,
+                    Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                        msg.clone(),
+                    ))),
+                );
             }
             return;
         }
@@ -347,7 +375,9 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
     for (w, r) in batch.into_iter().zip(results) {
         let r = match &committed {
             Ok(()) => r,
-            Err(e) => Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e.to_string()))),
+            Err(e) => Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                e.to_string(),
+            ))),
         };
         reply(w, r);
     }
@@ -361,7 +391,9 @@ fn reply(w: Write, r: Result<(), StoreError>) {
 }
 
 fn insert_events(tx: &Connection, session: &str, events: &[Event]) -> Result<(), StoreError> {
-    let mut stmt = tx.prepare_cached("INSERT INTO events (session_id, seq, kind, body) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events (session_id, seq, kind, body) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for e in events {
         let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
             session: session.to_string(),
@@ -408,7 +440,11 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             ..
         } => {
             let actual: Option<i64> = tx
-                .query_row("SELECT last_seq FROM sessions WHERE id = ?1", [session], |r| r.get(0))
+                .query_row(
+                    "SELECT last_seq FROM sessions WHERE id = ?1",
+                    [session],
+                    |r| r.get(0),
+                )
                 .optional()?;
             let Some(actual) = actual else {
                 return Err(StoreError::NotFound);

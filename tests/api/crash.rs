@@ -1,0 +1,128 @@
+//! The real binary, killed with SIGKILL mid-turn and restarted on the same database:
+//! nothing it acknowledged is lost.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn start(db: &std::path::Path, port: u16) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(db)
+        .arg("--scenarios")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wargame");
+    for _ in 0..100 {
+        if let Ok(r) = awc::Client::new()
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            return Server { child, port };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("server did not come up");
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn app_for(port: u16) -> TestApp {
+    TestApp {
+        port,
+        _dir: tempfile::tempdir().expect("dir"),
+    }
+}
+
+fn without_presence(mut v: Value) -> Value {
+    v["presence"] = Value::Null;
+    v
+}
+
+#[actix_rt::test]
+async fn sigkill_mid_turn_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("crash.db");
+    let port = free_port();
+    let mut server = start(&db, port).await;
+    let app = app_for(server.port);
+    let (session, code, fac_token) = app.create(99).await;
+    let mut tokens = Vec::new();
+    for t in TEAMS {
+        tokens.push(app.join(&code, t, &format!("{t} lead")).await);
+    }
+    let mut fac = app.ws(&fac_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "inject", "script": "msel-1"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    let picks = [
+        "adopt_defence_law",
+        "press_minsk",
+        "fortify_north",
+        "share_intelligence",
+    ];
+    let mut last = 0;
+    for (i, tok) in tokens.iter().enumerate() {
+        let mut c = app.ws(tok).await;
+        last = c
+            .ok(json!({"type": "submit", "turn": 1, "choices": [{"option": picks[i], "rationale": format!("acked {i}")}]}))
+            .await;
+    }
+    let before_fac = without_presence(fac.resnapshot(&fac_token).await);
+    assert_eq!(before_fac["seq"].as_u64(), Some(last));
+    let team_before = without_presence(app.ws(&tokens[2]).await.snapshot);
+
+    // SIGKILL: no chance to flush anything that was not already durable.
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    drop(server);
+
+    let port2 = free_port();
+    let _server2 = start(&db, port2).await;
+    let app2 = app_for(port2);
+    let fac2 = app2.ws(&fac_token).await;
+    assert_eq!(without_presence(fac2.snapshot.clone()), before_fac);
+    let team_after = without_presence(app2.ws(&tokens[2]).await.snapshot);
+    assert_eq!(team_after, team_before);
+    assert_eq!(team_after["draft"]["choices"][0]["rationale"], "acked 2");
+
+    // The replay command agrees with the stored state hash.
+    let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["replay", "--db"])
+        .arg(&db)
+        .args(["--session", &session])
+        .output()
+        .expect("replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
+}

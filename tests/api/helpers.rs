@@ -1,0 +1,281 @@
+//! Black-box helpers: a server on port 0 with a temp database, and a WebSocket
+//! client that speaks the contract.
+
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use awc::ws;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub port: u16,
+    /// Keeps the temporary database alive as long as the app.
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir).await
+}
+
+pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    // RUST_LOG=debug shows the server's logs for a failing test.
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+    let config = wargame::server::Config {
+        addr: "127.0.0.1:0".into(),
+        db: dir.path().join("test.db"),
+        scenarios: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+    };
+    let app = wargame::server::Application::build(config)
+        .await
+        .expect("server builds");
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped(false));
+    TestApp { port, _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let mut resp = awc::Client::new()
+            .post(self.url(path))
+            .send_json(&body)
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.body().await.expect("body");
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let mut resp = awc::Client::new()
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.body().limit(16 << 20).await.expect("body");
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// Creates a session; returns (session_id, join_code, facilitator_token).
+    pub async fn create(&self, seed: u64) -> (String, String, String) {
+        let (status, body) = self
+            .post(
+                "/api/sessions",
+                json!({"scenario": "belarus-2025", "title": "Test <b>game</b>", "seed": seed}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["session_id"].as_str().expect("id").to_string(),
+            body["join_code"].as_str().expect("code").to_string(),
+            body["facilitator_token"]
+                .as_str()
+                .expect("token")
+                .to_string(),
+        )
+    }
+
+    pub async fn join(&self, code: &str, team: &str, name: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/join",
+                json!({"join_code": code, "team": team, "name": name}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn ws(&self, token: &str) -> Client {
+        Client::connect(self.port, token).await
+    }
+}
+
+pub struct Client {
+    framed: actix_codec::Framed<awc::BoxedSocket, ws::Codec>,
+    /// Every text frame received so far, in order.
+    pub seen: Vec<Value>,
+    pending: std::collections::VecDeque<Value>,
+    next_ref: u64,
+    pub snapshot: Value,
+}
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+impl Client {
+    pub async fn raw(port: u16) -> Client {
+        let (_, framed) = awc::Client::new()
+            .ws(format!("ws://127.0.0.1:{port}/ws"))
+            .max_frame_size(16 << 20)
+            .connect()
+            .await
+            .expect("ws connect");
+        Client {
+            framed,
+            seen: Vec::new(),
+            pending: Default::default(),
+            next_ref: 0,
+            snapshot: Value::Null,
+        }
+    }
+
+    pub async fn connect(port: u16, token: &str) -> Client {
+        let mut c = Client::raw(port).await;
+        c.send(json!({"type": "auth", "token": token})).await;
+        let snap = c
+            .until(|f| f["type"] == "snapshot" || f["type"] == "error")
+            .await;
+        assert_eq!(snap["type"], "snapshot", "auth failed: {snap}");
+        c.snapshot = snap;
+        c
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.send_text(v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.framed
+            .send(ws::Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.framed
+            .send(ws::Message::Binary(Bytes::from(bytes)))
+            .await
+            .expect("send");
+    }
+
+    /// The next text frame, or `None` when the socket closed (or nothing came in time).
+    pub async fn next(&mut self) -> Option<Value> {
+        if let Some(v) = self.pending.pop_front() {
+            return Some(v);
+        }
+        self.next_wire(WAIT).await
+    }
+
+    async fn next_wire(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.framed.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                ws::Frame::Text(b) => {
+                    let v: Value = serde_json::from_slice(&b).expect("server sends JSON");
+                    self.seen.push(v.clone());
+                    return Some(v);
+                }
+                ws::Frame::Ping(p) => {
+                    let _ = self.framed.send(ws::Message::Pong(p)).await;
+                }
+                ws::Frame::Close(_) => return None,
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads until a frame matches; earlier frames stay queued for later reads.
+    pub async fn until(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let mut skipped = Vec::new();
+        let found = loop {
+            match self.next().await {
+                Some(v) if pred(&v) => break v,
+                Some(v) => skipped.push(v),
+                None => panic!("socket closed or timed out waiting; got {skipped:?}"),
+            }
+        };
+        for v in skipped.into_iter().rev() {
+            self.pending.push_front(v);
+        }
+        found
+    }
+
+    /// Sends a command with a fresh ref; returns the matching ack or error frame.
+    pub async fn cmd(&mut self, mut v: Value) -> Value {
+        self.next_ref += 1;
+        let r = format!("r{}", self.next_ref);
+        v["ref"] = json!(r);
+        self.send(v).await;
+        self.until(|f| (f["type"] == "ack" || f["type"] == "error") && f["ref"] == r.as_str())
+            .await
+    }
+
+    pub async fn ok(&mut self, v: Value) -> u64 {
+        let reply = self.cmd(v.clone()).await;
+        assert_eq!(reply["type"], "ack", "{v} was refused: {reply}");
+        reply["seq"].as_u64().expect("seq")
+    }
+
+    pub async fn refused(&mut self, v: Value, code: &str) {
+        let reply = self.cmd(v.clone()).await;
+        assert_eq!(reply["type"], "error", "{v} should be refused: {reply}");
+        assert_eq!(reply["code"], code, "{v}: {reply}");
+        assert!(
+            reply["message"].as_str().is_some_and(|m| m.len() > 10),
+            "{reply}"
+        );
+    }
+
+    /// Waits for the event with this kind (and seq at least `min_seq`).
+    pub async fn event(&mut self, kind: &str) -> Value {
+        self.until(|f| f["type"] == "event" && f["kind"] == kind)
+            .await
+    }
+
+    /// Reads everything that arrives within a short quiet period.
+    pub async fn drain(&mut self) {
+        while let Some(v) = self.next_wire(Duration::from_millis(300)).await {
+            self.pending.push_back(v);
+        }
+    }
+
+    /// Drops every frame received so far (after a short quiet period).
+    pub async fn forget(&mut self) {
+        self.drain().await;
+        self.pending.clear();
+    }
+
+    /// A fresh snapshot via re-authentication on the same socket.
+    pub async fn resnapshot(&mut self, token: &str) -> Value {
+        self.send(json!({"type": "auth", "token": token})).await;
+        let s = self.until(|f| f["type"] == "snapshot").await;
+        self.snapshot = s.clone();
+        s
+    }
+
+    /// Whether the server has closed this socket.
+    pub async fn closed(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(WAIT, self.framed.next()).await {
+                Ok(None) => return true,
+                Ok(Some(Ok(ws::Frame::Close(_)))) => return true,
+                Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    pub fn all_text(&self) -> String {
+        self.seen
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub const TEAMS: [&str; 4] = ["belarus", "russia", "ukraine", "nato"];

@@ -1,0 +1,710 @@
+//! Black-box tests of the server: HTTP and real WebSockets, through the contract.
+
+mod crash;
+mod helpers;
+
+use helpers::*;
+use serde_json::{Value, json};
+
+/// Four teams and an observer joined, everyone connected.
+struct Table {
+    app: TestApp,
+    session: String,
+    code: String,
+    fac_token: String,
+    fac: Client,
+    tokens: Vec<String>,
+    teams: Vec<Client>,
+    observer: Client,
+}
+
+async fn table(seed: u64) -> Table {
+    let app = spawn_app().await;
+    let (session, code, fac_token) = app.create(seed).await;
+    let mut tokens = Vec::new();
+    for (i, t) in TEAMS.iter().enumerate() {
+        tokens.push(app.join(&code, t, &format!("Player {i} of {t}")).await);
+    }
+    let obs_token = app.join(&code, "observer", "Projector").await;
+    let fac = app.ws(&fac_token).await;
+    let mut teams = Vec::new();
+    for t in &tokens {
+        teams.push(app.ws(t).await);
+    }
+    let observer = app.ws(&obs_token).await;
+    Table {
+        app,
+        session,
+        code,
+        fac_token,
+        fac,
+        tokens,
+        teams,
+        observer,
+    }
+}
+
+fn submit(turn: u64, choices: &[(&str, &str)]) -> Value {
+    json!({
+        "type": "submit",
+        "turn": turn,
+        "choices": choices.iter().map(|(o, r)| json!({"option": o, "rationale": r})).collect::<Vec<_>>(),
+    })
+}
+
+#[actix_rt::test]
+async fn http_contract_basics() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await, (200, json!({"status": "ok"})));
+    let (s, list) = app.get("/api/scenarios").await;
+    assert_eq!(s, 200);
+    let teams: Vec<&str> = list[0]["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .map(|t| t["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(teams, TEAMS);
+    let (s, scen) = app.get("/api/scenarios/belarus-2025").await;
+    assert_eq!(s, 200);
+    let opt = &scen["teams"][0]["options"][0];
+    for key in [
+        "id",
+        "title",
+        "description",
+        "cost",
+        "stage",
+        "covert",
+        "requires",
+        "source",
+    ] {
+        assert!(!opt[key].is_null(), "option lacks {key}: {opt}");
+    }
+    assert!(scen["indicators"].as_array().is_some_and(|i| i.len() >= 11));
+    let (s, e) = app.get("/api/scenarios/nope").await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (404, Some("unknown_scenario"))
+    );
+    let (s, e) = app.post("/api/sessions", json!({"scenario": "nope"})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (404, Some("unknown_scenario"))
+    );
+    let (s, e) = app
+        .post(
+            "/api/sessions",
+            json!({"scenario": "belarus-2025", "colour": 1}),
+        )
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("bad_request")));
+    let (_, code, _) = app.create(1).await;
+    assert_eq!(code.len(), 6);
+    assert!(!code.contains(['0', 'O', '1', 'I']));
+    // Join codes are forgiving about case and spaces.
+    let lower = format!("{} {}", &code[..3].to_lowercase(), &code[3..]);
+    let (s, lobby) = app
+        .get(&format!("/api/join/{}", lower.replace(' ', "%20")))
+        .await;
+    assert_eq!(s, 200, "{lobby}");
+    assert_eq!(lobby["teams"][0]["players"], 0);
+    let (s, e) = app
+        .post(
+            "/api/join",
+            json!({"join_code": code, "team": "mars", "name": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("unknown_team"))
+    );
+    let (s, e) = app
+        .post(
+            "/api/join",
+            json!({"join_code": code, "team": "nato", "name": "  "}),
+        )
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("empty_text")));
+    let (s, e) = app.get("/no/such/page").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[actix_rt::test]
+async fn join_codes_cannot_be_brute_forced() {
+    let app = spawn_app().await;
+    let (_, code, _) = app.create(1).await;
+    let mut limited = false;
+    for i in 0..15 {
+        let (s, e) = app
+            .post(
+                "/api/join",
+                json!({"join_code": format!("ZZZZ{i:02}"), "team": "nato", "name": "x"}),
+            )
+            .await;
+        if s == 429 {
+            assert_eq!(e["error"]["code"], "rate_limited");
+            limited = true;
+            break;
+        }
+        assert_eq!(s, 404);
+    }
+    assert!(limited, "wrong codes must be rate limited");
+    // Even the right code is refused while the address is locked out.
+    let (s, _) = app
+        .post(
+            "/api/join",
+            json!({"join_code": code, "team": "nato", "name": "x"}),
+        )
+        .await;
+    assert_eq!(s, 429);
+}
+
+#[actix_rt::test]
+async fn a_full_two_turn_game_over_websockets() {
+    let mut t = table(42).await;
+    assert_eq!(t.fac.snapshot["role"], "facilitator");
+    assert_eq!(t.teams[0].snapshot["role"], "team");
+    assert_eq!(t.teams[0].snapshot["team"], "belarus");
+    assert_eq!(t.observer.snapshot["role"], "observer");
+    assert_eq!(t.fac.snapshot["phase"], "lobby");
+    assert!(t.fac.snapshot["seed"].as_u64() == Some(42));
+    assert!(t.teams[0].snapshot.get("seed").is_none());
+    assert_eq!(t.teams[0].snapshot["indicators"]["escalation"], 2);
+
+    for turn in 1..=2u64 {
+        if turn == 1 {
+            t.fac.ok(json!({"type": "start"})).await;
+        } else {
+            t.fac.ok(json!({"type": "advance"})).await;
+        }
+        let pc = t.teams[2]
+            .until(|f| f["kind"] == "phase_changed" && f["phase"] == "briefing")
+            .await;
+        assert_eq!(pc["turn"].as_u64(), Some(turn));
+        let seq = t.fac.ok(json!({"type": "inject", "event": if turn == 1 { "lower_house_passes_law" } else { "ua_deep_strike" }})).await;
+        let inj = t
+            .observer
+            .until(|f| f["kind"] == "event_injected" && f["turn"] == turn)
+            .await;
+        assert_eq!(inj["seq"].as_u64(), Some(seq));
+        t.fac.ok(json!({"type": "advance"})).await; // decision
+        for c in t.teams.iter_mut() {
+            let pc = c
+                .until(|f| f["kind"] == "phase_changed" && f["phase"] == "decision")
+                .await;
+            assert_eq!(pc["turn"].as_u64(), Some(turn));
+        }
+        let picks: [&[(&str, &str)]; 4] = if turn == 1 {
+            [
+                &[
+                    ("adopt_defence_law", "Legal cover first."),
+                    ("establish_sof_brigade", "Build the southern unit."),
+                ],
+                &[("press_minsk", "Keep Minsk close.")],
+                &[("fortify_north", "Hold the border.")],
+                &[
+                    ("share_intelligence", "Help Kyiv see."),
+                    ("signal_consequences", "Warn Minsk."),
+                ],
+            ]
+        } else {
+            [
+                &[("diversionary_posture", "Pin Ukrainian forces.")],
+                &[("launches_from_belarus", "Use the northern axis.")],
+                &[("deep_strike", "Hit the airbases.")],
+                &[("targeted_sanctions", "Raise the cost.")],
+            ]
+        };
+        for (i, c) in t.teams.iter_mut().enumerate() {
+            c.ok(submit(turn, picks[i])).await;
+        }
+        // The facilitator sees every draft; the observer learns only that teams submitted.
+        let sub = t
+            .fac
+            .until(|f| f["kind"] == "choices_submitted" && f["turn"] == turn)
+            .await;
+        assert!(!sub["choices"].as_array().expect("choices").is_empty());
+        let sub = t
+            .observer
+            .until(|f| f["kind"] == "choices_submitted" && f["turn"] == turn)
+            .await;
+        assert_eq!(sub["redacted"], true);
+        assert!(sub["choices"].as_array().expect("choices").is_empty());
+
+        t.fac.ok(json!({"type": "advance"})).await; // adjudication: dice roll
+        let rolled = t
+            .fac
+            .until(|f| f["kind"] == "dice_rolled" && f["turn"] == turn)
+            .await;
+        assert!(
+            rolled["rolled"]["roll"]
+                .as_u64()
+                .is_some_and(|r| (1..=100).contains(&r))
+        );
+        t.fac
+            .send(json!({"type": "preview", "runs": 2000, "ref": "pv"}))
+            .await;
+        let preview = t.fac.until(|f| f["ref"] == "pv").await;
+        assert_eq!(preview["type"], "preview");
+        assert_eq!(preview["preview"]["runs"], 2000);
+        t.fac.ok(json!({"type": "advance"})).await; // review
+        let resolved = t.teams[0]
+            .until(|f| f["kind"] == "choice_resolved" && f["turn"] == turn)
+            .await;
+        for key in [
+            "choice", "team", "option", "roll", "target", "result", "effects",
+        ] {
+            assert!(
+                !resolved[key].is_null(),
+                "choice_resolved lacks {key}: {resolved}"
+            );
+        }
+        let review = t
+            .observer
+            .until(|f| f["kind"] == "phase_changed" && f["phase"] == "review" && f["turn"] == turn)
+            .await;
+        assert!(review["indicators"]["escalation"].is_i64());
+    }
+    t.fac
+        .ok(json!({"type": "note", "text": "Hot wash at 15:00.", "public": true}))
+        .await;
+    t.fac
+        .ok(json!({"type": "end", "reason": "Time is up."}))
+        .await;
+    let ended = t.teams[3].event("session_ended").await;
+    assert_eq!(ended["phase"], "ended");
+    // seq strictly increasing in what every seat received.
+    for c in [&t.fac, &t.observer].into_iter().chain(t.teams.iter()) {
+        let seqs: Vec<u64> = c
+            .seen
+            .iter()
+            .filter(|f| f["type"] == "event")
+            .filter_map(|f| f["seq"].as_u64())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    }
+    // After the game, the export route works for the facilitator only.
+    let url = t
+        .app
+        .url(&format!("/api/sessions/{}/export?format=json", t.session));
+    let mut r = awc::Client::new()
+        .get(&url)
+        .bearer_auth(&t.fac_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(!r.body().limit(16 << 20).await.expect("body").is_empty());
+    let r = awc::Client::new()
+        .get(&url)
+        .bearer_auth(&t.tokens[0])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 403);
+    let r = awc::Client::new().get(&url).send().await.expect("export");
+    assert_eq!(r.status().as_u16(), 401);
+    let bad = t
+        .app
+        .url(&format!("/api/sessions/{}/export?format=pdf", t.session));
+    let r = awc::Client::new()
+        .get(&bad)
+        .bearer_auth(&t.fac_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 400);
+    let _ = (&t.code,);
+}
+
+#[actix_rt::test]
+async fn rationales_never_reach_another_seat_before_review() {
+    let mut t = table(7).await;
+    t.fac.ok(json!({"type": "start"})).await;
+    t.fac.ok(json!({"type": "inject", "custom": {"title": "Private word", "text": "SECRET-INJECT-FOR-UKRAINE", "effects": {}}, "to": ["ukraine"]})).await;
+    t.fac
+        .ok(json!({"type": "note", "text": "SECRET-WHITE-CELL-NOTE"}))
+        .await;
+    t.fac.ok(json!({"type": "advance"})).await;
+    let picks = [
+        ("belarus", "establish_sof_brigade"),
+        ("russia", "press_minsk"),
+        ("ukraine", "fortify_north"),
+        ("nato", "share_intelligence"),
+    ];
+    for (i, (team, opt)) in picks.iter().enumerate() {
+        let seq = t.teams[i]
+            .ok(submit(1, &[(opt, &format!("MARKER-{team}-DRAFT"))]))
+            .await;
+        // revise, so a second rationale exists too
+        let seq2 = t.teams[i]
+            .ok(submit(1, &[(opt, &format!("MARKER-{team}-REVISED"))]))
+            .await;
+        assert!(seq2 > seq);
+    }
+    t.fac.ok(json!({"type": "advance"})).await;
+    t.fac.ok(json!({"type": "override", "choice": "t1-russia-1", "result": "failure", "note": "SECRET-OVERRIDE-NOTE"})).await;
+    for c in t.teams.iter_mut().chain(std::iter::once(&mut t.observer)) {
+        c.drain().await;
+    }
+    for (i, (team, _)) in picks.iter().enumerate() {
+        for (j, (other, _)) in picks.iter().enumerate() {
+            let text = t.teams[j].all_text() + &t.teams[j].snapshot.to_string();
+            let seen = text.contains(&format!("MARKER-{team}-"));
+            assert_eq!(
+                seen,
+                i == j,
+                "{other} {} {team}'s rationale before review",
+                if seen { "saw" } else { "did not see" }
+            );
+        }
+        assert!(!t.observer.all_text().contains(&format!("MARKER-{team}-")));
+    }
+    for c in t.teams.iter().chain(std::iter::once(&t.observer)) {
+        let text = c.all_text();
+        assert!(!text.contains("SECRET-WHITE-CELL-NOTE"));
+        assert!(!text.contains("SECRET-OVERRIDE-NOTE"));
+        assert!(!text.contains("dice_rolled"));
+        assert!(!text.contains("\"seed\""));
+    }
+    assert!(t.teams[2].all_text().contains("SECRET-INJECT-FOR-UKRAINE"));
+    for i in [0, 1, 3] {
+        assert!(!t.teams[i].all_text().contains("SECRET-INJECT-FOR-UKRAINE"));
+    }
+    assert!(!t.observer.all_text().contains("SECRET-INJECT-FOR-UKRAINE"));
+    // A reconnect must not leak either.
+    let again = t.app.ws(&t.tokens[1]).await;
+    assert!(!again.snapshot.to_string().contains("MARKER-belarus"));
+    // After review, overt choices and their rationales are published to all.
+    t.fac.ok(json!({"type": "advance"})).await;
+    t.observer
+        .until(|f| f["kind"] == "phase_changed" && f["phase"] == "review")
+        .await;
+    assert!(t.observer.all_text().contains("MARKER-nato-REVISED"));
+    assert!(
+        !t.observer.all_text().contains("MARKER-nato-DRAFT"),
+        "the replaced draft stays private"
+    );
+}
+
+#[actix_rt::test]
+async fn every_rejection_reaches_the_client_as_an_error_frame() {
+    let mut t = table(3).await;
+    let (fac, teams, obs) = (&mut t.fac, &mut t.teams, &mut t.observer);
+    teams[0]
+        .refused(json!({"type": "start"}), "forbidden")
+        .await;
+    obs.refused(
+        json!({"type": "submit", "turn": 1, "choices": []}),
+        "forbidden",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "submit", "turn": 1, "choices": []}),
+        "forbidden",
+    )
+    .await;
+    fac.refused(json!({"type": "advance"}), "wrong_phase").await;
+    fac.refused(
+        json!({"type": "join", "team": "nato", "name": "x"}),
+        "forbidden",
+    )
+    .await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.refused(json!({"type": "start"}), "wrong_phase").await;
+    teams[0]
+        .refused(submit(1, &[("adopt_defence_law", "")]), "wrong_phase")
+        .await;
+    fac.refused(
+        json!({"type": "override", "choice": "x", "result": "success", "note": "n"}),
+        "wrong_phase",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "inject", "event": "martians"}),
+        "unknown_event",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "inject", "script": "msel-99"}),
+        "unknown_script",
+    )
+    .await;
+    fac.refused(json!({"type": "inject"}), "invalid_inject")
+        .await;
+    fac.refused(
+        json!({"type": "inject", "custom": {"title": "x", "effects": {"gdp": 3}}}),
+        "unknown_indicator",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "inject", "event": "nato_exercise", "to": ["mars"]}),
+        "unknown_team",
+    )
+    .await;
+    fac.ok(json!({"type": "inject", "script": "msel-1"})).await;
+    fac.refused(
+        json!({"type": "skip", "script": "msel-1"}),
+        "script_already_used",
+    )
+    .await;
+    fac.refused(json!({"type": "note", "text": "   "}), "empty_text")
+        .await;
+    fac.refused(
+        json!({"type": "note", "text": "x".repeat(5000)}),
+        "text_too_long",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "timer", "seconds": 999_999}),
+        "invalid_timer",
+    )
+    .await;
+    fac.ok(json!({"type": "advance"})).await;
+    teams[0]
+        .refused(submit(2, &[("adopt_defence_law", "")]), "stale_turn")
+        .await;
+    teams[0]
+        .refused(submit(1, &[("martian_option", "")]), "unknown_option")
+        .await;
+    teams[0]
+        .refused(submit(1, &[("press_minsk", "")]), "not_your_option")
+        .await;
+    teams[0]
+        .refused(
+            submit(1, &[("adopt_defence_law", ""), ("adopt_defence_law", "")]),
+            "duplicate_option",
+        )
+        .await;
+    teams[0]
+        .refused(
+            submit(1, &[("declare_martial_law", "")]),
+            "unmet_prerequisite",
+        )
+        .await;
+    teams[0]
+        .refused(
+            submit(1, &[("establish_sof_brigade", ""), ("support_role", "")]),
+            "over_budget",
+        )
+        .await;
+    teams[0]
+        .refused(
+            submit(1, &[("adopt_defence_law", &"x".repeat(5000))]),
+            "text_too_long",
+        )
+        .await;
+    teams[0]
+        .refused(json!({"type": "submit", "turn": "one"}), "bad_command")
+        .await;
+    teams[0]
+        .refused(json!({"type": "fly"}), "unknown_type")
+        .await;
+    teams[0]
+        .refused(json!({"type": "preview"}), "forbidden")
+        .await;
+    teams[0].ok(submit(1, &[("adopt_defence_law", "ok")])).await;
+    fac.ok(json!({"type": "advance"})).await;
+    fac.refused(
+        json!({"type": "override", "choice": "t1-nato-1", "result": "success", "note": "n"}),
+        "unknown_choice",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "override", "choice": "t1-belarus-1", "result": "success", "note": ""}),
+        "note_required",
+    )
+    .await;
+    fac.refused(
+        json!({"type": "inject", "event": "nato_exercise"}),
+        "wrong_phase",
+    )
+    .await;
+    fac.ok(json!({"type": "end"})).await;
+    fac.refused(json!({"type": "advance"}), "session_ended")
+        .await;
+    teams[1].refused(submit(1, &[]), "session_ended").await;
+    // Notes are still allowed after the end, for the hot wash.
+    fac.ok(json!({"type": "note", "text": "After action: good game."}))
+        .await;
+}
+
+#[actix_rt::test]
+async fn reconnecting_mid_decision_restores_the_draft() {
+    let mut t = table(5).await;
+    t.fac.ok(json!({"type": "start"})).await;
+    t.fac.ok(json!({"type": "advance"})).await;
+    t.teams[3]
+        .ok(submit(1, &[("share_intelligence", "We watch the border.")]))
+        .await;
+    drop(t.teams.remove(3));
+    let again = t.app.ws(&t.tokens[3]).await;
+    assert_eq!(again.snapshot["phase"], "decision");
+    assert_eq!(
+        again.snapshot["draft"]["choices"][0]["option"],
+        "share_intelligence"
+    );
+    assert_eq!(
+        again.snapshot["draft"]["choices"][0]["rationale"],
+        "We watch the border."
+    );
+    // The facilitator's readiness board shows NATO submitted.
+    let snap = t.fac.resnapshot(&t.fac_token).await;
+    let nato = snap["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .find(|x| x["team"] == "nato")
+        .cloned()
+        .expect("nato");
+    assert_eq!(nato["submitted"], true);
+}
+
+#[actix_rt::test]
+async fn presence_shows_who_is_connected() {
+    let mut t = table(9).await;
+    let snap = t.fac.resnapshot(&t.fac_token).await;
+    t.fac.forget().await;
+    let seats = snap["presence"]["seats"].as_array().expect("seats").clone();
+    assert_eq!(seats.len(), 5);
+    assert!(seats.iter().all(|s| s["connected"] == true), "{seats:?}");
+    drop(t.teams.remove(0));
+    let p = t
+        .fac
+        .until(|f| {
+            f["type"] == "presence"
+                && f["seats"].as_array().is_some_and(|s| {
+                    s.iter()
+                        .any(|x| x["team"] == "belarus" && x["connected"] == false)
+                })
+        })
+        .await;
+    assert!(p["seats"][0]["last_seen"].is_i64());
+}
+
+#[actix_rt::test]
+async fn bad_frames_leave_the_connection_and_others_healthy() {
+    let mut t = table(11).await;
+    let c = &mut t.teams[0];
+    let is_error = |f: &Value| f["type"] == "error";
+    c.send_text("{not json".into()).await;
+    assert_eq!(c.until(is_error).await["code"], "bad_json");
+    c.send_text("[1,2]".into()).await;
+    assert_eq!(c.until(is_error).await["code"], "bad_frame");
+    c.send_text(r#"{"no":"type"}"#.into()).await;
+    assert_eq!(c.until(is_error).await["code"], "bad_frame");
+    c.send_binary(vec![0, 159, 146, 150]).await;
+    assert_eq!(c.until(is_error).await["code"], "bad_frame");
+    let pong = {
+        c.send(json!({"type": "ping", "ref": "p"})).await;
+        c.until(|f| f["type"] == "pong").await
+    };
+    assert_eq!(pong["ref"], "p");
+
+    // Flood: the rate limiter answers, the connection survives.
+    for _ in 0..200 {
+        t.teams[1].send(json!({"type": "ping"})).await;
+    }
+    let limited = t.teams[1].until(|f| f["code"] == "rate_limited").await;
+    assert_eq!(limited["type"], "error");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    t.teams[1].drain().await;
+    t.teams[1]
+        .send(json!({"type": "ping", "ref": "after-flood"}))
+        .await;
+    let pong = t.teams[1].until(|f| f["ref"] == "after-flood").await;
+    assert_eq!(
+        pong["type"], "pong",
+        "the connection is healthy after a flood"
+    );
+
+    // Oversize frame: that socket is closed, everyone else carries on.
+    let mut big = Client::raw(t.app.port).await;
+    big.send_text(format!(
+        r#"{{"type":"auth","token":"{}"}}"#,
+        "x".repeat(100 * 1024)
+    ))
+    .await;
+    assert!(big.closed().await, "an oversize frame closes its socket");
+    t.fac.ok(json!({"type": "start"})).await;
+    let pc = t.teams[2].event("phase_changed").await;
+    assert_eq!(pc["phase"], "briefing");
+    let pc = t.teams[0].event("phase_changed").await;
+    assert_eq!(pc["phase"], "briefing");
+}
+
+#[actix_rt::test]
+async fn unauthenticated_sockets_are_refused() {
+    let app = spawn_app().await;
+    let mut c = Client::raw(app.port).await;
+    c.send(json!({"type": "submit", "turn": 1, "choices": []}))
+        .await;
+    assert_eq!(c.next().await.expect("error")["code"], "unauthorized");
+    c.send(json!({"type": "auth", "token": "not-a-token"}))
+        .await;
+    assert_eq!(c.next().await.expect("error")["code"], "unauthorized");
+    // No valid auth within 10 seconds closes the socket.
+    let started = std::time::Instant::now();
+    assert!(c.closed().await || c.closed().await);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}
+
+#[actix_rt::test]
+async fn the_timer_closes_the_decision_window_by_itself() {
+    let mut t = table(13).await;
+    t.fac.ok(json!({"type": "start"})).await;
+    t.fac.ok(json!({"type": "advance"})).await;
+    t.teams[0]
+        .ok(submit(1, &[("adopt_defence_law", "Before the bell.")]))
+        .await;
+    t.fac.ok(json!({"type": "timer", "seconds": 1})).await;
+    let set = t.teams[1].event("timer_set").await;
+    assert!(set["deadline"].is_i64());
+    let expired = t.observer.event("timer_expired").await;
+    assert_eq!(expired["actor"]["role"], "system");
+    let pc = t
+        .observer
+        .until(|f| f["kind"] == "phase_changed" && f["phase"] == "adjudication")
+        .await;
+    assert_eq!(pc["turn"], 1);
+    t.fac.event("dice_rolled").await;
+}
+
+#[actix_rt::test]
+async fn sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().to_path_buf();
+    let app = spawn_app_in(dir).await;
+    let (_, code, fac_token) = app.create(21).await;
+    let token = app.join(&code, "ukraine", "Olena").await;
+    let mut fac = app.ws(&fac_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    let mut ua = app.ws(&token).await;
+    ua.ok(submit(1, &[("fortify_north", "Before the restart.")]))
+        .await;
+    let before = fac.resnapshot(&fac_token).await;
+    // A second server on the same database file restores everything.
+    let dir2 = tempfile::TempDir::new_in(path.parent().expect("parent")).expect("dir");
+    std::fs::copy(path.join("test.db"), dir2.path().join("test.db")).expect("copy db");
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::copy(
+            path.join(format!("test.db{ext}")),
+            dir2.path().join(format!("test.db{ext}")),
+        );
+    }
+    let app2 = spawn_app_in(dir2).await;
+    let mut fac2 = app2.ws(&fac_token).await;
+    let ua2 = app2.ws(&token).await;
+    assert_eq!(
+        ua2.snapshot["draft"]["choices"][0]["rationale"],
+        "Before the restart."
+    );
+    let mut a = before.clone();
+    let mut b = fac2.snapshot.clone();
+    a["presence"] = Value::Null;
+    b["presence"] = Value::Null;
+    assert_eq!(a, b);
+    fac2.ok(json!({"type": "advance"})).await;
+    drop(app);
+}
