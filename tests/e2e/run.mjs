@@ -340,6 +340,14 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(fac, '#advance-btn', /Close the window and roll the dice/);
     for (const team of teamIds) await waitText(players[team], '#phase', /Turn 1 of 3 · Decision/);
 
+    // A phase timer counts down on every console.
+    await fac.fill('#timer-minutes', '5');
+    await fac.uncheck('#timer-auto');
+    await fac.click('#timer-form button[type=submit]');
+    await waitText(fac, '#timer-feedback', /Timer set: 5:00/);
+    for (const team of teamIds) await waitText(players[team], '#timer', /[45]:\d\d left/);
+    await waitText(obs, '#timer', /[45]:\d\d left/);
+
     const by = players.belarus;
     // Prerequisites in words.
     await waitText(by, '.option.unavailable .why', /Unavailable: requires/);
@@ -381,14 +389,27 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(ru, '#draft-summary', /revision 1/);
     chosen.russia = [ruOpt.id];
 
-    for (const team of ['ukraine', 'nato']) {
-      const page = players[team];
-      const o = (await availableOptions(page, team))[0];
+    {
+      const page = players.ukraine;
+      const o = (await availableOptions(page, 'ukraine'))[0];
       await page.check(`#opt-${o.id}`);
-      await page.fill(`#opt-${o.id}-rat`, `${team} rationale: hold the line.`);
+      await page.fill(`#opt-${o.id}-rat`, 'ukraine rationale: hold the line.');
       await page.click('#submit-btn');
       await waitText(page, '#draft-summary', /revision 1/);
-      chosen[team] = [o.id];
+      chosen.ukraine = [o.id];
+    }
+    {
+      // NATO with the keyboard only: Space ticks, focus moves to the rationale, Enter submits.
+      const page = players.nato;
+      const o = (await availableOptions(page, 'nato'))[0];
+      await page.focus(`#opt-${o.id}`);
+      await page.keyboard.press('Space');
+      await until(async () => page.evaluate((id) => document.activeElement && document.activeElement.id === id, `opt-${o.id}-rat`), 'focus on the rationale');
+      await page.keyboard.type('nato rationale: hold the line.');
+      await page.focus('#submit-btn');
+      await page.keyboard.press('Enter');
+      await waitText(page, '#draft-summary', /revision 1/);
+      chosen.nato = [o.id];
     }
     await shot(players.nato, '04-team-desktop-decision');
 
@@ -462,11 +483,17 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(players.nato, '#indicators', /(up|down) \d+ since the start|no change since the start/);
     await topShot(players.belarus, '07-team-phone-review');
     await shot(players.ukraine, '08-team-desktop-review');
+    await topShot(players.ukraine, '08b-team-desktop-review-top');
     await shot(obs, '09-observer-review', false);
     for (const p of [players.belarus, fac, obs]) await noXss(p);
   });
 
-  await t.test('charts, notes and every export format work', async () => {
+  await t.test('charts, notes, skipping a scripted inject and every export format work', async () => {
+    const pending = scenario.script.find((x) => x.turn === 1 && x.id !== script1.id);
+    if (pending) {
+      await fac.click(`#script-list [data-script="${pending.id}"] button:has-text("Skip")`);
+      await waitText(fac, `#script-list [data-script="${pending.id}"]`, /Skipped/);
+    }
     assert.equal(await fac.locator('#chart-grid svg.chart').count(), scenario.indicators.length);
     await fac.fill('#note-text', 'Public note: good discussion on deterrence.');
     await fac.check('#note-public');
@@ -501,6 +528,14 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await players.russia.click('#history-list details.turn-history summary');
     await waitText(players.russia, '#history-list', /Needed \d+ or less/);
     assert.equal(await players.russia.isChecked(`#opt-${chosen.russia[0]}`), false, 'the new turn starts with an empty selection');
+  });
+
+  await t.test('the facilitator console works at phone width', async () => {
+    await fac.setViewportSize(PHONE);
+    await topShot(fac, '12-facilitator-phone');
+    const overflow = await fac.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+    await fac.setViewportSize(DESKTOP);
   });
 
   await t.test('ending the session shows everywhere', async () => {

@@ -281,7 +281,7 @@ const WG = (() => {
   }
 
   function trendNode(trend) {
-    if (!trend) return el('span', { class: 'trend trend-none', text: 'no earlier turn' });
+    if (!trend) return el('span', { class: 'trend trend-none', text: 'starting value' });
     const { delta, turn } = trend;
     const since = turn === 0 ? 'since the start' : `since turn ${turn}`;
     const arrow = delta > 0 ? '\u25b2' : delta < 0 ? '\u25bc' : '=';

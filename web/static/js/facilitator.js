@@ -1035,7 +1035,7 @@
         st.timer = null;
         S.preview = null;
         renderPreview();
-        fill($('preview-feedback'));
+        for (const id of ['preview-feedback', 'timer-feedback', 'catalog-feedback', 'custom-feedback']) fill($(id));
         WG.announce(`${WG.turnLabel(st)}: ${WG.phaseLabel(ev.phase)}.`);
         break;
       case 'choices_submitted': {
