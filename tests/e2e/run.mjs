@@ -240,6 +240,13 @@ test('a facilitator and four teams play a full turn through the web consoles', {
       const mobile = team === 'belarus';
       const page = await openPage(team, mobile ? PHONE : DESKTOP, mobile);
       players[team] = page;
+      if (team === 'russia') {
+        // A wrong code gets the server's sentence, not a status number.
+        await page.goto(`${base}/join`);
+        await page.fill('#code', 'ZZZZZZ');
+        await page.click('#lookup');
+        await waitText(page, '#session-info', /No session has that join code/);
+      }
       await page.goto(`${base}/join?code=${code}`);
       await waitText(page, '#session-info', /E2E seminar/);
       await page.locator(`#team-${team}`).waitFor();

@@ -16,6 +16,7 @@
     formsBuiltFor: '',
     overrideDrafts: new Map(), // choice id -> {result, note}
     preview: null,
+    timerDefaultFor: '',
   };
 
   const HEAVY = new Set([
@@ -144,7 +145,12 @@
     btn.disabled = st.phase === 'ended';
     setText($('advance-what'), what);
     setText($('phase-help'), st.ended ? `${st.ended.title}. ${st.ended.text}` : `${WG.turnLabel(st)}, ${WG.phaseLabel(st.phase).toLowerCase()}.`);
-    $('timer-auto').checked = st.phase === 'decision' ? !!st.auto_advance : false;
+    // Default the auto-advance box once per phase, never over the facilitator's own choice.
+    const phaseKey = `${st.turn}/${st.phase}`;
+    if (S.timerDefaultFor !== phaseKey) {
+      S.timerDefaultFor = phaseKey;
+      $('timer-auto').checked = st.phase === 'decision' ? !!st.auto_advance : false;
+    }
     for (const id of ['timer-minutes', 'timer-auto', 'timer-clear']) $(id).disabled = st.phase === 'lobby' || !!st.ended;
   }
 
