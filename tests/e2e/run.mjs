@@ -3,7 +3,7 @@
 // full turn played through the pages.
 //
 // Run with tests/e2e/run.sh (builds the binary, installs what is missing), or
-// directly: WARGAME_BIN=path/to/wargame node --test --test-concurrency=1 run.mjs
+// directly: WARGAME_BIN=path/to/wargame node --test run.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -41,4 +41,4 @@ export WARGAME_BIN="$TARGET/debug/wargame"
 export CHROMIUM
 
 cd "$HERE"
-node --test --test-concurrency=1 run.mjs
+node --test run.mjs
