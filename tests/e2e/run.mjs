@@ -555,6 +555,17 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(obs, '#ended', /Time is up for today/);
   });
 
+  await t.test('every form control on the consoles has a label', async () => {
+    for (const page of [fac, players.belarus, players.nato]) {
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('input, select, textarea'))
+          .filter((c) => c.type !== 'hidden' && !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.getAttribute('aria-labelledby'))
+          .map((c) => c.id || c.name || c.tagName)
+      );
+      assert.deepEqual(unlabelled, [], `unlabelled controls on ${page.url()}`);
+    }
+  });
+
   await t.test('no page had a script error, a CSP violation or a dialog', async () => {
     for (const p of pages) {
       assert.deepEqual(p.dialogs, [], `${p.label}: dialogs fired`);
