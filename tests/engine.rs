@@ -464,8 +464,8 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         assert_eq!(g.state.rng, before.rng);
         seen.insert(code);
     }
-    let mut expected: BTreeSet<&str> = REJECTION_CODES.iter().copied().collect();
-    expected.insert("invalid_name");
+    let expected: BTreeSet<&str> = REJECTION_CODES.iter().copied().collect();
+    assert!(expected.contains("invalid_name"));
     assert_eq!(
         seen, expected,
         "every rejection code must be produced by some command, and no others"
