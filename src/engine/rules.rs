@@ -463,8 +463,16 @@ fn publish(e: &mut Emitter) {
             set: outcome.set.ids.clone(),
             clear: outcome.clear.ids.clone(),
         }));
+        // Follow-on events are part of the outcome: for an undetected covert choice
+        // they reach only its owner (and the White Cell), like the outcome itself.
+        let hidden = r.covert && !r.detection.as_ref().is_some_and(|d| d.detected);
+        let to = if hidden {
+            vec![r.team.clone()]
+        } else {
+            Vec::new()
+        };
         for ev in &outcome.events.index {
-            catalog_inject(e, *ev, InjectOrigin::Cause(r.choice.clone()));
+            catalog_inject(e, *ev, InjectOrigin::Cause(r.choice.clone()), to.clone());
         }
     }
     check_triggers(e);
@@ -518,7 +526,7 @@ fn check_triggers(e: &mut Emitter) {
                 trigger: t.id.clone(),
                 event: t.event_id.clone(),
             });
-            catalog_inject(e, t.event, InjectOrigin::Trigger(t.id.clone()));
+            catalog_inject(e, t.event, InjectOrigin::Trigger(t.id.clone()), Vec::new());
         }
     }
 }
@@ -528,7 +536,7 @@ enum InjectOrigin {
     Trigger(String),
 }
 
-fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin) {
+fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, to: Vec<String>) {
     let s = e.scenario();
     let Some(def) = s.events.get(ev) else { return };
     let (cause, trigger) = match origin {
@@ -547,7 +555,7 @@ fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin) {
         text: def.text.clone(),
         source: def.source.clone(),
         from: "White Cell".to_string(),
-        to: Vec::new(),
+        to,
         effects: clamped(s, &e.world, &def.effects),
         set: def.set.ids.clone(),
         clear: def.clear.ids.clone(),
