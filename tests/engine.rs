@@ -29,7 +29,11 @@ fn play_full_game(seed: u64, choice_seed: u64) -> (Game, Vec<(Actor, Command)>) 
         log.push((actor.clone(), cmd.clone()));
         g.cmd(&actor, cmd);
     };
-    for (t, name) in [("belarus", "Ana"), ("russia", "Boris"), ("observer", "Olga")] {
+    for (t, name) in [
+        ("belarus", "Ana"),
+        ("russia", "Boris"),
+        ("observer", "Olga"),
+    ] {
         run(
             &mut g,
             Actor::System,
@@ -244,7 +248,12 @@ fn rarer_events_survive_a_json_round_trip() {
     g.fac(Command::Skip {
         script: "msel-2".to_string(),
     });
-    g.fac(custom_inject("Crackdown fails", "", &[("by_regime_control", -50)], &[]));
+    g.fac(custom_inject(
+        "Crackdown fails",
+        "",
+        &[("by_regime_control", -50)],
+        &[],
+    ));
     g.advance();
     g.fac(Command::Timer {
         seconds: 1,
@@ -340,109 +349,414 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
     let sys = Actor::System;
     let cases: Vec<(&str, Game, Actor, Command, &str)> = vec![
         // forbidden
-        ("team advances", game_in(Briefing), team("belarus"), Command::Advance, "forbidden"),
-        ("observer submits", game_in(Decision), observer(), submit(1, &[]), "forbidden"),
-        ("facilitator submits", game_in(Decision), FAC, submit(1, &[]), "forbidden"),
-        ("team joins a seat itself", game_in(Lobby), team("belarus"), join("belarus", "Ana"), "forbidden"),
-        ("facilitator issues a join", game_in(Lobby), FAC, join("belarus", "Ana"), "forbidden"),
-        ("observer writes a note", game_in(Briefing), observer(), note("hi"), "forbidden"),
-        ("team fakes timer expiry", game_in(Decision), team("russia"),
-            Command::TimerExpired { turn: 1, phase: Decision }, "forbidden"),
-        ("team overrides", game_in(Adjudication), team("belarus"),
-            override_cmd("t1-belarus-1", Outcome::Success, "mine"), "forbidden"),
+        (
+            "team advances",
+            game_in(Briefing),
+            team("belarus"),
+            Command::Advance,
+            "forbidden",
+        ),
+        (
+            "observer submits",
+            game_in(Decision),
+            observer(),
+            submit(1, &[]),
+            "forbidden",
+        ),
+        (
+            "facilitator submits",
+            game_in(Decision),
+            FAC,
+            submit(1, &[]),
+            "forbidden",
+        ),
+        (
+            "team joins a seat itself",
+            game_in(Lobby),
+            team("belarus"),
+            join("belarus", "Ana"),
+            "forbidden",
+        ),
+        (
+            "facilitator issues a join",
+            game_in(Lobby),
+            FAC,
+            join("belarus", "Ana"),
+            "forbidden",
+        ),
+        (
+            "observer writes a note",
+            game_in(Briefing),
+            observer(),
+            note("hi"),
+            "forbidden",
+        ),
+        (
+            "team fakes timer expiry",
+            game_in(Decision),
+            team("russia"),
+            Command::TimerExpired {
+                turn: 1,
+                phase: Decision,
+            },
+            "forbidden",
+        ),
+        (
+            "team overrides",
+            game_in(Adjudication),
+            team("belarus"),
+            override_cmd("t1-belarus-1", Outcome::Success, "mine"),
+            "forbidden",
+        ),
         // wrong_phase
-        ("submit in briefing", game_in(Briefing), team("belarus"), submit(1, &[]), "wrong_phase"),
-        ("override in decision", game_in(Decision), FAC,
-            override_cmd("t1-belarus-1", Outcome::Success, "why"), "wrong_phase"),
-        ("start twice", game_in(Briefing), FAC, Command::Start, "wrong_phase"),
-        ("inject during adjudication", game_in(Adjudication), FAC,
-            inject_event("nato_exercise"), "wrong_phase"),
-        ("advance in the lobby", game_in(Lobby), FAC, Command::Advance, "wrong_phase"),
-        ("timer in the lobby", game_in(Lobby), FAC,
-            Command::Timer { seconds: 60, auto_advance: None }, "wrong_phase"),
+        (
+            "submit in briefing",
+            game_in(Briefing),
+            team("belarus"),
+            submit(1, &[]),
+            "wrong_phase",
+        ),
+        (
+            "override in decision",
+            game_in(Decision),
+            FAC,
+            override_cmd("t1-belarus-1", Outcome::Success, "why"),
+            "wrong_phase",
+        ),
+        (
+            "start twice",
+            game_in(Briefing),
+            FAC,
+            Command::Start,
+            "wrong_phase",
+        ),
+        (
+            "inject during adjudication",
+            game_in(Adjudication),
+            FAC,
+            inject_event("nato_exercise"),
+            "wrong_phase",
+        ),
+        (
+            "advance in the lobby",
+            game_in(Lobby),
+            FAC,
+            Command::Advance,
+            "wrong_phase",
+        ),
+        (
+            "timer in the lobby",
+            game_in(Lobby),
+            FAC,
+            Command::Timer {
+                seconds: 60,
+                auto_advance: None,
+            },
+            "wrong_phase",
+        ),
         // stale_turn
-        ("submit for the next turn", game_in(Decision), team("belarus"), submit(2, &[]), "stale_turn"),
-        ("submit for an old turn", game_in(Decision), team("belarus"), submit(0, &[]), "stale_turn"),
+        (
+            "submit for the next turn",
+            game_in(Decision),
+            team("belarus"),
+            submit(2, &[]),
+            "stale_turn",
+        ),
+        (
+            "submit for an old turn",
+            game_in(Decision),
+            team("belarus"),
+            submit(0, &[]),
+            "stale_turn",
+        ),
         // over_budget
-        ("four points on a budget of three", game_in(Decision), team("belarus"),
-            submit(1, &[("establish_sof_brigade", ""), ("support_role", "")]), "over_budget"),
+        (
+            "four points on a budget of three",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("establish_sof_brigade", ""), ("support_role", "")]),
+            "over_budget",
+        ),
         // unmet_prerequisite
-        ("martial law without the law", game_in(Decision), team("belarus"),
-            submit(1, &[("declare_martial_law", "")]), "unmet_prerequisite"),
+        (
+            "martial law without the law",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("declare_martial_law", "")]),
+            "unmet_prerequisite",
+        ),
         // unknown_option
-        ("an option that does not exist", game_in(Decision), team("belarus"),
-            submit(1, &[("invade_mars", "")]), "unknown_option"),
+        (
+            "an option that does not exist",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("invade_mars", "")]),
+            "unknown_option",
+        ),
         // not_your_option
-        ("Belarus picks a Russian option", game_in(Decision), team("belarus"),
-            submit(1, &[("press_minsk", "")]), "not_your_option"),
+        (
+            "Belarus picks a Russian option",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("press_minsk", "")]),
+            "not_your_option",
+        ),
         // duplicate_option
-        ("the same option twice", game_in(Decision), team("belarus"),
-            submit(1, &[("expand_logistics", "a"), ("expand_logistics", "b")]), "duplicate_option"),
+        (
+            "the same option twice",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("expand_logistics", "a"), ("expand_logistics", "b")]),
+            "duplicate_option",
+        ),
         // unknown_event
-        ("inject an unknown event", game_in(Briefing), FAC, inject_event("alien_landing"), "unknown_event"),
+        (
+            "inject an unknown event",
+            game_in(Briefing),
+            FAC,
+            inject_event("alien_landing"),
+            "unknown_event",
+        ),
         // unknown_script
-        ("skip an unknown script entry", game_in(Briefing), FAC,
-            Command::Skip { script: "msel-99".to_string() }, "unknown_script"),
-        ("fire an unknown script entry", game_in(Briefing), FAC,
-            Command::Inject { event: None, custom: None, script: Some("msel-99".to_string()), to: vec![] },
-            "unknown_script"),
+        (
+            "skip an unknown script entry",
+            game_in(Briefing),
+            FAC,
+            Command::Skip {
+                script: "msel-99".to_string(),
+            },
+            "unknown_script",
+        ),
+        (
+            "fire an unknown script entry",
+            game_in(Briefing),
+            FAC,
+            Command::Inject {
+                event: None,
+                custom: None,
+                script: Some("msel-99".to_string()),
+                to: vec![],
+            },
+            "unknown_script",
+        ),
         // script_already_used
-        ("skip a fired entry", script_used.clone(), FAC,
-            Command::Skip { script: "msel-1".to_string() }, "script_already_used"),
-        ("fire a fired entry twice", script_used, FAC,
-            Command::Inject { event: None, custom: None, script: Some("msel-1".to_string()), to: vec![] },
-            "script_already_used"),
+        (
+            "skip a fired entry",
+            script_used.clone(),
+            FAC,
+            Command::Skip {
+                script: "msel-1".to_string(),
+            },
+            "script_already_used",
+        ),
+        (
+            "fire a fired entry twice",
+            script_used,
+            FAC,
+            Command::Inject {
+                event: None,
+                custom: None,
+                script: Some("msel-1".to_string()),
+                to: vec![],
+            },
+            "script_already_used",
+        ),
         // unknown_indicator
-        ("custom inject moves an unknown indicator", game_in(Briefing), FAC,
-            custom_inject("Oil price", "", &[("oil_price", 5)], &[]), "unknown_indicator"),
+        (
+            "custom inject moves an unknown indicator",
+            game_in(Briefing),
+            FAC,
+            custom_inject("Oil price", "", &[("oil_price", 5)], &[]),
+            "unknown_indicator",
+        ),
         // unknown_choice
-        ("override a choice nobody made", game_in(Adjudication), FAC,
-            override_cmd("t1-nato-1", Outcome::Success, "why"), "unknown_choice"),
+        (
+            "override a choice nobody made",
+            game_in(Adjudication),
+            FAC,
+            override_cmd("t1-nato-1", Outcome::Success, "why"),
+            "unknown_choice",
+        ),
         // unknown_team
-        ("join an unknown team", game_in(Lobby), sys.clone(), join("martians", "Zork"), "unknown_team"),
-        ("inject to an unknown team", game_in(Briefing), FAC,
-            custom_inject("Memo", "text", &[], &["martians"]), "unknown_team"),
-        ("a seat of an unknown team submits", game_in(Decision), team("martians"),
-            submit(1, &[]), "unknown_team"),
+        (
+            "join an unknown team",
+            game_in(Lobby),
+            sys.clone(),
+            join("martians", "Zork"),
+            "unknown_team",
+        ),
+        (
+            "inject to an unknown team",
+            game_in(Briefing),
+            FAC,
+            custom_inject("Memo", "text", &[], &["martians"]),
+            "unknown_team",
+        ),
+        (
+            "a seat of an unknown team submits",
+            game_in(Decision),
+            team("martians"),
+            submit(1, &[]),
+            "unknown_team",
+        ),
         // invalid_inject
-        ("inject with nothing in it", game_in(Briefing), FAC,
-            Command::Inject { event: None, custom: None, script: None, to: vec![] }, "invalid_inject"),
-        ("inject a change of 101", game_in(Briefing), FAC,
-            custom_inject("Shock", "", &[("escalation", 101)], &[]), "invalid_inject"),
+        (
+            "inject with nothing in it",
+            game_in(Briefing),
+            FAC,
+            Command::Inject {
+                event: None,
+                custom: None,
+                script: None,
+                to: vec![],
+            },
+            "invalid_inject",
+        ),
+        (
+            "inject a change of 101",
+            game_in(Briefing),
+            FAC,
+            custom_inject("Shock", "", &[("escalation", 101)], &[]),
+            "invalid_inject",
+        ),
         // note_required
-        ("override without a note", game_in(Adjudication), FAC,
-            override_cmd("t1-belarus-1", Outcome::Failure, "   "), "note_required"),
+        (
+            "override without a note",
+            game_in(Adjudication),
+            FAC,
+            override_cmd("t1-belarus-1", Outcome::Failure, "   "),
+            "note_required",
+        ),
         // text_too_long
-        ("a note over the limit", game_in(Briefing), FAC, note(&long(MAX_TEXT + 1)), "text_too_long"),
-        ("a rationale over the limit", game_in(Decision), team("belarus"),
-            submit(1, &[("expand_logistics", &long(MAX_TEXT + 1))]), "text_too_long"),
-        ("a name over the limit", game_in(Lobby), sys.clone(), join("belarus", &long(61)), "text_too_long"),
-        ("an inject title over the limit", game_in(Briefing), FAC,
-            custom_inject(&long(201), "", &[], &[]), "text_too_long"),
-        ("an override note over the limit", game_in(Adjudication), FAC,
-            override_cmd("t1-belarus-1", Outcome::Failure, &long(MAX_TEXT + 1)), "text_too_long"),
+        (
+            "a note over the limit",
+            game_in(Briefing),
+            FAC,
+            note(&long(MAX_TEXT + 1)),
+            "text_too_long",
+        ),
+        (
+            "a rationale over the limit",
+            game_in(Decision),
+            team("belarus"),
+            submit(1, &[("expand_logistics", &long(MAX_TEXT + 1))]),
+            "text_too_long",
+        ),
+        (
+            "a name over the limit",
+            game_in(Lobby),
+            sys.clone(),
+            join("belarus", &long(61)),
+            "text_too_long",
+        ),
+        (
+            "an inject title over the limit",
+            game_in(Briefing),
+            FAC,
+            custom_inject(&long(201), "", &[], &[]),
+            "text_too_long",
+        ),
+        (
+            "an override note over the limit",
+            game_in(Adjudication),
+            FAC,
+            override_cmd("t1-belarus-1", Outcome::Failure, &long(MAX_TEXT + 1)),
+            "text_too_long",
+        ),
         // empty_text
-        ("an empty note", game_in(Briefing), FAC, note(" \n "), "empty_text"),
-        ("a nameless player", game_in(Lobby), sys.clone(), join("belarus", "  "), "empty_text"),
-        ("a custom inject without a title", game_in(Briefing), FAC,
-            custom_inject(" ", "text", &[], &[]), "empty_text"),
+        (
+            "an empty note",
+            game_in(Briefing),
+            FAC,
+            note(" \n "),
+            "empty_text",
+        ),
+        (
+            "a nameless player",
+            game_in(Lobby),
+            sys.clone(),
+            join("belarus", "  "),
+            "empty_text",
+        ),
+        (
+            "a custom inject without a title",
+            game_in(Briefing),
+            FAC,
+            custom_inject(" ", "text", &[], &[]),
+            "empty_text",
+        ),
         // invalid_name
-        ("a name with a control character", game_in(Lobby), sys.clone(),
-            join("belarus", "Ana\u{7}"), "invalid_name"),
+        (
+            "a name with a control character",
+            game_in(Lobby),
+            sys.clone(),
+            join("belarus", "Ana\u{7}"),
+            "invalid_name",
+        ),
         // invalid_timer
-        ("a timer over a day", game_in(Decision), FAC,
-            Command::Timer { seconds: MAX_TIMER_SECONDS + 1, auto_advance: None }, "invalid_timer"),
+        (
+            "a timer over a day",
+            game_in(Decision),
+            FAC,
+            Command::Timer {
+                seconds: MAX_TIMER_SECONDS + 1,
+                auto_advance: None,
+            },
+            "invalid_timer",
+        ),
         // session_ended
-        ("advance after the end", game_in(Ended), FAC, Command::Advance, "session_ended"),
-        ("join after the end", game_in(Ended), sys.clone(), join("belarus", "Late"), "session_ended"),
-        ("submit after the end", game_in(Ended), team("belarus"), submit(0, &[]), "session_ended"),
+        (
+            "advance after the end",
+            game_in(Ended),
+            FAC,
+            Command::Advance,
+            "session_ended",
+        ),
+        (
+            "join after the end",
+            game_in(Ended),
+            sys.clone(),
+            join("belarus", "Late"),
+            "session_ended",
+        ),
+        (
+            "submit after the end",
+            game_in(Ended),
+            team("belarus"),
+            submit(0, &[]),
+            "session_ended",
+        ),
         // stale_timer
-        ("timer expiry with no timer", game_in(Decision), sys.clone(),
-            Command::TimerExpired { turn: 1, phase: Decision }, "stale_timer"),
-        ("timer expiry for another phase", timer_running.clone(), sys.clone(),
-            Command::TimerExpired { turn: 1, phase: Briefing }, "stale_timer"),
-        ("timer expiry before the deadline", timer_running, sys,
-            Command::TimerExpired { turn: 1, phase: Decision }, "stale_timer"),
+        (
+            "timer expiry with no timer",
+            game_in(Decision),
+            sys.clone(),
+            Command::TimerExpired {
+                turn: 1,
+                phase: Decision,
+            },
+            "stale_timer",
+        ),
+        (
+            "timer expiry for another phase",
+            timer_running.clone(),
+            sys.clone(),
+            Command::TimerExpired {
+                turn: 1,
+                phase: Briefing,
+            },
+            "stale_timer",
+        ),
+        (
+            "timer expiry before the deadline",
+            timer_running,
+            sys,
+            Command::TimerExpired {
+                turn: 1,
+                phase: Decision,
+            },
+            "stale_timer",
+        ),
     ];
     let mut seen = BTreeSet::new();
     for (what, g, actor, cmd, code) in cases {
@@ -460,7 +774,11 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
                 );
             }
         }
-        assert_eq!(g.state.hash(), hash, "{what}: a rejection changed the state");
+        assert_eq!(
+            g.state.hash(),
+            hash,
+            "{what}: a rejection changed the state"
+        );
         assert_eq!(g.state.rng, before.rng);
         seen.insert(code);
     }
@@ -683,7 +1001,11 @@ fn override_changes_the_published_result_and_its_effects() {
         assert_eq!(g.indicator("by_regime_control"), control + def_control);
         forced_both.insert(forced.as_str());
     }
-    assert_eq!(forced_both.len(), 2, "both directions of override were tested");
+    assert_eq!(
+        forced_both.len(),
+        2,
+        "both directions of override were tested"
+    );
 }
 
 #[test]
@@ -779,13 +1101,21 @@ fn covert_choices_are_seen_by_others_only_when_detected() {
     );
     assert_eq!(by_option(&red), ["red_overt", "red_seen", "red_hidden"]);
     assert_eq!(by_option(&blue), ["red_overt", "red_seen"]);
-    assert_eq!(by_option(&engine::Viewer::Observer), ["red_overt", "red_seen"]);
+    assert_eq!(
+        by_option(&engine::Viewer::Observer),
+        ["red_overt", "red_seen"]
+    );
     let seen = engine::view(&g.state, &blue)
         .choices
         .into_iter()
         .find(|c| c.resolution.option == "red_seen")
         .expect("detected");
-    assert!(seen.resolution.detection.as_ref().is_some_and(|d| d.detected));
+    assert!(
+        seen.resolution
+            .detection
+            .as_ref()
+            .is_some_and(|d| d.detected)
+    );
     assert_eq!(
         seen.resolution.rationale, None,
         "a detected covert choice never shows its rationale to others"
@@ -859,7 +1189,11 @@ fn injected_escalation_is_clamped_to_the_ladder() {
     assert_eq!(g.indicator("escalation"), 10);
     match &ev[0].body {
         EventBody::EventInjected { inject } => {
-            assert_eq!(inject.effects.get("escalation"), Some(&8), "the applied change")
+            assert_eq!(
+                inject.effects.get("escalation"),
+                Some(&8),
+                "the applied change"
+            )
         }
         b => panic!("unexpected {b:?}"),
     }
@@ -974,22 +1308,26 @@ fn triggers_fire_once_and_inject_their_event() {
     }
     // 70 - 40 - 8 (the protests) = 22.
     assert_eq!(g.indicator("by_regime_control"), 22);
-    let ev = g.fac(custom_inject("More unrest", "", &[("by_regime_control", -1)], &[]));
+    let ev = g.fac(custom_inject(
+        "More unrest",
+        "",
+        &[("by_regime_control", -1)],
+        &[],
+    ));
     assert_eq!(ev.len(), 1, "a non-repeating trigger fires only once");
 }
 
 #[test]
 fn joins_number_players_and_seats() {
     let mut g = Game::new(belarus(), 1);
-    let mut join = |t: &str, n: &str| match &g
-        .cmd(
-            &Actor::System,
-            Command::Join {
-                team: t.to_string(),
-                name: n.to_string(),
-            },
-        )[0]
-        .body
+    let mut join = |t: &str, n: &str| match &g.cmd(
+        &Actor::System,
+        Command::Join {
+            team: t.to_string(),
+            name: n.to_string(),
+        },
+    )[0]
+    .body
     {
         EventBody::PlayerJoined { player, seat, .. } => (player.clone(), *seat),
         b => panic!("unexpected {b:?}"),
@@ -999,4 +1337,21 @@ fn joins_number_players_and_seats() {
     assert_eq!(join("nato", "C"), ("p3".to_string(), 1));
     assert_eq!(join("observer", " D "), ("p4".to_string(), 1));
     assert_eq!(g.state.players[3].name, "D", "names are trimmed");
+}
+
+#[test]
+fn choice_ids_name_the_turn_the_team_and_the_position() {
+    let mut g = Game::with(belarus(), 4, Some(12), true);
+    g.advance_to(Phase::Decision);
+    while g.state.turn < 10 {
+        g.advance_to(Phase::Review);
+        g.advance_to(Phase::Decision);
+    }
+    g.submit(
+        "nato",
+        &[("targeted_sanctions", ""), ("support_civil_society", "")],
+    );
+    g.advance();
+    let ids: Vec<&str> = g.state.pending.iter().map(|r| r.choice.as_str()).collect();
+    assert_eq!(ids, ["t10-nato-1", "t10-nato-2"]);
 }
