@@ -23,17 +23,41 @@ use common::*;
 #[derive(Debug, Clone)]
 enum Op {
     /// A legal-looking submission from `random_choices`.
-    Submit { team: u8, seed: u64 },
+    Submit {
+        team: u8,
+        seed: u64,
+    },
     /// A random subset of the available options: often over budget.
-    Subset { team: u8, mask: u64 },
+    Subset {
+        team: u8,
+        mask: u64,
+    },
     /// A submission for the wrong turn.
-    Stale { team: u8 },
+    Stale {
+        team: u8,
+    },
     Advance,
-    Inject { event: u8, to: Option<u8> },
-    Custom { indicator: u8, delta: i16, to: Option<u8> },
-    Override { pick: u8, success: bool },
-    Note { public: bool },
-    Timer { seconds: u16, auto: bool, expire: bool },
+    Inject {
+        event: u8,
+        to: Option<u8>,
+    },
+    Custom {
+        indicator: u8,
+        delta: i16,
+        to: Option<u8>,
+    },
+    Override {
+        pick: u8,
+        success: bool,
+    },
+    Note {
+        public: bool,
+    },
+    Timer {
+        seconds: u16,
+        auto: bool,
+        expire: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -66,7 +90,10 @@ fn run(g: &mut Game, op: &Op) {
             let ti = usize::from(*team) % s.teams.len();
             let mut rng = ChaCha20Rng::seed_from_u64(*seed);
             let choices = engine::random_choices(&g.state, ti, &mut rng);
-            g.try_cmd(&common::team(&s.teams[ti].id), Command::Submit { turn, choices })
+            g.try_cmd(
+                &common::team(&s.teams[ti].id),
+                Command::Submit { turn, choices },
+            )
         }
         Op::Subset { team, mask } => {
             let ti = usize::from(*team) % s.teams.len();
@@ -82,7 +109,10 @@ fn run(g: &mut Game, op: &Op) {
                     rationale: "everything".to_string(),
                 })
                 .collect();
-            g.try_cmd(&common::team(&s.teams[ti].id), Command::Submit { turn, choices })
+            g.try_cmd(
+                &common::team(&s.teams[ti].id),
+                Command::Submit { turn, choices },
+            )
         }
         Op::Stale { team } => g.try_cmd(
             &common::team(&team_id(*team)),

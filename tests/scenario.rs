@@ -63,12 +63,20 @@ fn every_scenario_in_the_repository_validates() {
 
 #[test]
 fn the_default_scenario_matches_the_contract() {
-    let (s, _) = wargame::scenario::load_file(&root().join("scenarios/belarus-2025.toml"))
-        .expect("valid");
+    let (s, _) =
+        wargame::scenario::load_file(&root().join("scenarios/belarus-2025.toml")).expect("valid");
     let teams: Vec<&str> = s.teams.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(teams, ["belarus", "russia", "ukraine", "nato"]);
     let json = serde_json::to_value(&s).expect("json");
-    for key in ["id", "title", "max_turns", "budget", "teams", "events", "indicators"] {
+    for key in [
+        "id",
+        "title",
+        "max_turns",
+        "budget",
+        "teams",
+        "events",
+        "indicators",
+    ] {
         assert!(json.get(key).is_some(), "scenario JSON lacks `{key}`");
     }
     let option = &json["teams"][0]["options"][0];
@@ -84,9 +92,11 @@ fn the_default_scenario_matches_the_contract() {
     ] {
         assert!(option.get(key).is_some(), "option JSON lacks `{key}`");
     }
-    assert!(json["teams"][0]["options"].as_array().is_some_and(|o| o
-        .iter()
-        .any(|o| o["requires"] == serde_json::json!([]))));
+    assert!(
+        json["teams"][0]["options"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|o| o["requires"] == serde_json::json!([])))
+    );
 }
 
 /// Each broken fixture and exactly what `wargame validate` prints for it.
@@ -169,7 +179,10 @@ fn broken_scenarios_print_exactly_their_problems_and_exit_1() {
     on_disk.sort();
     let mut listed: Vec<String> = BROKEN.iter().map(|(f, _)| f.to_string()).collect();
     listed.sort();
-    assert_eq!(on_disk, listed, "every broken fixture has its expected output");
+    assert_eq!(
+        on_disk, listed,
+        "every broken fixture has its expected output"
+    );
     for (file, expected) in BROKEN {
         let path = format!("tests/fixtures/broken/{file}");
         let out = wargame(&["validate", &path]);

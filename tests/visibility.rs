@@ -135,7 +135,12 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
     let red = Viewer::Team("red".to_string());
     let blue = Viewer::Team("blue".to_string());
     let fac = Viewer::Facilitator;
-    for (t, name) in [("red", "Rita"), ("blue", "Bo"), ("green", "Gus"), ("observer", "Otto")] {
+    for (t, name) in [
+        ("red", "Rita"),
+        ("blue", "Bo"),
+        ("green", "Gus"),
+        ("observer", "Otto"),
+    ] {
         g.cmd(
             &Actor::System,
             Command::Join {
@@ -160,8 +165,18 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
         &["blue"],
     ));
     check(&g, "briefing");
-    assert_sees(&g, &blue, &["MARK-blue-inject-title", "MARK-blue-inject-text"], "briefing");
-    assert_sees(&g, &Viewer::Observer, &["PUBLIC-note for everyone"], "briefing");
+    assert_sees(
+        &g,
+        &blue,
+        &["MARK-blue-inject-title", "MARK-blue-inject-text"],
+        "briefing",
+    );
+    assert_sees(
+        &g,
+        &Viewer::Observer,
+        &["PUBLIC-note for everyone"],
+        "briefing",
+    );
     assert_sees(
         &g,
         &fac,
@@ -207,7 +222,12 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
         public: false,
     });
     check(&g, "adjudication");
-    assert_sees(&g, &fac, &["MARK-fac-override-hidden", "\"rng\""], "adjudication");
+    assert_sees(
+        &g,
+        &fac,
+        &["MARK-fac-override-hidden", "\"rng\""],
+        "adjudication",
+    );
 
     g.advance();
     assert_eq!(g.state.phase, Phase::Review);
@@ -256,7 +276,11 @@ fn a_detected_covert_choice_is_shown_without_its_rationale_or_note() {
     let view = engine::view(&g.state, &blue);
     let r = &view.choices[0].resolution;
     assert_eq!(r.option, "red_seen");
-    assert_eq!(r.result, Outcome::Failure, "the published result is visible");
+    assert_eq!(
+        r.result,
+        Outcome::Failure,
+        "the published result is visible"
+    );
     assert_eq!(r.rationale, None);
     assert_eq!(r.note, None);
     let text = seen_by(&g, &blue);
@@ -275,7 +299,10 @@ fn other_teams_learn_only_that_a_team_submitted() {
     assert_eq!(json["redacted"], true);
     assert_eq!(json["choices"], serde_json::json!([]));
     assert!(json.get("cost").is_none() && json.get("revision").is_none());
-    assert_eq!(json["actor"]["player"], "", "the submitting player is not named");
+    assert_eq!(
+        json["actor"]["player"], "",
+        "the submitting player is not named"
+    );
     let own = engine::visible(&ev[0], &Viewer::Team("red".to_string())).expect("delivered");
     assert_eq!(own, ev[0]);
     let view = engine::view(&g.state, &Viewer::Observer);

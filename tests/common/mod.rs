@@ -261,7 +261,11 @@ pub const FULL_TURN: [(&str, [&str; 3]); 4] = [
     ),
     (
         "nato",
-        ["intel_sharing", "signal_consequences", "support_civil_society"],
+        [
+            "intel_sharing",
+            "signal_consequences",
+            "support_civil_society",
+        ],
     ),
 ];
 
@@ -272,10 +276,7 @@ pub fn submit_full_turn(g: &mut Game) {
             .iter()
             .map(|o| (o.to_string(), format!("{t} wants {o}")))
             .collect();
-        let refs: Vec<(&str, &str)> = list
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
+        let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         g.submit(t, &refs);
     }
 }
