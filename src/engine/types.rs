@@ -241,6 +241,7 @@ pub const REJECTION_CODES: &[&str] = &[
     "note_required",
     "text_too_long",
     "empty_text",
+    "invalid_name",
     "invalid_timer",
     "session_ended",
     "stale_timer",
