@@ -209,9 +209,14 @@ impl<'a> Emitter<'a> {
         // A phase change only clears lapsed flags; the indicators it reports are the
         // board as it stands.
         let indicators = indicator_map(self.scenario(), &self.world.indicators);
+        let s = self.scenario();
+        let (lapsed_secret, lapsed): (Vec<String>, Vec<String>) = lapsed
+            .into_iter()
+            .partition(|id| s.flags.iter().any(|f| &f.id == id && f.owner.is_some()));
         self.push(EventBody::PhaseChanged {
             from,
             lapsed,
+            lapsed_secret,
             indicators,
         });
     }
@@ -1034,7 +1039,14 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
     match body {
         EventBody::EventInjected { inject } => change(&inject.effects, &inject.set, &inject.clear),
         EventBody::ChoiceResolved(r) => change(&r.effects, &r.set, &r.clear),
-        EventBody::PhaseChanged { lapsed, .. } => change(&BTreeMap::new(), &[], lapsed),
+        EventBody::PhaseChanged {
+            lapsed,
+            lapsed_secret,
+            ..
+        } => {
+            change(&BTreeMap::new(), &[], lapsed);
+            change(&BTreeMap::new(), &[], lapsed_secret);
+        }
         EventBody::TriggerFired { trigger, .. } => {
             if let Some(ix) = s.triggers.iter().position(|t| &t.id == trigger) {
                 world.fired_triggers[ix] = true;
