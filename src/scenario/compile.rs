@@ -749,11 +749,11 @@ impl Compiler<'_> {
         let mut lo: Vec<i64> = s.indicators.iter().map(|i| i.start).collect();
         let mut hi: Vec<i64> = lo.clone();
         let apply = |o: &Outcome,
-                         can_set: &mut Vec<bool>,
-                         can_clear: &mut Vec<bool>,
-                         lo: &mut Vec<i64>,
-                         hi: &mut Vec<i64>,
-                         s: &Scenario| {
+                     can_set: &mut Vec<bool>,
+                     can_clear: &mut Vec<bool>,
+                     lo: &mut Vec<i64>,
+                     hi: &mut Vec<i64>,
+                     s: &Scenario| {
             let mut changed = false;
             let mut outcomes = vec![(&o.effects, &o.set, &o.clear)];
             for e in &o.events.index {
