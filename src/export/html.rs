@@ -493,13 +493,14 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         }
         for u in &t.unpublished {
             o.push_str(&format!(
-                "<div class=\"card\"><p><strong>{} · {}: {}</strong></p><p class=\"sub\">Rolled {} against {} ({}), never published: the session ended first.</p></div>\n",
+                "<div class=\"card\"><p><strong>{} · {}: {}</strong></p><p class=\"sub\">Rolled {} against {} ({}), {}.</p></div>\n",
                 html(&u.choice),
                 html(r.team_name(&u.team)),
                 html(&u.title),
                 u.roll,
                 u.target,
-                u.result.as_str()
+                u.result.as_str(),
+                r.unpublished_status()
             ));
         }
     }

@@ -293,13 +293,14 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             push(
                 o,
                 &format!(
-                    "- **{} · {}: {}**: rolled {} against {} ({}), never published: the session ended first.",
+                    "- **{} · {}: {}**: rolled {} against {} ({}), {}.",
                     md(&u.choice),
                     md(r.team_name(&u.team)),
                     md(&u.title),
                     u.roll,
                     u.target,
-                    u.result.as_str()
+                    u.result.as_str(),
+                    r.unpublished_status()
                 ),
             );
         }

@@ -54,7 +54,8 @@ pub struct TurnReport {
     /// Each team's last submission for this turn, by team index.
     pub submissions: Vec<Option<Submission>>,
     pub choices: Vec<usize>,
-    /// Rolled but never published (the session ended during adjudication).
+    /// Rolled but not published: awaiting publication, or never published because the
+    /// session ended during adjudication.
     pub unpublished: Vec<Rolled>,
     pub overrides: Vec<usize>,
     pub triggers: Vec<TriggerRecord>,
@@ -432,6 +433,15 @@ impl<'a> Report<'a> {
             .filter(|t| t.turn > 0 || !t.injects.is_empty())
     }
 
+    /// Why a rolled choice has no published outcome, in words.
+    pub fn unpublished_status(&self) -> &'static str {
+        if self.ending.is_some() {
+            "never published: the session ended first"
+        } else {
+            "awaiting publication"
+        }
+    }
+
     pub fn first_at(&self) -> Option<i64> {
         self.events.first().map(|e| e.at)
     }
@@ -669,8 +679,9 @@ fn key_points(s: &Scenario, choices: &[ChoiceRecord], injects: &[InjectRecord]) 
 
 /// The events with every player name replaced by "<Team name> seat <n>" (observers:
 /// "Observer <n>"): in `player_joined`, in actors that carry a name instead of an id,
-/// and as whole words in free text (titles, rationales, notes, override notes, inject
-/// texts, the ending), for names of at least [`MIN_SCRUB_NAME`] characters.
+/// and as whole words in free text written during the session (the title, rationales,
+/// notes, override notes, custom and scripted inject texts, the facilitator's ending
+/// text), for names of at least [`MIN_SCRUB_NAME`] characters.
 pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
     let mut labels: Vec<(String, String)> = Vec::new(); // (name, label)
     let mut ids: BTreeSet<String> = BTreeSet::new();
@@ -733,7 +744,9 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                 EventBody::ChoicesSubmitted { choices, .. } => {
                     choices.iter_mut().for_each(|c| scrub(&mut c.rationale));
                 }
-                EventBody::EventInjected { inject } => {
+                // Catalog, trigger and follow-on injects are the scenario's own words;
+                // custom and scripted ones may carry the facilitator's.
+                EventBody::EventInjected { inject } if inject.custom || inject.script.is_some() => {
                     scrub(&mut inject.title);
                     scrub(&mut inject.text);
                 }
@@ -753,8 +766,12 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                     }
                 }
                 EventBody::NoteAdded { text, .. } => scrub(text),
-                EventBody::SessionEnded { text, .. } => scrub(text),
-                EventBody::PhaseChanged { .. }
+                EventBody::SessionEnded { reason, text, .. } if reason == "facilitator" => {
+                    scrub(text)
+                }
+                EventBody::EventInjected { .. }
+                | EventBody::SessionEnded { .. }
+                | EventBody::PhaseChanged { .. }
                 | EventBody::ScriptSkipped { .. }
                 | EventBody::TriggerFired { .. }
                 | EventBody::TimerSet { .. }
