@@ -458,10 +458,97 @@ fn anonymised_exports_hold_no_player_name() {
 }
 
 #[test]
-fn every_prefix_of_the_log_exports() {
-    // A session can be exported at any point (lobby, mid-adjudication, ended).
+fn a_covert_choice_shows_its_detection_roll() {
     let s = scripted_session();
-    for n in 0..=s.events.len() {
+    let covert = s
+        .state
+        .choices
+        .iter()
+        .find(|c| c.resolution.covert)
+        .expect("the scripted session has a covert choice");
+    let d = covert
+        .resolution
+        .detection
+        .as_ref()
+        .expect("detection roll");
+    let md = text(&s, Format::Markdown, &PLAIN);
+    assert!(md.contains(&format!("target {}%; roll {}", d.target, d.roll)));
+    let doc: serde_json::Value =
+        serde_json::from_str(&text(&s, Format::Json, &PLAIN)).expect("JSON");
+    let c = doc["choices"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["covert"] == true))
+        .expect("covert choice in JSON");
+    assert_eq!(c["detection"]["roll"], d.roll);
+}
+
+#[test]
+fn a_different_scenario_version_is_flagged() {
+    // Replaying against an edited scenario file must say so rather than pass silently.
+    let s = scripted_session();
+    let edited_source = s.source.replacen("budget = 3", "budget = 3 # edited", 1);
+    let edited = wargame::scenario::compile("edited.toml", &edited_source).expect("compiles");
+    assert_ne!(edited.digest, s.scenario.digest);
+    let json = export(
+        Format::Json,
+        &meta(),
+        &edited,
+        &edited_source,
+        &s.events,
+        &PLAIN,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+    assert_eq!(doc["scenario"]["digest_matches"], false);
+    assert_eq!(doc["scenario"]["source_matches"], true);
+    let md = export(
+        Format::Markdown,
+        &meta(),
+        &edited,
+        &edited_source,
+        &s.events,
+        &PLAIN,
+    );
+    assert!(String::from_utf8_lossy(&md).contains("**Warning:**"));
+    let html = export(
+        Format::Html,
+        &meta(),
+        &edited,
+        &edited_source,
+        &s.events,
+        &PLAIN,
+    );
+    assert!(String::from_utf8_lossy(&html).contains("class=\"warn\""));
+    // The source text given must be the one the scenario was compiled from.
+    let json = export(
+        Format::Json,
+        &meta(),
+        &s.scenario,
+        &edited_source,
+        &s.events,
+        &PLAIN,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+    assert_eq!(doc["scenario"]["source_matches"], false);
+}
+
+#[test]
+fn a_session_exports_at_any_point() {
+    // Lobby, mid-briefing, mid-adjudication (rolled, not yet published), after an
+    // override, ended: every phase boundary and a sample of other prefixes.
+    let s = scripted_session();
+    let cut_points = (0..=s.events.len()).filter(|&n| {
+        n % 9 == 0
+            || n == s.events.len()
+            || s.events[..n].last().is_some_and(|e| {
+                matches!(
+                    e.body,
+                    EventBody::PhaseChanged { .. }
+                        | EventBody::DiceRolled { .. }
+                        | EventBody::OutcomeOverridden { .. }
+                )
+            })
+    });
+    for n in cut_points {
         for format in Format::ALL {
             let out = render(&s, &s.events[..n], format, &PLAIN);
             assert!(!out.is_empty());

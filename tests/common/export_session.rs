@@ -1,6 +1,6 @@
 //! A fixed, scripted session for export tests and benchmarks: joins with names, catalog,
 //! custom and scripted injects, submissions with rationales for all four teams over
-//! three turns, overrides with notes, notes, a timer and an ending. Every free-text
+//! three turns (one covert), overrides with notes, notes, a timer and an ending. Every free-text
 //! field carries an HTML/Markdown or spreadsheet-formula payload.
 //!
 //! Include it with `#[path = "common/export_session.rs"] mod export_session;`.
@@ -316,8 +316,11 @@ pub fn scripted_session() -> Session {
         "russia",
         "p3",
         &[
+            (
+                "prepare_northern_strikes",
+                "Quietly ready the northern axis.",
+            ),
             ("press_minsk", "Again."),
-            ("condition_aid", "Tie the loans to the law."),
         ],
     );
     d.submit(
