@@ -4,8 +4,7 @@
 //! Content-Security-Policy meta forbids both even if a bug let one in), a print
 //! stylesheet for print-to-PDF. Every text goes through [`html`].
 
-use super::markdown::{session_title, turn_label};
-use super::report::{KeyKind, Report, TurnReport, one_line};
+use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
 use super::text::{html, iso, signed};
 use crate::engine::Outcome;
 
@@ -64,7 +63,7 @@ a{color:inherit;text-decoration:none}
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(32 * 1024 + r.events.len() * 400);
-    let title = session_title(r);
+    let title = r.session_title();
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
@@ -428,11 +427,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         o.push_str("</div>\n");
     }
     for x in &t.skipped {
-        let title = s
-            .script
-            .iter()
-            .find(|i| i.id == x.script)
-            .map_or("", |i| i.title.as_str());
+        let title = r.script_title(&x.script);
         o.push_str(&format!(
             "<p class=\"sub\">Skipped scripted inject {} ({}), {}.</p>\n",
             html(&x.script),
@@ -467,11 +462,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             }
             o.push_str("<ul class=\"choices\">\n");
             for c in &sub.choices {
-                let (title, cost) = s
-                    .option(&c.option)
-                    .map_or((c.option.as_str(), 0), |(_, _, opt)| {
-                        (opt.title.as_str(), opt.cost)
-                    });
+                let (title, cost) = r.option_label(&c.option);
                 o.push_str(&format!(
                     "<li><strong>{}</strong> <span class=\"sub\">({}, cost {})</span>\n",
                     html(title),
@@ -536,17 +527,12 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     o.push_str("<h3>Indicator changes</h3>\n");
-    let changed: Vec<_> = s
-        .indicators
-        .iter()
-        .zip(t.start.iter().zip(&t.end))
-        .filter(|(_, (a, b))| a != b)
-        .collect();
+    let changed = r.changed(t);
     if changed.is_empty() {
         o.push_str("<p class=\"sub\">No indicator changed.</p>\n");
     } else {
         o.push_str("<table>\n<thead><tr><th>Indicator</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
-        for (i, (a, b)) in changed {
+        for (i, a, b) in changed {
             o.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{a}</td><td class=\"n\">{b}</td><td class=\"n\">{}</td></tr>\n",
                 html(&i.name),
@@ -628,19 +614,15 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         ));
     }
     if let Some(d) = &x.detection {
-        let mods: Vec<String> = d
-            .modifiers
-            .iter()
-            .map(|m| format!("{}: {}", signed(m.delta), m.reason))
-            .collect();
         o.push_str(&format!(
-            "<p><span class=\"label\">Detection:</span> base {}%{}{}; target {}%; roll {} &rarr; {}</p>\n",
-            d.base,
-            if mods.is_empty() { "" } else { "; " },
-            html(&mods.join("; ")),
-            d.target,
+            "<p><span class=\"label\">Detection:</span> {}; roll {} &rarr; {}</p>\n",
+            html(&r.odds_parts(d.base, &d.modifiers, d.target).join("; ")),
             d.roll,
-            if d.detected { "detected" } else { "not detected" }
+            if d.detected {
+                "detected"
+            } else {
+                "not detected"
+            }
         ));
     }
     text_block(o, "Rationale", x.rationale.as_deref().unwrap_or(""));

@@ -377,11 +377,9 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
         start: values(&t.start),
         end: values(&t.end),
         change: Ordered(
-            s.indicators
-                .iter()
-                .zip(t.start.iter().zip(&t.end))
-                .filter(|(_, (a, b))| a != b)
-                .map(|(i, (a, b))| (i.id.as_str(), b - a))
+            r.changed(t)
+                .into_iter()
+                .map(|(i, a, b)| (i.id.as_str(), b - a))
                 .collect(),
         ),
         injects: t

@@ -3,7 +3,7 @@
 //! Every piece of text, user-supplied or from the scenario, goes through [`md`]; free
 //! text is only ever rendered inline (after a label), never in a table.
 
-use super::report::{KeyKind, Report, TurnReport, one_line};
+use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
 use super::text::{iso, md};
 
 pub fn render(r: &Report) -> String {
@@ -24,20 +24,12 @@ fn push(o: &mut String, line: &str) {
     o.push('\n');
 }
 
-pub fn session_title<'a>(r: &'a Report) -> &'a str {
-    if r.state.title.trim().is_empty() {
-        &r.scenario.title
-    } else {
-        &r.state.title
-    }
-}
-
 fn overview(r: &Report, o: &mut String) {
     let s = r.scenario;
     let st = &r.state;
     push(
         o,
-        &format!("# After-action report: {}\n", md(session_title(r))),
+        &format!("# After-action report: {}\n", md(r.session_title())),
     );
     push(o, "## Overview\n");
     let mut session = format!("- **Session:** {}", md(&r.meta.session_id));
@@ -223,11 +215,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         }
     }
     for x in &t.skipped {
-        let title = s
-            .script
-            .iter()
-            .find(|i| i.id == x.script)
-            .map_or("", |i| i.title.as_str());
+        let title = r.script_title(&x.script);
         push(
             o,
             &format!(
@@ -263,11 +251,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             }
             push(o, &head);
             for c in &sub.choices {
-                let (title, cost) = s
-                    .option(&c.option)
-                    .map_or((c.option.as_str(), 0), |(_, _, opt)| {
-                        (opt.title.as_str(), opt.cost)
-                    });
+                let (title, cost) = r.option_label(&c.option);
                 push(
                     o,
                     &format!(
@@ -344,18 +328,13 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     push(o, "### Indicator changes\n");
-    let changed: Vec<_> = s
-        .indicators
-        .iter()
-        .zip(t.start.iter().zip(&t.end))
-        .filter(|(_, (a, b))| a != b)
-        .collect();
+    let changed = r.changed(t);
     if changed.is_empty() {
         push(o, "No indicator changed.");
     } else {
         push(o, "| Indicator | Start | End | Change |");
         push(o, "|---|---:|---:|---:|");
-        for (i, (a, b)) in changed {
+        for (i, a, b) in changed {
             push(
                 o,
                 &format!(
@@ -394,7 +373,13 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         head.push_str(" (covert)");
     }
     push(o, &head);
-    push(o, &format!("  - Odds: {}", md(&r.odds_parts(x).join("; "))));
+    push(
+        o,
+        &format!(
+            "  - Odds: {}",
+            md(&r.odds_parts(x.base, &x.modifiers, x.target).join("; "))
+        ),
+    );
     push(
         o,
         &format!(
@@ -416,13 +401,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         );
     }
     if let Some(d) = &x.detection {
-        let mut parts = vec![format!("base {}%", d.base)];
-        parts.extend(
-            d.modifiers
-                .iter()
-                .map(|m| format!("{}: {}", super::text::signed(m.delta), m.reason)),
-        );
-        parts.push(format!("target {}%", d.target));
+        let parts = r.odds_parts(d.base, &d.modifiers, d.target);
         push(
             o,
             &format!(
@@ -541,15 +520,6 @@ fn notes(r: &Report, o: &mut String) {
         );
     }
     push(o, "");
-}
-
-/// "Turn 3", or "Lobby" for turn 0.
-pub fn turn_label(turn: u32) -> String {
-    if turn == 0 {
-        "Lobby".to_string()
-    } else {
-        format!("Turn {turn}")
-    }
 }
 
 fn ending(r: &Report, o: &mut String) {

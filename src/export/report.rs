@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 
 use super::{ExportOptions, SessionMeta};
 use crate::engine::{
-    Actor, DraftChoice, Event, EventBody, Inject, Outcome, Resolution, Rolled, State, evolve,
+    Actor, AppliedModifier, DraftChoice, Event, EventBody, Inject, Outcome, Resolution, Rolled,
+    State, evolve,
 };
-use crate::scenario::Scenario;
+use crate::scenario::{Indicator, Scenario};
 
 /// How many key decision points the reports list.
 pub const KEY_POINTS: usize = 5;
@@ -415,14 +416,50 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The odds of a choice as read aloud: "base 70; +15 reason; target 85".
-    pub fn odds_parts(&self, r: &Resolution) -> Vec<String> {
-        let mut parts = vec![format!("base {}%", r.base)];
-        for m in &r.modifiers {
+    /// Odds as read aloud: "base 70%", one "+15: reason" per modifier, "target 85%".
+    pub fn odds_parts(&self, base: i64, modifiers: &[AppliedModifier], target: i64) -> Vec<String> {
+        let mut parts = vec![format!("base {base}%")];
+        for m in modifiers {
             parts.push(format!("{}: {}", super::text::signed(m.delta), m.reason));
         }
-        parts.push(format!("target {}%", r.target));
+        parts.push(format!("target {target}%"));
         parts
+    }
+
+    /// The session's title, or the scenario's when the session has none.
+    pub fn session_title(&self) -> &str {
+        if self.state.title.trim().is_empty() {
+            &self.scenario.title
+        } else {
+            &self.state.title
+        }
+    }
+
+    /// An option's title and cost (the id and 0 for an option the scenario lacks).
+    pub fn option_label<'s>(&'s self, id: &'s str) -> (&'s str, u32) {
+        self.scenario
+            .option(id)
+            .map_or((id, 0), |(_, _, o)| (o.title.as_str(), o.cost))
+    }
+
+    /// A scripted (MSEL) entry's title, or "" when the scenario lacks it.
+    pub fn script_title(&self, id: &str) -> &str {
+        self.scenario
+            .script
+            .iter()
+            .find(|i| i.id == id)
+            .map_or("", |i| i.title.as_str())
+    }
+
+    /// The indicators a turn moved: (indicator, value at its start, value at its end).
+    pub fn changed<'s>(&'s self, t: &'s TurnReport) -> Vec<(&'s Indicator, i64, i64)> {
+        self.scenario
+            .indicators
+            .iter()
+            .zip(t.start.iter().zip(&t.end))
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| (i, *a, *b))
+            .collect()
     }
 
     /// The turns worth a section of their own: every played turn, plus the lobby when
@@ -621,6 +658,15 @@ impl<'a> Report<'a> {
         team: &'s str,
     ) -> impl Iterator<Item = &'s crate::engine::Player> {
         self.state.players.iter().filter(move |p| p.team == team)
+    }
+}
+
+/// "Turn 3", or "Lobby" for turn 0.
+pub fn turn_label(turn: u32) -> String {
+    if turn == 0 {
+        "Lobby".to_string()
+    } else {
+        format!("Turn {turn}")
     }
 }
 
