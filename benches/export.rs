@@ -51,6 +51,21 @@ fn main() {
         events.len()
     );
 
+    // For scale: the replay every export starts with, and the state hash the JSON,
+    // Markdown and HTML print.
+    let replay = median(|| {
+        black_box(engine::replay(scenario.clone(), black_box(&events)));
+    });
+    let state = engine::replay(scenario.clone(), &events);
+    let hash = median(|| {
+        black_box(black_box(&state).hash());
+    });
+    println!(
+        "engine::replay {:.2}ms, State::hash {:.2}ms (medians)",
+        ms(replay),
+        ms(hash)
+    );
+
     let meta = SessionMeta {
         session_id: "bench".to_string(),
         join_code: None,
@@ -69,25 +84,18 @@ fn main() {
     );
     for (name, format, anonymize) in cases {
         let opts = ExportOptions { anonymize };
-        // Warm up once.
         let size = export(format, &meta, &scenario, &source, &events, &opts).len();
-        let mut times: Vec<Duration> = (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                let out = export(
-                    black_box(format),
-                    &meta,
-                    &scenario,
-                    &source,
-                    black_box(&events),
-                    &opts,
-                );
-                black_box(out);
-                t.elapsed()
-            })
-            .collect();
+        let mut times = runs(|| {
+            black_box(export(
+                black_box(format),
+                &meta,
+                &scenario,
+                &source,
+                black_box(&events),
+                &opts,
+            ));
+        });
         times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!(
             "{name:<24} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>12}",
             ms(times[RUNS / 2]),
@@ -96,4 +104,26 @@ fn main() {
             size
         );
     }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Wall time of `RUNS` calls (after one warm-up call).
+fn runs(mut f: impl FnMut()) -> Vec<Duration> {
+    f();
+    (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn median(f: impl FnMut()) -> Duration {
+    let mut times = runs(f);
+    times.sort();
+    times[RUNS / 2]
 }
