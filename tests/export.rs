@@ -447,7 +447,11 @@ fn anonymised_exports_hold_no_player_name() {
         }
     }
     let md = text(&s, Format::Markdown, &ANON);
-    assert!(md.contains("Belarus seat 1 (seat 1), Belarus seat 2 (seat 2)"));
+    assert!(md.contains("- **Belarus** (belarus): Belarus seat 1, Belarus seat 2"));
+    assert!(
+        !md.contains("state hash"),
+        "the hash would not be the session's"
+    );
     assert!(md.contains("Observer 1"));
     // Names inside free text are replaced too.
     assert!(md.contains("Belarus seat 1 agrees"));
@@ -455,6 +459,7 @@ fn anonymised_exports_hold_no_player_name() {
     let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(doc["anonymized"], true);
     assert_eq!(doc["teams"][3]["players"][0]["name"], "NATO / West seat 1");
+    assert!(doc["session"]["state_hash"].is_null());
 }
 
 #[test]

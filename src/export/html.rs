@@ -167,11 +167,13 @@ fn overview(r: &Report, o: &mut String) {
     if r.anonymized {
         row(o, "Names", "anonymised (players appear as team and seat)");
     }
-    row(
-        o,
-        "Final state hash",
-        &format!("<span class=\"sub\">{}</span>", st.hash()),
-    );
+    if let Some(hash) = r.state_hash() {
+        row(
+            o,
+            "Final state hash",
+            &format!("<span class=\"sub\">{hash}</span>"),
+        );
+    }
     o.push_str("</dl>\n");
     if !s.summary.is_empty() {
         o.push_str(&format!("<p class=\"text\">{}</p>\n", html(&s.summary)));
@@ -182,11 +184,15 @@ fn overview(r: &Report, o: &mut String) {
         let v: Vec<String> = r
             .players_of(team)
             .map(|p| {
-                format!(
-                    "{} <span class=\"sub\">(seat {})</span>",
-                    html(&p.name),
-                    p.seat
-                )
+                if r.anonymized {
+                    html(&p.name)
+                } else {
+                    format!(
+                        "{} <span class=\"sub\">(seat {})</span>",
+                        html(&p.name),
+                        p.seat
+                    )
+                }
             })
             .collect();
         if v.is_empty() {

@@ -79,8 +79,9 @@ struct Session<'a> {
     phase: Phase,
     events: usize,
     last_seq: u64,
-    /// The engine's state hash after the last event (as `wargame replay` prints it).
-    state_hash: String,
+    /// The engine's state hash after the last event (as `wargame replay` prints it);
+    /// null in an anonymised export, whose replayed state is not the session's.
+    state_hash: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -449,7 +450,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             phase: st.phase,
             events: r.events.len(),
             last_seq: st.seq,
-            state_hash: st.hash(),
+            state_hash: r.state_hash(),
         },
         scenario: ScenarioJson {
             id: &s.id,

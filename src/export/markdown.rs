@@ -83,7 +83,9 @@ fn overview(r: &Report, o: &mut String) {
             "- **Names:** anonymised (players appear as team and seat)",
         );
     }
-    push(o, &format!("- **Final state hash:** {}", st.hash()));
+    if let Some(hash) = r.state_hash() {
+        push(o, &format!("- **Final state hash:** {hash}"));
+    }
     push(o, "");
 
     if !s.summary.is_empty() {
@@ -92,10 +94,7 @@ fn overview(r: &Report, o: &mut String) {
 
     push(o, "### Teams and participants\n");
     for t in &s.teams {
-        let players: Vec<String> = r
-            .players_of(&t.id)
-            .map(|p| format!("{} (seat {})", md(&p.name), p.seat))
-            .collect();
+        let players: Vec<String> = r.players_of(&t.id).map(|p| participant(r, p)).collect();
         let who = if players.is_empty() {
             "no players joined".to_string()
         } else {
@@ -108,7 +107,7 @@ fn overview(r: &Report, o: &mut String) {
     }
     let observers: Vec<String> = r
         .players_of("observer")
-        .map(|p| format!("{} (seat {})", md(&p.name), p.seat))
+        .map(|p| participant(r, p))
         .collect();
     if !observers.is_empty() {
         push(o, &format!("- **Observers:** {}", observers.join(", ")));
@@ -169,6 +168,15 @@ fn overview(r: &Report, o: &mut String) {
         push(o, &row);
     }
     push(o, "");
+}
+
+/// "Name (seat 2)"; just the label when anonymised (it already names the seat).
+fn participant(r: &Report, p: &crate::engine::Player) -> String {
+    if r.anonymized {
+        md(&p.name)
+    } else {
+        format!("{} (seat {})", md(&p.name), p.seat)
+    }
 }
 
 fn turn(r: &Report, t: &TurnReport, o: &mut String) {

@@ -470,6 +470,13 @@ impl<'a> Report<'a> {
             .filter(|t| t.turn > 0 || !t.injects.is_empty())
     }
 
+    /// The engine's hash of the state after the last event, as `wargame replay` prints
+    /// it; none when anonymised (the names changed, so the hash would not be the
+    /// session's).
+    pub fn state_hash(&self) -> Option<String> {
+        (!self.anonymized).then(|| self.state.hash())
+    }
+
     /// Why a rolled choice has no published outcome, in words.
     pub fn unpublished_status(&self) -> &'static str {
         if self.ending.is_some() {
