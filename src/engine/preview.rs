@@ -103,6 +103,7 @@ pub fn preview(state: &State, runs: u32) -> Preview {
     }
     let mut rng =
         ChaCha20Rng::seed_from_u64(state.seed ^ 0x9E37_79B9_7F4A_7C15 ^ u64::from(state.turn));
+    // The stream id is "preview" in ASCII.
     rng.set_stream(0x0070_7265_7669_6577);
     let n_ind = s.indicators.len();
     let mut samples: Vec<Vec<i64>> = vec![Vec::with_capacity(runs as usize); n_ind];

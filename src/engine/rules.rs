@@ -206,23 +206,17 @@ impl<'a> Emitter<'a> {
         let from = self.phase;
         self.phase = to;
         self.turn = turn;
-        // Lapsed flags are cleared by apply_world before the indicators are reported.
-        let mut scratch = self.world.clone();
-        apply_world(
-            &mut scratch,
-            self.state.scenario.as_ref(),
-            turn,
-            to,
-            &EventBody::PhaseChanged {
-                from,
-                lapsed: lapsed.clone(),
-                indicators: BTreeMap::new(),
-            },
-        );
-        let indicators = indicator_map(self.scenario(), &scratch.indicators);
+        // A phase change only clears lapsed flags; the indicators it reports are the
+        // board as it stands.
+        let indicators = indicator_map(self.scenario(), &self.world.indicators);
+        let s = self.scenario();
+        let (lapsed_secret, lapsed): (Vec<String>, Vec<String>) = lapsed
+            .into_iter()
+            .partition(|id| s.flags.iter().any(|f| &f.id == id && f.owner.is_some()));
         self.push(EventBody::PhaseChanged {
             from,
             lapsed,
+            lapsed_secret,
             indicators,
         });
     }
@@ -235,11 +229,38 @@ impl<'a> Emitter<'a> {
 }
 
 pub(crate) fn indicator_map(s: &Scenario, values: &[i64]) -> BTreeMap<String, i64> {
-    s.indicators
-        .iter()
-        .zip(values)
-        .map(|(i, v)| (i.id.clone(), *v))
-        .collect()
+    // Inserting directly avoids the sort buffer `collect` would allocate.
+    let mut map = BTreeMap::new();
+    for (i, v) in s.indicators.iter().zip(values) {
+        map.insert(i.id.clone(), *v);
+    }
+    map
+}
+
+/// A choice's id, `t{turn}-{team}-{n}`, built without the formatting machinery
+/// (it is made for every locked choice, every turn).
+fn choice_id(turn: u32, team: &str, n: usize) -> String {
+    fn digits(out: &mut String, mut v: u64) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        out.extend(buf[i..].iter().map(|b| char::from(*b)));
+    }
+    let mut id = String::with_capacity(team.len() + 16);
+    id.push('t');
+    digits(&mut id, u64::from(turn));
+    id.push('-');
+    id.push_str(team);
+    id.push('-');
+    digits(&mut id, n as u64);
+    id
 }
 
 fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
@@ -311,6 +332,9 @@ fn advance(e: &mut Emitter) -> Result<(), Rejection> {
 /// The decision window closes: every locked choice is rolled, in stage order then
 /// team order, from the session's own dice stream.
 fn close_decision(e: &mut Emitter) {
+    // One phase change and one roll per locked choice: size the log once, since
+    // events are large and regrowing it dominated the cost of a turn.
+    e.events.reserve(1 + locked_choices(e.state));
     e.change_phase(Phase::Adjudication, e.turn, Vec::new());
     let s = e.scenario();
     let mut planned: Vec<(usize, usize, usize, &OptionDef, &DraftChoice)> = Vec::new();
@@ -347,7 +371,7 @@ fn close_decision(e: &mut Emitter) {
             }
         });
         let rolled = Rolled {
-            choice: format!("t{}-{}-{}", e.turn, team.id, k + 1),
+            choice: choice_id(e.turn, &team.id, k + 1),
             team: team.id.clone(),
             option: opt.id.clone(),
             title: opt.title.clone(),
@@ -367,6 +391,17 @@ fn close_decision(e: &mut Emitter) {
         e.rng = pos;
         e.push(EventBody::DiceRolled { rolled, rng: pos });
     }
+}
+
+/// How many choices the teams have locked for the current turn.
+fn locked_choices(state: &State) -> usize {
+    state
+        .drafts
+        .iter()
+        .flatten()
+        .filter(|d| d.turn == state.turn)
+        .map(|d| d.choices.len())
+        .sum()
 }
 
 /// Base odds plus every modifier whose condition holds, clamped to 0-100.
@@ -412,15 +447,19 @@ pub fn detection_odds(
 
 /// Indicator deltas as they would actually apply now, after clamping to range.
 fn clamped(s: &Scenario, world: &World, effects: &Effects) -> BTreeMap<String, i64> {
-    let mut values = world.indicators.clone();
     let mut out = BTreeMap::new();
-    for (ix, d) in &effects.deltas {
+    for (k, (ix, d)) in effects.deltas.iter().enumerate() {
         let Some(ind) = s.indicators.get(*ix) else {
             continue;
         };
-        let before = values[*ix];
+        // Earlier deltas to the same indicator in this list have already moved it.
+        let before = effects.deltas[..k]
+            .iter()
+            .filter(|(j, _)| j == ix)
+            .fold(world.indicators[*ix], |v, (_, d)| {
+                (v + d).clamp(ind.min, ind.max)
+            });
         let after = (before + d).clamp(ind.min, ind.max);
-        values[*ix] = after;
         *out.entry(ind.id.clone()).or_insert(0) += after - before;
     }
     out
@@ -430,7 +469,9 @@ fn clamped(s: &Scenario, world: &World, effects: &Effects) -> BTreeMap<String, i
 /// events fire, then triggers and end conditions are checked.
 fn publish(e: &mut Emitter) {
     let s = e.scenario();
-    for r in e.state.pending.clone() {
+    let state = e.state;
+    e.events.reserve(state.pending.len() + 2);
+    for r in &state.pending {
         let Some((_, _, opt)) = s.option(&r.option) else {
             continue;
         };
@@ -463,8 +504,16 @@ fn publish(e: &mut Emitter) {
             set: outcome.set.ids.clone(),
             clear: outcome.clear.ids.clone(),
         }));
+        // Follow-on events are part of the outcome: for an undetected covert choice
+        // they reach only its owner (and the White Cell), like the outcome itself.
+        let hidden = r.covert && !r.detection.as_ref().is_some_and(|d| d.detected);
+        let to = if hidden {
+            vec![r.team.clone()]
+        } else {
+            Vec::new()
+        };
         for ev in &outcome.events.index {
-            catalog_inject(e, *ev, InjectOrigin::Cause(r.choice.clone()));
+            catalog_inject(e, *ev, InjectOrigin::Cause(r.choice.clone()), to.clone());
         }
     }
     check_triggers(e);
@@ -518,7 +567,7 @@ fn check_triggers(e: &mut Emitter) {
                 trigger: t.id.clone(),
                 event: t.event_id.clone(),
             });
-            catalog_inject(e, t.event, InjectOrigin::Trigger(t.id.clone()));
+            catalog_inject(e, t.event, InjectOrigin::Trigger(t.id.clone()), Vec::new());
         }
     }
 }
@@ -528,7 +577,7 @@ enum InjectOrigin {
     Trigger(String),
 }
 
-fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin) {
+fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, to: Vec<String>) {
     let s = e.scenario();
     let Some(def) = s.events.get(ev) else { return };
     let (cause, trigger) = match origin {
@@ -547,7 +596,7 @@ fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin) {
         text: def.text.clone(),
         source: def.source.clone(),
         from: "White Cell".to_string(),
-        to: Vec::new(),
+        to,
         effects: clamped(s, &e.world, &def.effects),
         set: def.set.ids.clone(),
         clear: def.clear.ids.clone(),
@@ -990,7 +1039,14 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
     match body {
         EventBody::EventInjected { inject } => change(&inject.effects, &inject.set, &inject.clear),
         EventBody::ChoiceResolved(r) => change(&r.effects, &r.set, &r.clear),
-        EventBody::PhaseChanged { lapsed, .. } => change(&BTreeMap::new(), &[], lapsed),
+        EventBody::PhaseChanged {
+            lapsed,
+            lapsed_secret,
+            ..
+        } => {
+            change(&BTreeMap::new(), &[], lapsed);
+            change(&BTreeMap::new(), &[], lapsed_secret);
+        }
         EventBody::TriggerFired { trigger, .. } => {
             if let Some(ix) = s.triggers.iter().position(|t| &t.id == trigger) {
                 world.fired_triggers[ix] = true;
@@ -1002,10 +1058,9 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
 
 /// Applies one stored event to the state. Never fails: events are facts.
 pub fn evolve(state: &mut State, event: &Event) {
-    let scenario = state.scenario.clone();
     apply_world(
         &mut state.world,
-        &scenario,
+        &state.scenario,
         event.turn,
         event.phase,
         &event.body,
@@ -1046,6 +1101,12 @@ pub fn evolve(state: &mut State, event: &Event) {
                     state.drafts.iter_mut().for_each(|d| *d = None);
                     state.pending.clear();
                 }
+                Phase::Adjudication => {
+                    // Room for this turn's rolls and results (capacity only).
+                    let n = locked_choices(state);
+                    state.pending.reserve(n);
+                    state.choices.reserve(n);
+                }
                 Phase::Review => record_history(state),
                 _ => {}
             }
@@ -1057,7 +1118,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             revision,
             ..
         } => {
-            if let Some(ix) = scenario.team_index(team) {
+            if let Some(ix) = state.scenario.team_index(team) {
                 let by = match &event.actor {
                     Actor::Team { player, .. } => player.clone(),
                     _ => String::new(),

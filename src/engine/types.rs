@@ -241,6 +241,7 @@ pub const REJECTION_CODES: &[&str] = &[
     "note_required",
     "text_too_long",
     "empty_text",
+    "invalid_name",
     "invalid_timer",
     "session_ended",
     "stale_timer",
@@ -423,6 +424,9 @@ pub enum EventBody {
         /// Lapsed live triggers, cleared as the new turn begins.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         lapsed: Vec<String>,
+        /// Lapsed secret flags (scenario flags with an `owner`): facilitator only.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lapsed_secret: Vec<String>,
         indicators: BTreeMap<String, i64>,
     },
     ChoicesSubmitted {

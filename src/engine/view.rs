@@ -254,7 +254,13 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         phase: state.phase,
         seq: state.seq,
         indicators: state.indicator_map(),
-        flags: state.flag_map(),
+        flags: s
+            .flags
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| s.flag_visible_to(*i, viewer.team(), fac))
+            .map(|(i, f)| (f.id.clone(), state.world.flags[i]))
+            .collect(),
         history: state
             .history
             .iter()

@@ -1,10 +1,34 @@
 //! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV.
-//! (Placeholder API; the real module replaces this file.)
+//!
+//! Everything is derived by replaying the events through `engine::evolve`, so every
+//! number is the one the engine computed. Exports are the facilitator's view: rationales,
+//! covert choices, the seed, overrides and private notes included.
+//!
+//! **Invariant:** no I/O, no clock, no randomness: the same events give the same bytes
+//! (times come from the events' `at`; `SessionMeta::exported_at` is omitted when `None`).
+//! **Invariant:** every user-supplied string is escaped for its format (see [`text`]);
+//! the HTML holds no script and no remote reference.
+//!
+//! The JSON schema (`wargame.aar/1`) is documented in `docs/EXPORT.md`.
+
+mod csv;
+mod html;
+mod json;
+mod markdown;
+mod report;
+mod text;
+
+pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
+pub use text::{civil_from_days, iso};
 
 use crate::engine::Event;
 use crate::scenario::Scenario;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The JSON document's schema name and version.
+pub const SCHEMA: &str = "wargame.aar/1";
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
     Markdown,
@@ -13,40 +37,112 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Html, Format::Csv];
+
+    /// `json`, `markdown` (or `md`), `html` or `csv`.
     pub fn parse(s: &str) -> Option<Format> {
         match s {
             "json" => Some(Format::Json),
-            "markdown" => Some(Format::Markdown),
+            "markdown" | "md" => Some(Format::Markdown),
             "html" => Some(Format::Html),
             "csv" => Some(Format::Csv),
             _ => None,
         }
     }
-    pub fn content_type(self) -> &'static str {
-        "text/plain"
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Csv => "csv",
+        }
     }
+
+    /// The HTTP `Content-Type` to serve it with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
     pub fn file_extension(self) -> &'static str {
-        "txt"
+        match self {
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// A safe download name, e.g. `wargame-aar-s1.html` (for `Content-Disposition`).
+    pub fn file_name(self, meta: &SessionMeta) -> String {
+        let id: String = meta
+            .session_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            .take(64)
+            .collect();
+        format!("wargame-aar-{id}.{}", self.file_extension())
     }
 }
 
+/// What the server knows about a session beyond its events.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionMeta {
     pub session_id: String,
     pub join_code: Option<String>,
+    /// When the export was made (ms since the epoch); omitted from the output when
+    /// `None`, so golden files stay stable.
     pub exported_at: Option<i64>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExportOptions {
+    /// Replace player names by "<Team name> seat <n>" ("Observer <n>") everywhere.
     pub anonymize: bool,
 }
 
+/// Renders the after-action report of a session in one format.
+///
+/// `scenario` must be the scenario the session was played with and `scenario_source`
+/// its source text (both are embedded in the JSON, so later edits to the scenario
+/// file never rewrite history; a digest mismatch is reported in the export).
 pub fn export(
-    _f: Format,
-    _m: &SessionMeta,
-    _s: &Scenario,
-    _src: &str,
+    format: Format,
+    meta: &SessionMeta,
+    scenario: &Scenario,
+    scenario_source: &str,
     events: &[Event],
-    _o: &ExportOptions,
+    opts: &ExportOptions,
 ) -> Vec<u8> {
-    serde_json::to_vec(events).unwrap_or_default()
+    let r = report::Report::build(meta, scenario, scenario_source, events, opts);
+    match format {
+        Format::Json => json::render(&r),
+        Format::Markdown => markdown::render(&r).into_bytes(),
+        Format::Html => html::render(&r).into_bytes(),
+        Format::Csv => csv::render(&r).into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Format::parse("md"), Some(Format::Markdown));
+        assert_eq!(Format::parse("pdf"), None);
+        let meta = SessionMeta {
+            session_id: "../s 1".into(),
+            ..SessionMeta::default()
+        };
+        assert_eq!(Format::Html.file_name(&meta), "wargame-aar-s1.html");
+    }
 }

@@ -220,12 +220,24 @@ impl Compiler<'_> {
                 description: fl.description.clone(),
                 start: fl.start,
                 lapses: fl.lapses,
+                owner: fl.owner.clone(),
             });
         }
         let mut seen = BTreeSet::new();
         for (i, t) in raw.teams.iter().enumerate() {
             self.check_id(&t.id, &format!("teams[{}]", t.id.get_ref()), &mut seen);
             names.teams.insert(t.id.get_ref().clone(), i);
+        }
+        for fl in &raw.flags {
+            if let Some(owner) = &fl.owner
+                && !names.teams.contains_key(owner)
+            {
+                self.problem(
+                    Some(fl.id.span()),
+                    format!("flags[{}].owner", fl.id.get_ref()),
+                    format!("unknown team `{owner}`"),
+                );
+            }
         }
         if raw.teams.is_empty() {
             self.problem(None, "teams", "a scenario needs at least one team");

@@ -67,6 +67,7 @@ pub struct RawFlag {
     pub start: bool,
     #[serde(default)]
     pub lapses: bool,
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -47,6 +47,9 @@ pub struct Flag {
     pub description: String,
     pub start: bool,
     pub lapses: bool,
+    /// A secret flag: only this team and the facilitator see it (e.g. set by a covert option).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -285,6 +288,15 @@ pub fn all_hold(conds: &[Condition], indicators: &[i64], flags: &[bool]) -> bool
 }
 
 impl Scenario {
+    /// Whether a seat of `team` (or the facilitator, `None`) may see flag `ix`.
+    pub fn flag_visible_to(&self, ix: usize, team: Option<&str>, facilitator: bool) -> bool {
+        facilitator
+            || match self.flags.get(ix).and_then(|f| f.owner.as_deref()) {
+                None => true,
+                Some(owner) => team == Some(owner),
+            }
+    }
+
     pub fn team_index(&self, id: &str) -> Option<usize> {
         self.teams.iter().position(|t| t.id == id)
     }

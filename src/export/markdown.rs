@@ -1,0 +1,578 @@
+//! The Markdown export, shaped like an HSEEP after-action report.
+//!
+//! Every piece of text, user-supplied or from the scenario, goes through [`md`]; free
+//! text is only ever rendered inline (after a label), never in a table.
+
+use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
+use super::text::{iso, md};
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::with_capacity(16 * 1024 + r.events.len() * 200);
+    overview(r, &mut o);
+    for t in r.report_turns() {
+        turn(r, t, &mut o);
+    }
+    key_points(r, &mut o);
+    notes(r, &mut o);
+    ending(r, &mut o);
+    appendix(r, &mut o);
+    o
+}
+
+fn push(o: &mut String, line: &str) {
+    o.push_str(line);
+    o.push('\n');
+}
+
+fn overview(r: &Report, o: &mut String) {
+    let s = r.scenario;
+    let st = &r.state;
+    push(
+        o,
+        &format!("# After-action report: {}\n", md(r.session_title())),
+    );
+    push(o, "## Overview\n");
+    let mut session = format!("- **Session:** {}", md(&r.meta.session_id));
+    if let Some(code) = &r.meta.join_code {
+        session.push_str(&format!(" (join code {})", md(code)));
+    }
+    push(o, &session);
+    push(o, &format!("- **Title:** {}", md(&st.title)));
+    push(
+        o,
+        &format!(
+            "- **Scenario:** {} ({}), digest {}",
+            md(&s.title),
+            md(&s.id),
+            md(&s.digest)
+        ),
+    );
+    if !r.digest_matches() {
+        push(
+            o,
+            &format!(
+                "- **Warning:** the session was created with scenario digest {}; this report replays it against a different version.",
+                md(r.session_digest.as_deref().unwrap_or(""))
+            ),
+        );
+    }
+    if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
+        push(o, &format!("- **Dates:** {} to {}", iso(a), iso(b)));
+    }
+    push(
+        o,
+        &format!(
+            "- **Turns played:** {} of {} (phase: {})",
+            st.turn, st.max_turns, st.phase
+        ),
+    );
+    push(o, &format!("- **Seed:** {}", st.seed));
+    match &r.ending {
+        Some(e) => push(
+            o,
+            &format!("- **Outcome:** {} ({})", md(&e.title), md(&e.reason)),
+        ),
+        None => push(o, "- **Outcome:** the session has not ended"),
+    }
+    if let Some(at) = r.meta.exported_at {
+        push(o, &format!("- **Exported:** {}", iso(at)));
+    }
+    if r.anonymized {
+        push(
+            o,
+            "- **Names:** anonymised (players appear as team and seat)",
+        );
+    }
+    if let Some(hash) = r.state_hash() {
+        push(o, &format!("- **Final state hash:** {hash}"));
+    }
+    push(o, "");
+
+    if !s.summary.is_empty() {
+        push(o, &format!("{}\n", md(&s.summary)));
+    }
+
+    push(o, "### Teams and participants\n");
+    for t in &s.teams {
+        let players: Vec<String> = r.players_of(&t.id).map(|p| participant(r, p)).collect();
+        let who = if players.is_empty() {
+            "no players joined".to_string()
+        } else {
+            players.join(", ")
+        };
+        push(
+            o,
+            &format!("- **{}** ({}): {}", md(&t.name), md(&t.id), who),
+        );
+    }
+    let observers: Vec<String> = r
+        .players_of("observer")
+        .map(|p| participant(r, p))
+        .collect();
+    if !observers.is_empty() {
+        push(o, &format!("- **Observers:** {}", observers.join(", ")));
+    }
+    push(o, "");
+
+    push(o, "### Indicators\n");
+    push(o, "| Indicator | Range | Start | End | Lowest | Highest |");
+    push(o, "|---|---:|---:|---:|---:|---:|");
+    for (ix, i) in s.indicators.iter().enumerate() {
+        let seen = st
+            .history
+            .iter()
+            .filter_map(|h| h.indicators.get(ix).copied());
+        let low = seen
+            .clone()
+            .chain([st.world.indicators[ix]])
+            .min()
+            .unwrap_or(i.start);
+        let high = seen
+            .chain([st.world.indicators[ix]])
+            .max()
+            .unwrap_or(i.start);
+        push(
+            o,
+            &format!(
+                "| {} | {}-{} | {} | {} | {} | {} |",
+                md(&i.name),
+                i.min,
+                i.max,
+                i.start,
+                st.world.indicators[ix],
+                low,
+                high
+            ),
+        );
+    }
+    push(o, "");
+
+    push(o, "### Indicators by turn\n");
+    push(
+        o,
+        "Values at the end of each turn, as the engine recorded them (turn 0: the start).\n",
+    );
+    let mut head = String::from("| Turn |");
+    let mut rule = String::from("|---:|");
+    for i in &s.indicators {
+        head.push_str(&format!(" {} |", md(&i.name)));
+        rule.push_str("---:|");
+    }
+    push(o, &head);
+    push(o, &rule);
+    for h in &st.history {
+        let mut row = format!("| {} |", h.turn);
+        for v in &h.indicators {
+            row.push_str(&format!(" {v} |"));
+        }
+        push(o, &row);
+    }
+    push(o, "");
+}
+
+/// "Name (seat 2)"; just the label when anonymised (it already names the seat).
+fn participant(r: &Report, p: &crate::engine::Player) -> String {
+    if r.anonymized {
+        md(&p.name)
+    } else {
+        format!("{} (seat {})", md(&p.name), p.seat)
+    }
+}
+
+fn turn(r: &Report, t: &TurnReport, o: &mut String) {
+    let s = r.scenario;
+    if t.turn == 0 {
+        push(o, "## Before the first turn\n");
+    } else {
+        push(o, &format!("## Turn {}\n", t.turn));
+    }
+    push(
+        o,
+        &format!("Played {} to {}.\n", iso(t.first_at), iso(t.last_at)),
+    );
+
+    push(o, "### Injects\n");
+    if t.injects.is_empty() && t.skipped.is_empty() {
+        push(o, "No injects.");
+    }
+    for ix in &t.injects {
+        let x = &r.injects[*ix];
+        let i = &x.inject;
+        let mut line = format!(
+            "- **{}**: {}; from {} to {}; {}",
+            md(&i.title),
+            md(&r.inject_origin(i)),
+            md(&i.from),
+            md(&r.recipients(&i.to)),
+            iso(x.at)
+        );
+        if !i.source.is_empty() {
+            line.push_str(&format!("; source: {}", md(&i.source)));
+        }
+        push(o, &line);
+        if !i.text.trim().is_empty() {
+            push(o, &format!("  - Text: {}", md(&i.text)));
+        }
+        let fx = r.effects_text(&i.effects);
+        if !fx.is_empty() {
+            push(o, &format!("  - Effects: {}", md(&fx)));
+        }
+        let flags = r.flags_text(&i.set, &i.clear);
+        if !flags.is_empty() {
+            push(o, &format!("  - Flags: {}", md(&flags)));
+        }
+    }
+    for x in &t.skipped {
+        let title = r.script_title(&x.script);
+        push(
+            o,
+            &format!(
+                "- Skipped scripted inject {} ({}), {}",
+                md(&x.script),
+                md(title),
+                iso(x.at)
+            ),
+        );
+    }
+    push(o, "");
+
+    if t.turn > 0 {
+        push(o, "### Decisions\n");
+        for (team, sub) in s.teams.iter().zip(&t.submissions) {
+            let Some(sub) = sub else {
+                push(o, &format!("- **{}**: no submission.", md(&team.name)));
+                continue;
+            };
+            let mut head = format!("- **{}**: submitted", md(&team.name));
+            if !sub.by.is_empty() {
+                head.push_str(&format!(" by {}", md(r.player_name(&sub.by))));
+            }
+            head.push_str(&format!(
+                " at {} (revision {}, cost {} of {})",
+                iso(sub.at),
+                sub.revision.unwrap_or(1),
+                sub.cost.unwrap_or(0),
+                team.budget
+            ));
+            if sub.choices.is_empty() {
+                head.push_str(": no choices.");
+            }
+            push(o, &head);
+            for c in &sub.choices {
+                let (title, cost) = r.option_label(&c.option);
+                push(
+                    o,
+                    &format!(
+                        "  - **{}** ({}, cost {}). Rationale: {}",
+                        md(title),
+                        md(&c.option),
+                        cost,
+                        rationale(&c.rationale)
+                    ),
+                );
+            }
+        }
+        push(o, "");
+
+        push(o, "### Adjudication\n");
+        if t.choices.is_empty() && t.unpublished.is_empty() {
+            push(o, "No choices were adjudicated.");
+        }
+        for ix in &t.choices {
+            choice(r, *ix, o);
+        }
+        for u in &t.unpublished {
+            push(
+                o,
+                &format!(
+                    "- **{} · {}: {}**: rolled {} against {} ({}), {}.",
+                    md(&u.choice),
+                    md(r.team_name(&u.team)),
+                    md(&u.title),
+                    u.roll,
+                    u.target,
+                    u.result.as_str(),
+                    r.unpublished_status()
+                ),
+            );
+        }
+        push(o, "");
+    }
+
+    if !t.overrides.is_empty() {
+        push(o, "### Overrides\n");
+        for ix in &t.overrides {
+            let x = &r.overrides[*ix];
+            push(
+                o,
+                &format!(
+                    "- {} ({}: {}): {} \u{2192} {} at {}. Reason: {}",
+                    md(&x.choice),
+                    md(r.team_name(&x.team)),
+                    md(&x.option),
+                    x.previous.as_str(),
+                    x.result.as_str(),
+                    iso(x.at),
+                    md(&x.note)
+                ),
+            );
+        }
+        push(o, "");
+    }
+
+    if !t.triggers.is_empty() {
+        push(o, "### Triggers\n");
+        for x in &t.triggers {
+            push(
+                o,
+                &format!(
+                    "- {} fired: {}",
+                    md(&x.trigger),
+                    md(r.event_title(&x.event))
+                ),
+            );
+        }
+        push(o, "");
+    }
+
+    push(o, "### Indicator changes\n");
+    let changed = r.changed(t);
+    if changed.is_empty() {
+        push(o, "No indicator changed.");
+    } else {
+        push(o, "| Indicator | Start | End | Change |");
+        push(o, "|---|---:|---:|---:|");
+        for (i, a, b) in changed {
+            push(
+                o,
+                &format!(
+                    "| {} | {a} | {b} | {} |",
+                    md(&i.name),
+                    super::text::signed(b - a)
+                ),
+            );
+        }
+    }
+    push(o, "");
+}
+
+fn rationale(text: &str) -> String {
+    if text.trim().is_empty() {
+        "(none given)".to_string()
+    } else {
+        md(text)
+    }
+}
+
+fn choice(r: &Report, ix: usize, o: &mut String) {
+    let c = &r.choices[ix];
+    let x = &c.r;
+    let mut head = format!(
+        "- **{} · {}: {}**: {}",
+        md(&x.choice),
+        md(r.team_name(&x.team)),
+        md(&x.title),
+        x.result.as_str().to_uppercase()
+    );
+    if x.overridden {
+        head.push_str(" (overridden)");
+    }
+    if x.covert {
+        head.push_str(" (covert)");
+    }
+    push(o, &head);
+    push(
+        o,
+        &format!(
+            "  - Odds: {}",
+            md(&r.odds_parts(x.base, &x.modifiers, x.target).join("; "))
+        ),
+    );
+    push(
+        o,
+        &format!(
+            "  - Roll: {} against {} \u{2192} {}",
+            x.roll,
+            x.target,
+            x.rolled.as_str()
+        ),
+    );
+    if let Some(note) = &x.note {
+        push(
+            o,
+            &format!(
+                "  - Override: {} \u{2192} {}. Reason: {}",
+                x.rolled.as_str(),
+                x.result.as_str(),
+                md(note)
+            ),
+        );
+    }
+    if let Some(d) = &x.detection {
+        let parts = r.odds_parts(d.base, &d.modifiers, d.target);
+        push(
+            o,
+            &format!(
+                "  - Detection: {}; roll {} \u{2192} {}",
+                md(&parts.join("; ")),
+                d.roll,
+                if d.detected {
+                    "detected"
+                } else {
+                    "not detected"
+                }
+            ),
+        );
+    }
+    push(
+        o,
+        &format!(
+            "  - Rationale: {}",
+            rationale(x.rationale.as_deref().unwrap_or(""))
+        ),
+    );
+    if !x.text.is_empty() {
+        push(o, &format!("  - Outcome: {}", md(&x.text)));
+    }
+    let fx = r.effects_text(&x.effects);
+    if !fx.is_empty() {
+        push(o, &format!("  - Effects: {}", md(&fx)));
+    }
+    let flags = r.flags_text(&x.set, &x.clear);
+    if !flags.is_empty() {
+        push(o, &format!("  - Flags: {}", md(&flags)));
+    }
+}
+
+fn key_points(r: &Report, o: &mut String) {
+    push(o, "## Key decision points\n");
+    push(
+        o,
+        "The choices and injects that moved the board most: the sum over indicators of |change| / (max - min).\n",
+    );
+    if r.key_points.is_empty() {
+        push(o, "No choice or inject changed an indicator.\n");
+        return;
+    }
+    for (k, p) in r.key_points.iter().enumerate() {
+        match p.kind {
+            KeyKind::Choice(i) => {
+                let c = &r.choices[i];
+                let x = &c.r;
+                push(
+                    o,
+                    &format!(
+                        "{}. **Turn {} · {}: {}** (decision {}, {}, roll {} against {}), swing {:.2}",
+                        k + 1,
+                        c.turn,
+                        md(r.team_name(&x.team)),
+                        md(&x.title),
+                        md(&x.choice),
+                        x.result.as_str(),
+                        x.roll,
+                        x.target,
+                        p.swing
+                    ),
+                );
+                push(
+                    o,
+                    &format!("   - Effects: {}", md(&r.effects_text(&x.effects))),
+                );
+                push(
+                    o,
+                    &format!(
+                        "   - Rationale: {}",
+                        rationale(x.rationale.as_deref().unwrap_or(""))
+                    ),
+                );
+            }
+            KeyKind::Inject(i) => {
+                let x = &r.injects[i];
+                push(
+                    o,
+                    &format!(
+                        "{}. **Turn {} · Inject: {}** ({}), swing {:.2}",
+                        k + 1,
+                        x.inject.turn,
+                        md(&x.inject.title),
+                        md(&r.inject_origin(&x.inject)),
+                        p.swing
+                    ),
+                );
+                push(
+                    o,
+                    &format!("   - Effects: {}", md(&r.effects_text(&x.inject.effects))),
+                );
+            }
+        }
+    }
+    push(o, "");
+}
+
+fn notes(r: &Report, o: &mut String) {
+    push(o, "## Facilitator notes\n");
+    if r.state.notes.is_empty() {
+        push(o, "No notes.\n");
+        return;
+    }
+    for n in &r.state.notes {
+        push(
+            o,
+            &format!(
+                "- {}, {}, {}: {}",
+                turn_label(n.turn),
+                iso(n.at),
+                if n.public { "public" } else { "private" },
+                md(&n.text)
+            ),
+        );
+    }
+    push(o, "");
+}
+
+fn ending(r: &Report, o: &mut String) {
+    push(o, "## Ending\n");
+    match &r.ending {
+        Some(e) => push(
+            o,
+            &format!(
+                "**{}** ({}), turn {}, {}: {}\n",
+                md(&e.title),
+                md(&e.reason),
+                e.turn,
+                iso(e.at),
+                md(&e.text)
+            ),
+        ),
+        None => push(
+            o,
+            &format!(
+                "The session has not ended; it is in turn {}, phase {}.\n",
+                r.state.turn, r.state.phase
+            ),
+        ),
+    }
+}
+
+fn appendix(r: &Report, o: &mut String) {
+    push(o, "## Appendix: event log\n");
+    push(
+        o,
+        "One line per stored event: seq, time, turn and phase after it, actor, kind, what happened.\n",
+    );
+    for e in r.events.iter() {
+        push(
+            o,
+            &format!(
+                "- {} · {} · turn {} {} · {} · {}: {}",
+                e.seq,
+                iso(e.at),
+                e.turn,
+                e.phase,
+                md(&one_line(&r.actor_label(&e.actor))),
+                md(e.body.kind()),
+                md(&r.summary(e))
+            ),
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! Per-viewer filtering, tested with marker strings in every secret field.
+//!
+//! Every snapshot (`view`) and every live event (`visible`) a seat could receive is
+//! serialised and searched for markers it must not contain. Uses the covert fixture,
+//! whose detection is certain either way, so the test does not depend on the dice.
+
+mod common;
+
+use wargame::engine::{self, Actor, Command, Outcome, Phase, Viewer};
+
+use common::*;
+
+const SEED: u64 = 0x5EED_CAFE_F00D_1234;
+
+/// A secret string and who may read it.
+struct Marker {
+    text: &'static str,
+    /// The team that owns it; `None` for White Cell only.
+    owner: Option<&'static str>,
+    /// Whether the owner may read it before the turn's review (drafts: yes; the
+    /// facilitator's override note on their choice: only once published).
+    owner_before_review: bool,
+    /// Whether every seat may read it once the review is published.
+    public_after_review: bool,
+}
+
+const fn m(
+    text: &'static str,
+    owner: Option<&'static str>,
+    owner_before_review: bool,
+    public_after_review: bool,
+) -> Marker {
+    Marker {
+        text,
+        owner,
+        owner_before_review,
+        public_after_review,
+    }
+}
+
+const MARKERS: &[Marker] = &[
+    // Rationales. Overt ones are published at review; covert ones never.
+    m("MARK-red-draft-one", Some("red"), true, false),
+    m("MARK-red-overt", Some("red"), true, true),
+    m("MARK-red-seen", Some("red"), true, false),
+    m("MARK-red-hidden", Some("red"), true, false),
+    m("MARK-blue-overt", Some("blue"), true, true),
+    m("MARK-blue-hidden", Some("blue"), true, false),
+    m("MARK-green-overt", Some("green"), true, true),
+    // Undetected covert choices: not even their existence.
+    m("red_hidden", Some("red"), true, false),
+    m("t1-red-3", Some("red"), false, false),
+    m("Red's secret op", Some("red"), false, false),
+    m("Something happened somewhere", Some("red"), false, false),
+    m("blue_hidden", Some("blue"), true, false),
+    m("t1-blue-2", Some("blue"), false, false),
+    // A targeted inject, sent only to Blue.
+    m("MARK-blue-inject-title", Some("blue"), true, false),
+    m("MARK-blue-inject-text", Some("blue"), true, false),
+    // The White Cell's private notes and its override note on a covert choice.
+    m("MARK-fac-note-briefing", None, false, false),
+    m("MARK-fac-note-adjudication", None, false, false),
+    m("MARK-fac-override-hidden", Some("red"), false, false),
+];
+
+/// Everything a seat would have received: the snapshot, and every event as delivered.
+fn seen_by(g: &Game, viewer: &Viewer) -> String {
+    let mut out = serde_json::to_string(&engine::view(&g.state, viewer)).expect("view json");
+    for e in &g.events {
+        if let Some(v) = engine::visible(e, viewer) {
+            out.push('\n');
+            out.push_str(&serde_json::to_string(&v).expect("event json"));
+        }
+    }
+    out
+}
+
+fn viewers() -> Vec<(String, Viewer)> {
+    let mut v: Vec<(String, Viewer)> = ["red", "blue", "green"]
+        .iter()
+        .map(|t| (t.to_string(), Viewer::Team(t.to_string())))
+        .collect();
+    v.push(("observer".to_string(), Viewer::Observer));
+    v
+}
+
+/// Checks every non-facilitator seat against every marker at this point of the game.
+fn check(g: &Game, stage: &str) {
+    let reviewed = g.state.turn > 1 || matches!(g.state.phase, Phase::Review | Phase::Ended);
+    for (name, viewer) in viewers() {
+        let text = seen_by(g, &viewer);
+        for mk in MARKERS {
+            let own = mk.owner == Some(name.as_str());
+            let allowed = (own && (mk.owner_before_review || reviewed))
+                || (reviewed && mk.public_after_review);
+            if !allowed {
+                assert!(
+                    !text.contains(mk.text),
+                    "{stage}: {name} can read `{}`:\n{}",
+                    mk.text,
+                    excerpt(&text, mk.text)
+                );
+            }
+        }
+        // The seed and the dice stream position are White Cell only.
+        for secret in [SEED.to_string().as_str(), "\"seed\"", "\"rng\""] {
+            assert!(
+                !text.contains(secret),
+                "{stage}: {name} can read {secret}:\n{}",
+                excerpt(&text, secret)
+            );
+        }
+    }
+}
+
+fn excerpt(text: &str, needle: &str) -> String {
+    let Some(k) = text.find(needle) else {
+        return String::new();
+    };
+    let line_start = text[..k].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[k..].find('\n').map_or(text.len(), |i| k + i);
+    text[line_start..line_end].chars().take(600).collect()
+}
+
+fn assert_sees(g: &Game, viewer: &Viewer, what: &[&str], stage: &str) {
+    let text = seen_by(g, viewer);
+    for w in what {
+        assert!(text.contains(w), "{stage}: {viewer:?} should see `{w}`");
+    }
+}
+
+#[test]
+fn secrets_reach_only_the_seats_allowed_to_read_them() {
+    let mut g = Game::new(fixture("covert.toml"), SEED);
+    let red = Viewer::Team("red".to_string());
+    let blue = Viewer::Team("blue".to_string());
+    let fac = Viewer::Facilitator;
+    for (t, name) in [
+        ("red", "Rita"),
+        ("blue", "Bo"),
+        ("green", "Gus"),
+        ("observer", "Otto"),
+    ] {
+        g.cmd(
+            &Actor::System,
+            Command::Join {
+                team: t.to_string(),
+                name: name.to_string(),
+            },
+        );
+    }
+    g.fac(Command::Start);
+    g.fac(Command::Note {
+        text: "MARK-fac-note-briefing".to_string(),
+        public: false,
+    });
+    g.fac(Command::Note {
+        text: "PUBLIC-note for everyone".to_string(),
+        public: true,
+    });
+    g.fac(custom_inject(
+        "MARK-blue-inject-title",
+        "MARK-blue-inject-text",
+        &[("tension", 1)],
+        &["blue"],
+    ));
+    check(&g, "briefing");
+    assert_sees(
+        &g,
+        &blue,
+        &["MARK-blue-inject-title", "MARK-blue-inject-text"],
+        "briefing",
+    );
+    assert_sees(
+        &g,
+        &Viewer::Observer,
+        &["PUBLIC-note for everyone"],
+        "briefing",
+    );
+    assert_sees(
+        &g,
+        &fac,
+        &["MARK-fac-note-briefing", &SEED.to_string(), "\"seed\""],
+        "briefing",
+    );
+
+    g.advance();
+    g.submit("red", &[("red_overt", "MARK-red-draft-one")]);
+    g.submit(
+        "red",
+        &[
+            ("red_overt", "MARK-red-overt"),
+            ("red_seen", "MARK-red-seen"),
+            ("red_hidden", "MARK-red-hidden"),
+        ],
+    );
+    g.submit(
+        "blue",
+        &[
+            ("blue_overt", "MARK-blue-overt"),
+            ("blue_hidden", "MARK-blue-hidden"),
+        ],
+    );
+    g.submit("green", &[("green_overt", "MARK-green-overt")]);
+    check(&g, "decision");
+    assert_sees(
+        &g,
+        &red,
+        &["MARK-red-overt", "MARK-red-seen", "MARK-red-hidden"],
+        "decision",
+    );
+
+    g.advance();
+    assert_eq!(g.state.phase, Phase::Adjudication);
+    g.fac(override_cmd(
+        "t1-red-3",
+        Outcome::Success,
+        "MARK-fac-override-hidden",
+    ));
+    g.fac(Command::Note {
+        text: "MARK-fac-note-adjudication".to_string(),
+        public: false,
+    });
+    check(&g, "adjudication");
+    assert_sees(
+        &g,
+        &fac,
+        &["MARK-fac-override-hidden", "\"rng\""],
+        "adjudication",
+    );
+
+    g.advance();
+    assert_eq!(g.state.phase, Phase::Review);
+    check(&g, "review");
+    for (_, v) in viewers() {
+        assert_sees(
+            &g,
+            &v,
+            &[
+                "MARK-red-overt",
+                "MARK-blue-overt",
+                "MARK-green-overt",
+                "red_seen",
+            ],
+            "review",
+        );
+    }
+    assert_sees(
+        &g,
+        &red,
+        &[
+            "MARK-red-hidden",
+            "MARK-fac-override-hidden",
+            "Something happened somewhere",
+        ],
+        "review",
+    );
+    let every: Vec<&str> = MARKERS.iter().map(|m| m.text).collect();
+    assert_sees(&g, &fac, &every, "review");
+
+    g.advance();
+    check(&g, "turn 2 briefing");
+    g.fac(Command::End { reason: None });
+    check(&g, "ended");
+}
+
+#[test]
+fn a_detected_covert_choice_is_shown_without_its_rationale_or_note() {
+    let mut g = Game::new(fixture("covert.toml"), SEED);
+    g.advance_to(Phase::Decision);
+    g.submit("red", &[("red_seen", "MARK-why")]);
+    g.advance();
+    g.fac(override_cmd("t1-red-1", Outcome::Failure, "MARK-override"));
+    g.advance();
+    let blue = Viewer::Team("blue".to_string());
+    let view = engine::view(&g.state, &blue);
+    let r = &view.choices[0].resolution;
+    assert_eq!(r.option, "red_seen");
+    assert_eq!(
+        r.result,
+        Outcome::Failure,
+        "the published result is visible"
+    );
+    assert_eq!(r.rationale, None);
+    assert_eq!(r.note, None);
+    let text = seen_by(&g, &blue);
+    assert!(!text.contains("MARK-why") && !text.contains("MARK-override"));
+}
+
+#[test]
+fn other_teams_learn_only_that_a_team_submitted() {
+    let mut g = Game::new(fixture("covert.toml"), SEED);
+    g.advance_to(Phase::Decision);
+    let ev = g.submit("red", &[("red_overt", "why"), ("red_seen", "why")]);
+    let other = engine::visible(&ev[0], &Viewer::Team("blue".to_string())).expect("delivered");
+    let json = serde_json::to_value(&other).expect("json");
+    assert_eq!(json["kind"], "choices_submitted");
+    assert_eq!(json["team"], "red");
+    assert_eq!(json["redacted"], true);
+    assert_eq!(json["choices"], serde_json::json!([]));
+    assert!(json.get("cost").is_none() && json.get("revision").is_none());
+    assert_eq!(
+        json["actor"]["player"], "",
+        "the submitting player is not named"
+    );
+    let own = engine::visible(&ev[0], &Viewer::Team("red".to_string())).expect("delivered");
+    assert_eq!(own, ev[0]);
+    let view = engine::view(&g.state, &Viewer::Observer);
+    let red = view.teams.iter().find(|t| t.team == "red").expect("red");
+    assert!(red.submitted);
+    assert!(view.draft.is_none() && view.drafts.is_none() && view.pending.is_none());
+}
