@@ -366,7 +366,8 @@ const WG = (() => {
   function renderFlags(container, state, sc, opts) {
     const o = opts || {};
     const flags = state.flags || {};
-    const ids = sc ? (sc.raw.flags || []).map((f) => f.id) : Object.keys(flags);
+    // Only the flags this seat may see are in the snapshot (secret flags are not).
+    const ids = (sc ? (sc.raw.flags || []).map((f) => f.id) : Object.keys(flags)).filter((id) => id in flags);
     const on = ids.filter((id) => flags[id]);
     const off = ids.filter((id) => !flags[id]);
     const nodes = [];

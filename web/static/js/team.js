@@ -556,8 +556,9 @@
     for (const [id, d] of Object.entries(effects || {})) {
       if (id in st.indicators) st.indicators[id] = Number(st.indicators[id]) + Number(d);
     }
-    for (const f of set || []) st.flags[f] = true;
-    for (const f of clearList || []) st.flags[f] = false;
+    // Flags this seat cannot see are absent from its snapshot; keep them so.
+    for (const f of set || []) if (f in st.flags) st.flags[f] = true;
+    for (const f of clearList || []) if (f in st.flags) st.flags[f] = false;
   }
 
   function onEvent(ev) {
