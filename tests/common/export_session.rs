@@ -225,7 +225,10 @@ pub fn scripted_session() -> Session {
     d.submit(
         "nato",
         "p5",
-        &[("share_intelligence", MD_LINK), ("targeted_sanctions", XSS_IMG)],
+        &[
+            ("share_intelligence", MD_LINK),
+            ("targeted_sanctions", XSS_IMG),
+        ],
     );
     d.advance(); // adjudication: dice rolled
     d.flip(
