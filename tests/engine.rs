@@ -1355,3 +1355,75 @@ fn choice_ids_name_the_turn_the_team_and_the_position() {
     let ids: Vec<&str> = g.state.pending.iter().map(|r| r.choice.as_str()).collect();
     assert_eq!(ids, ["t10-nato-1", "t10-nato-2"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Turn history and secret flags.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_inject_during_review_counts_in_that_turns_history() {
+    let mut g = Game::new(belarus(), 31);
+    g.advance_to(Phase::Review);
+    let before = g.indicator("escalation");
+    g.fac(custom_inject(
+        "Border clash",
+        "Shots across the line.",
+        &[("escalation", 2)],
+        &[],
+    ));
+    let after = g.indicator("escalation");
+    assert_eq!(after, (before + 2).min(10));
+    g.advance(); // turn 2 briefing: turn 1 is over
+    let ix = g
+        .scenario
+        .indicator_index("escalation")
+        .expect("escalation");
+    let turn1 = g
+        .state
+        .history
+        .iter()
+        .find(|h| h.turn == 1)
+        .expect("turn 1 recorded");
+    assert_eq!(
+        turn1.indicators[ix], after,
+        "the chart must end turn 1 where the board did"
+    );
+    assert_eq!(g.state.history.iter().filter(|h| h.turn == 1).count(), 1);
+}
+
+#[test]
+fn a_secret_flag_is_seen_only_by_its_owner_and_the_white_cell() {
+    let mut g = Game::new(belarus(), 5);
+    g.advance_to(Phase::Decision);
+    g.submit("russia", &[("prepare_northern_strikes", "Quietly.")]);
+    g.advance();
+    // Force success and non-detection, whatever the dice said.
+    let choice = g.state.pending[0].choice.clone();
+    g.fac(override_cmd(
+        &choice,
+        Outcome::Success,
+        "White Cell rules the preparation succeeds.",
+    ));
+    g.advance();
+    assert!(g.flag("northern_axis_prepared"));
+    let seen = |v: &engine::Viewer| {
+        engine::view(&g.state, v)
+            .flags
+            .contains_key("northern_axis_prepared")
+    };
+    assert!(seen(&engine::Viewer::Facilitator));
+    assert!(seen(&engine::Viewer::Team("russia".into())));
+    for other in ["belarus", "ukraine", "nato"] {
+        assert!(
+            !seen(&engine::Viewer::Team(other.into())),
+            "{other} sees Russia's secret flag"
+        );
+    }
+    assert!(!seen(&engine::Viewer::Observer));
+    // Visible flags everyone sees are still there.
+    assert!(
+        engine::view(&g.state, &engine::Viewer::Observer)
+            .flags
+            .contains_key("law_adopted")
+    );
+}

@@ -1100,6 +1100,11 @@ pub fn evolve(state: &mut State, event: &Event) {
                 Phase::Briefing => {
                     state.drafts.iter_mut().for_each(|d| *d = None);
                     state.pending.clear();
+                    // The previous turn is over: its final values (after any injects
+                    // during review) replace the ones recorded when review opened.
+                    if event.turn > 1 {
+                        record_history(state, event.turn - 1);
+                    }
                 }
                 Phase::Adjudication => {
                     // Room for this turn's rolls and results (capacity only).
@@ -1107,7 +1112,7 @@ pub fn evolve(state: &mut State, event: &Event) {
                     state.pending.reserve(n);
                     state.choices.reserve(n);
                 }
-                Phase::Review => record_history(state),
+                Phase::Review => record_history(state, event.turn),
                 _ => {}
             }
         }
@@ -1197,8 +1202,8 @@ pub fn evolve(state: &mut State, event: &Event) {
         } => {
             state.timer = None;
             state.pending.clear();
-            if state.turn > 0 && state.history.last().is_some_and(|h| h.turn != state.turn) {
-                record_history(state);
+            if state.turn > 0 {
+                record_history(state, state.turn);
             }
             state.ended = Some(Ending {
                 reason: reason.clone(),
@@ -1209,13 +1214,14 @@ pub fn evolve(state: &mut State, event: &Event) {
     }
 }
 
-fn record_history(state: &mut State) {
+/// Records (or replaces) the indicator values at the end of `turn`.
+fn record_history(state: &mut State, turn: u32) {
     let record = TurnRecord {
-        turn: state.turn,
+        turn,
         indicators: state.world.indicators.clone(),
     };
     match state.history.last_mut() {
-        Some(last) if last.turn == state.turn => *last = record,
+        Some(last) if last.turn == turn => *last = record,
         _ => state.history.push(record),
     }
 }

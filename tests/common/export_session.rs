@@ -46,9 +46,9 @@ pub fn manifest_path(rel: &str) -> PathBuf {
 
 /// The default scenario and its source text.
 pub fn belarus() -> (Arc<Scenario>, String) {
-    let path = manifest_path("scenarios/belarus-2025.toml");
+    let path = manifest_path("tests/fixtures/golden-scenario.toml");
     let text = std::fs::read_to_string(&path).expect("the default scenario is readable");
-    match compile("scenarios/belarus-2025.toml", &text) {
+    match compile("tests/fixtures/golden-scenario.toml", &text) {
         Ok(s) => (Arc::new(s), text),
         Err(p) => panic!("the default scenario does not validate: {p:?}"),
     }
@@ -225,7 +225,10 @@ pub fn scripted_session() -> Session {
     d.submit(
         "nato",
         "p5",
-        &[("intel_sharing", MD_LINK), ("targeted_sanctions", XSS_IMG)],
+        &[
+            ("share_intelligence", MD_LINK),
+            ("targeted_sanctions", XSS_IMG),
+        ],
     );
     d.advance(); // adjudication: dice rolled
     d.flip(

@@ -262,7 +262,7 @@ pub const FULL_TURN: [(&str, [&str; 3]); 4] = [
     (
         "nato",
         [
-            "intel_sharing",
+            "share_intelligence",
             "signal_consequences",
             "support_civil_society",
         ],
