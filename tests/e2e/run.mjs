@@ -534,6 +534,13 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(players.russia, '#history-list', /Turn 1/);
     await players.russia.click('#history-list details.turn-history summary');
     await waitText(players.russia, '#history-list', /Needed \d+ or less/);
+    // An unrelated event does not redraw (and so close) what a player has opened.
+    await fac.fill('#note-text', 'Second public note.');
+    await fac.check('#note-public');
+    await fac.click('#note-form button[type=submit]');
+    await waitText(obs, '#timeline', /Second public note/);
+    await sleep(600);
+    assert.equal(await players.russia.locator('#history-list details.turn-history[open]').count(), 1, 'history stays open');
     assert.equal(await players.russia.isChecked(`#opt-${chosen.russia[0]}`), false, 'the new turn starts with an empty selection');
   });
 

@@ -61,6 +61,19 @@ const WG = (() => {
     return append(node, children);
   }
 
+  const drawn = new Map();
+
+  /** Redraws a part of the page only when the data it shows changed, so an open
+   *  <details>, a half-typed note or a message next to a button survives the many
+   *  events that do not concern it. */
+  function drawIfChanged(part, data, fn) {
+    const sig = JSON.stringify(data);
+    if (drawn.get(part) === sig) return false;
+    drawn.set(part, sig);
+    fn();
+    return true;
+  }
+
   function show(node, visible) {
     if (node) node.hidden = !visible;
   }
@@ -1009,6 +1022,7 @@ const WG = (() => {
     fill,
     show,
     append,
+    drawIfChanged,
     phaseLabel,
     turnLabel,
     PHASE_HELP,

@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { el, svg, $, fill, store } = WG;
+  const { el, svg, $, fill, store, drawIfChanged } = WG;
 
   const S = {
     sessionId: null,
@@ -429,7 +429,7 @@
     const script = st.script || [];
     const turn = Math.max(1, st.turn);
     const now = script.filter((i) => i.turn === turn);
-    keepFocus(() => {
+    drawIfChanged('script', [st.phase, st.turn, !!st.ended, script], () => keepFocus(() => {
       fill(
         $('script-list'),
         ...(now.length ? now.map((i) => scriptItem(i, st)) : [el('p', { class: 'muted', text: `Nothing is scripted for turn ${turn}.` })])
@@ -438,11 +438,13 @@
         $('script-all-list'),
         ...(script.length ? script.map((i) => scriptItem(i, st)) : [el('p', { class: 'muted', text: 'This scenario has no script.' })])
       );
-    });
+    }));
     const injects = (st.injects || []).slice().reverse();
-    fill(
-      $('inject-log'),
-      ...(injects.length ? injects.map((i) => WG.injectCard(i, S.sc)) : [el('p', { class: 'muted', text: 'No injects yet.' })])
+    drawIfChanged('inject-log', injects, () =>
+      fill(
+        $('inject-log'),
+        ...(injects.length ? injects.map((i) => WG.injectCard(i, S.sc)) : [el('p', { class: 'muted', text: 'No injects yet.' })])
+      )
     );
   }
 
@@ -571,6 +573,11 @@
     $('preview-btn').disabled = !(st.phase === 'decision' || st.phase === 'adjudication');
     const table = $('adj-table');
     table.hidden = !(st.phase === 'adjudication' && pending.length);
+    drawIfChanged('adjudication', [st.phase, pending], () => drawPending(st, pending, table));
+    drawIfChanged('published', [st.phase, st.turn, st.choices, pending.length === 0], () => drawPublished(st, pending));
+  }
+
+  function drawPending(st, pending, table) {
     if (!table.hidden) {
       const rows = pending.map((r) => {
         const over = r.overridden;
@@ -605,6 +612,9 @@
     } else {
       fill($('adj-body'));
     }
+  }
+
+  function drawPublished(st, pending) {
     const nodes = [];
     if (st.phase === 'adjudication' && !pending.length) {
       nodes.push(el('p', { class: 'muted', text: 'No team submitted any action this turn: publish to move on.' }));
@@ -798,8 +808,10 @@
 
   function renderCharts() {
     const st = S.state;
-    fill($('chart-grid'), ...(S.sc.raw.indicators || []).map((d) => chart(d, st)));
-    WG.renderFlags($('flags'), st, S.sc, { showOff: true });
+    drawIfChanged('charts', [st.turn, st.phase, st.max_turns, st.indicators, st.history], () =>
+      fill($('chart-grid'), ...(S.sc.raw.indicators || []).map((d) => chart(d, st)))
+    );
+    drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));
   }
 
   // ---------------------------------------------------------------- notes, session

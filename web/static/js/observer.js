@@ -110,10 +110,11 @@
     $('display').hidden = false;
     renderHead();
     renderTimer();
-    WG.renderIndicators($('indicators'), S.state, S.sc, {});
-    WG.renderFlags($('flags'), S.state, S.sc, {});
+    const st = S.state;
+    WG.drawIfChanged('indicators', [st.turn, st.indicators, st.history], () => WG.renderIndicators($('indicators'), st, S.sc, {}));
+    WG.drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, {}));
     renderTeams();
-    renderTimeline();
+    WG.drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes], renderTimeline);
   }
 
   async function onSnapshot(frame) {

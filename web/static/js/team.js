@@ -3,7 +3,7 @@
 'use strict';
 
 (() => {
-  const { el, $, fill, store } = WG;
+  const { el, $, fill, store, drawIfChanged } = WG;
 
   const S = {
     sessionId: null,
@@ -517,13 +517,16 @@
     buildOptions();
     renderHeader();
     renderTimer();
-    WG.renderIndicators($('indicators'), S.state, S.sc, { descriptions: true });
-    WG.renderFlags($('flags'), S.state, S.sc, { showOff: true });
-    renderBriefing();
+    const st = S.state;
+    drawIfChanged('indicators', [st.turn, st.indicators, st.history], () =>
+      WG.renderIndicators($('indicators'), st, S.sc, { descriptions: true })
+    );
+    drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));
+    drawIfChanged('briefing', [st.turn, st.injects], renderBriefing);
     updateOptions();
     renderDraftSummary();
-    renderOutcomes();
-    renderHistory();
+    drawIfChanged('outcomes', [st.turn, st.phase, st.choices, st.ended], renderOutcomes);
+    drawIfChanged('history', [st.turn, st.history, st.injects, st.choices], renderHistory);
   }
 
   // ---------------------------------------------------------------- frames
