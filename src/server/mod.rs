@@ -85,7 +85,7 @@ impl AppState {
     }
 
     fn register_session(self: &Arc<Self>, id: String, code: String, state: engine::State) {
-        let handle = session::spawn(self.clone(), id.clone(), state);
+        let handle = session::spawn(self.clone(), id.clone(), code.clone(), state);
         if let Ok(mut s) = self.sessions.write() {
             s.insert(id.clone(), handle);
         }

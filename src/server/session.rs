@@ -171,6 +171,7 @@ struct PresenceSeat {
 
 struct SessionTask {
     id: String,
+    join_code: String,
     app: Arc<AppState>,
     state: State,
     subscribers: HashMap<u64, Subscriber>,
@@ -181,10 +182,11 @@ struct SessionTask {
 }
 
 /// Starts the task that owns `state`.
-pub fn spawn(app: Arc<AppState>, id: String, state: State) -> SessionHandle {
+pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) -> SessionHandle {
     let (tx, rx) = mpsc::channel(INBOX);
     let task = SessionTask {
         id,
+        join_code,
         app,
         state,
         subscribers: HashMap::new(),
@@ -318,10 +320,17 @@ impl SessionTask {
                     }
                     None => self.facilitator_seen = Some(now_ms()),
                 }
+                let same_seat = self
+                    .subscribers
+                    .get(&conn)
+                    .is_some_and(|s| s.actor == actor);
                 self.subscribers
                     .insert(conn, Subscriber { actor, viewer, tx });
                 let _ = reply.send(snapshot);
-                self.broadcast_presence();
+                // A re-auth for a fresh snapshot changes nobody's presence.
+                if !same_seat {
+                    self.broadcast_presence();
+                }
             }
             Msg::Unsubscribe { conn } => {
                 if let Some(s) = self.subscribers.remove(&conn) {
@@ -368,6 +377,9 @@ impl SessionTask {
         if let Some(obj) = value.as_object_mut() {
             obj.insert("type".into(), "snapshot".into());
             obj.insert("session_id".into(), self.id.clone().into());
+            obj.insert("join_code".into(), self.join_code.clone().into());
+            // The server's clock, so countdowns can correct for a skewed device clock.
+            obj.insert("now".into(), now_ms().into());
             obj.insert("presence".into(), self.presence_value());
         }
         Arc::from(value.to_string())

@@ -112,7 +112,9 @@ impl Conn {
                 ))
                 .await;
         };
-        if let Some((_, old)) = self.seat.take() {
+        if let Some((old_seat, old)) = self.seat.take()
+            && (old_seat.session_id != seat.session_id || old_seat.actor != seat.actor)
+        {
             old.unsubscribe(self.id).await;
         }
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);

@@ -568,6 +568,19 @@ async fn presence_shows_who_is_connected() {
     let seats = snap["presence"]["seats"].as_array().expect("seats").clone();
     assert_eq!(seats.len(), 5);
     assert!(seats.iter().all(|s| s["connected"] == true), "{seats:?}");
+    assert_eq!(snap["join_code"].as_str().map(str::len), Some(6));
+    assert!(snap["now"].as_i64().is_some_and(|n| n > 1_700_000_000_000));
+    // Re-authenticating for a fresh snapshot does not disturb anyone's presence.
+    let presence_frames = |c: &Client| c.seen.iter().filter(|f| f["type"] == "presence").count();
+    let before = presence_frames(&t.fac);
+    let token = t.tokens[1].clone();
+    t.teams[1].resnapshot(&token).await;
+    t.fac.drain().await;
+    assert_eq!(
+        presence_frames(&t.fac),
+        before,
+        "a re-auth broadcast presence"
+    );
     drop(t.teams.remove(0));
     let p = t
         .fac

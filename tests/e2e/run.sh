@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test of the web consoles: builds `wargame`, makes sure Chromium and the
 # node dependencies are there, then plays a full turn in headless Chromium.
-#   bash tests/e2e/run.sh
-# Env: CARGO_TARGET_DIR (where cargo builds), CHROMIUM (default /usr/bin/chromium).
+#   bash tests/e2e/run.sh            install what is missing, build, run
+#   bash tests/e2e/run.sh --setup    only install what is missing (Chromium, node deps)
+# `cargo test` runs it through tests/browser.rs, with WARGAME_BIN set to the binary
+# cargo just built.
+# Env: WARGAME_BIN (skip the build), CARGO_TARGET_DIR, CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -35,9 +38,15 @@ fi
   fi
 )
 
-cargo build --quiet --bin wargame
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-export WARGAME_BIN="$TARGET/debug/wargame"
+if [ "${1:-}" = "--setup" ]; then
+  exit 0
+fi
+
+if [ -z "${WARGAME_BIN:-}" ]; then
+  cargo build --quiet --bin wargame
+  TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+  export WARGAME_BIN="$TARGET/debug/wargame"
+fi
 export CHROMIUM
 
 cd "$HERE"
