@@ -126,3 +126,83 @@ async fn sigkill_mid_turn_loses_nothing_acknowledged() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
 }
+
+fn export_cli(db: &std::path::Path, session: &str, format: &str) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["export", "--db"])
+        .arg(db)
+        .args(["--session", session, "--format", format])
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[actix_rt::test]
+async fn sigterm_closes_sockets_and_exports_work_after_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("term.db");
+    let server = start(&db, free_port()).await;
+    let app = app_for(server.port);
+    let (session, code, fac_token) = app.create(5).await;
+    let token = app.join(&code, "nato", "Nora").await;
+    let mut fac = app.ws(&fac_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "note", "text": "Before the shutdown."}))
+        .await;
+    let mut nato = app.ws(&token).await;
+
+    // SIGTERM: the server says goodbye on every socket and exits cleanly.
+    let pid = server.child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert!(nato.closed().await, "the socket is closed on shutdown");
+    let mut server = server;
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Ok(Some(s)) = server.child.try_wait() {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "exit status {exited:?}"
+    );
+    drop(server);
+
+    // The command line exports the stored session, the same bytes every time.
+    let a = export_cli(&db, &session, "markdown");
+    let b = export_cli(&db, &session, "markdown");
+    assert_eq!(a, b);
+    assert!(String::from_utf8_lossy(&a).contains("Before the shutdown."));
+    let csv = export_cli(&db, &session, "csv");
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "CSV starts with a BOM for Excel"
+    );
+
+    // After a restart the export route serves the same session.
+    let server2 = start(&db, free_port()).await;
+    let url = format!(
+        "http://127.0.0.1:{}/api/sessions/{session}/export?format=html",
+        server2.port
+    );
+    let mut r = awc::Client::new()
+        .get(&url)
+        .bearer_auth(&fac_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.body().limit(16 << 20).await.expect("body");
+    assert!(String::from_utf8_lossy(&html).contains("Before the shutdown."));
+}
