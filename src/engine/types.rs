@@ -460,7 +460,7 @@ pub enum EventBody {
         note: String,
     },
     /// Flattened so `choice`, `team`, `option`, `roll`, `target`, `result` and
-    /// `effects` sit at the top of the event, as CONTRACT.md names them.
+    /// `effects` sit at the top of the event, as the external contract names them.
     ChoiceResolved(Resolution),
     TriggerFired {
         trigger: String,

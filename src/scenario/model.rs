@@ -1,6 +1,6 @@
 //! The validated scenario the engine plays: every reference is resolved to an index.
 //!
-//! Serialised (`serde::Serialize`) as the public scenario JSON of CONTRACT.md.
+//! Serialised (`serde::Serialize`) as the public scenario JSON of docs/PROTOCOL.md.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! The HTTP API of CONTRACT.md, with JSON errors that carry a stable code.
+//! The HTTP API of docs/PROTOCOL.md, with JSON errors that carry a stable code.
 
 use std::sync::Arc;
 
