@@ -41,7 +41,7 @@ const TURN: [(&str, [&str; 3]); 4] = [
     (
         "nato",
         [
-            "intel_sharing",
+            "share_intelligence",
             "signal_consequences",
             "support_civil_society",
         ],
