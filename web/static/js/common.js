@@ -172,40 +172,41 @@ const WG = (() => {
     );
   }
 
-  const LEADING_WORDS = new Set(
-    'the a an after without with there so most this that these those it its their no once while if when since some many any every each all both only even still'.split(' ')
-  );
-
-  /** A modifier's reason, fitted after "because": no final full stop, common first word in lower case. */
-  function because(reason) {
-    let r = String(reason || '').trim().replace(/\.$/, '');
-    const first = r.split(/\s/)[0] || '';
-    if (LEADING_WORDS.has(first.toLowerCase()) && first[0] !== first[0].toLowerCase()) {
-      r = first[0].toLowerCase() + r.slice(1);
-    }
-    return r;
+  /** A modifier's reason as a sentence of its own: capital first letter, final full stop. */
+  function sentence(reason) {
+    const r = String(reason || '').trim();
+    if (!r) return '';
+    const cap = r[0].toUpperCase() + r.slice(1);
+    return /[.!?]$/.test(cap) ? cap : `${cap}.`;
   }
 
-  /** "Needed 45 or less (base 60, −15 because …); rolled 38: success." */
+  /** How the target was set, after the roll: "Base odds 60. −15: Reason (§5)." */
+  function oddsWhy(base, modifiers, target) {
+    const mods = modifiers || [];
+    if (!mods.length) return '';
+    const sum = Number(base) + mods.reduce((a, m) => a + Number(m.delta), 0);
+    const parts = [`Base odds ${base}.`].concat(mods.map((m) => `${signed(m.delta)}: ${sentence(m.reason)}`));
+    if (sum !== Number(target)) parts.push('Capped to the 0\u2013100 range.');
+    return parts.join(' ');
+  }
+
+  /** "Needed 45 or less; rolled 38: success. Base odds 60. −15: Reason (§5)."
+   *  The roll comes first; the modifiers follow as sentences of their own, so a reason
+   *  keeps its own words, capitals and source in brackets. */
   function explainRoll(r) {
-    const mods = (r.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
-    const sum = Number(r.base) + (r.modifiers || []).reduce((a, m) => a + Number(m.delta), 0);
-    const parts = [`base ${r.base}`].concat(mods);
-    if (sum !== Number(r.target)) parts.push(`capped to the 0\u2013100 range`);
     const rolled = r.rolled || r.result;
-    return (
-      `Needed ${r.target} or less (${parts.join(', ')}); ` +
-      `rolled ${r.roll}: ${resultWord(rolled)}.`
-    );
+    const why = oddsWhy(r.base, r.modifiers, r.target);
+    const head = `Needed ${r.target} or less${why ? '' : ' (the base odds, no modifiers)'}; rolled ${r.roll}: ${resultWord(rolled)}.`;
+    return why ? `${head} ${why}` : head;
   }
 
   function explainDetection(d) {
     if (!d) return '';
-    const mods = (d.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
-    const parts = [`base ${d.base}`].concat(mods);
+    const why = oddsWhy(d.base, d.modifiers, d.target);
     return (
-      `Covert action. Detection: needed ${d.target} or less (${parts.join(', ')}); ` +
-      `rolled ${d.roll}: ${d.detected ? 'detected \u2014 the other teams learn of it' : 'not detected'}.`
+      `Covert action. Detection: needed ${d.target} or less${why ? '' : ' (the base odds)'}; ` +
+      `rolled ${d.roll}: ${d.detected ? 'detected \u2014 the other teams learn of it' : 'not detected'}.` +
+      (why ? ` ${why}` : '')
     );
   }
 
