@@ -74,6 +74,25 @@ const WG = (() => {
     return true;
   }
 
+  /** A render function that runs at most once per frame however many events arrive:
+   *  publishing a turn sends a dozen events at once, and drawing the page for each of
+   *  them kept phones busy for half a second. Hidden tabs get no animation frames, so a
+   *  timer stands in for them there. */
+  function renderer(fn) {
+    let queued = false;
+    const run = () => {
+      if (!queued) return;
+      queued = false;
+      fn();
+    };
+    return () => {
+      if (queued) return;
+      queued = true;
+      if (document.visibilityState === 'visible') window.requestAnimationFrame(run);
+      window.setTimeout(run, 100);
+    };
+  }
+
   function show(node, visible) {
     if (node) node.hidden = !visible;
   }
@@ -1024,6 +1043,7 @@ const WG = (() => {
     show,
     append,
     drawIfChanged,
+    renderer,
     phaseLabel,
     turnLabel,
     PHASE_HELP,

@@ -896,6 +896,8 @@
     renderSession();
   }
 
+  const renderSoon = WG.renderer(renderAll);
+
   // ---------------------------------------------------------------- actions
 
   async function setTimer(ev) {
@@ -1118,7 +1120,7 @@
       default:
         break;
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 

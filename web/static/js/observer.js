@@ -117,6 +117,8 @@
     WG.drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes], renderTimeline);
   }
 
+  const renderSoon = WG.renderer(renderAll);
+
   async function onSnapshot(frame) {
     S.state = frame;
     if (!S.sc || S.sc.raw.id !== frame.scenario) {
@@ -180,7 +182,7 @@
       default:
         break;
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 

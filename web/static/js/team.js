@@ -529,6 +529,8 @@
     drawIfChanged('history', [st.turn, st.history, st.injects, st.choices], renderHistory);
   }
 
+  const renderSoon = WG.renderer(renderAll);
+
   // ---------------------------------------------------------------- frames
 
   async function onSnapshot(frame) {
@@ -648,7 +650,7 @@
       fill($('submit-feedback'));
       if (st.phase === 'briefing') syncDraft(true);
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 
