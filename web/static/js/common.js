@@ -449,7 +449,8 @@ const WG = (() => {
     fill(container, ...nodes);
   }
 
-  /** One inject as a card. */
+  /** One inject as a card. opts.choices: the published outcomes this seat can see, so a
+   *  follow-on event can name the outcome it follows from. */
   function injectCard(inj, sc, opts) {
     const o = opts || {};
     const meta = [];
@@ -457,7 +458,10 @@ const WG = (() => {
     if (inj.from) meta.push(`from ${inj.from}`);
     if (inj.to && inj.to.length) meta.push(`to ${listWords(inj.to.map((t) => teamName(sc, t)))} only`);
     if (inj.trigger) meta.push('triggered by the situation');
-    if (inj.cause) meta.push('follows from an outcome');
+    if (inj.cause) {
+      const c = o.choices && o.choices.find((x) => x.choice === inj.cause);
+      meta.push(c ? `follows from ${teamName(sc, c.team)}: \u201c${c.title}\u201d` : 'follows from an outcome');
+    }
     const eff = effectsText(sc, inj.effects);
     const flagsTxt = flagChangesText(sc, inj.set, inj.clear);
     return el(
