@@ -280,7 +280,8 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await obs.waitForURL(/\/observer\?session=/);
     await connected(obs);
     await waitText(obs, '#session-title', /E2E seminar/);
-    await waitText(obs, '#join-hint', new RegExp(code));
+    // In the lobby the join code is shown large in the middle of the display.
+    await waitText(obs, '#lobby-join', new RegExp(code));
   });
 
   await t.test('the readiness board shows every seat, names as inert text', async () => {
@@ -302,6 +303,7 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(fac, '#advance-btn', /Open the decision window/);
     for (const team of teamIds) await waitText(players[team], '#phase', /Turn 1 of 3 · Briefing/);
     await waitText(obs, '#phase', /Briefing/);
+    await waitText(obs, '#join-hint', new RegExp(code));
 
     // The scripted inject for turn 1.
     assert.ok(script1, 'the scenario scripts an inject for turn 1');

@@ -300,9 +300,10 @@ const WG = (() => {
     return out.join(' ');
   }
 
-  /** The value at the end of the last turn before the current one, for trends. */
+  /** The value at the end of the last turn before the current one, for trends; once the
+   *  session has ended, the start, so the final board shows what the whole game changed. */
   function baseline(state) {
-    const rows = (state.history || []).filter((h) => h.turn < state.turn);
+    const rows = (state.history || []).filter((h) => (state.ended ? h.turn === 0 : h.turn < state.turn));
     if (!rows.length || state.turn === 0) return null;
     return rows.reduce((a, b) => (b.turn > a.turn ? b : a));
   }
@@ -691,6 +692,15 @@ const WG = (() => {
       return null;
     }
     return null;
+  }
+
+  /** This server's address as players on other devices should type it, or '' when this
+   *  page was opened on the server's own machine (localhost, 127.x), an address that
+   *  means nothing on a player's phone. */
+  function publicHost() {
+    const h = location.hostname;
+    if (h === 'localhost' || h === '::1' || h === '[::1]' || /^127\./.test(h)) return '';
+    return location.host;
   }
 
   function param(name) {
@@ -1082,6 +1092,7 @@ const WG = (() => {
     store,
     encodeKey,
     decodeKey,
+    publicHost,
     param,
     announce,
     problem,

@@ -832,7 +832,7 @@
 
   function renderCharts() {
     const st = S.state;
-    drawIfChanged('charts', [st.turn, st.phase, st.max_turns, st.indicators, st.history], () =>
+    drawIfChanged('charts', [st.turn, st.phase, st.max_turns, st.indicators, st.history, !!st.ended], () =>
       fill($('chart-grid'), ...(S.sc.raw.indicators || []).map((d) => chart(d, st)))
     );
     drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));

@@ -561,7 +561,7 @@
     renderHeader();
     renderTimer();
     const st = S.state;
-    drawIfChanged('indicators', [st.turn, st.indicators, st.history], () =>
+    drawIfChanged('indicators', [st.turn, st.indicators, st.history, !!st.ended], () =>
       WG.renderIndicators($('indicators'), st, S.sc, { descriptions: true })
     );
     drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));
