@@ -538,7 +538,13 @@
       id: noteId,
       maxlength: 4000,
       autocomplete: 'off',
-      placeholder: r.covert ? 'Reason: in the report, shown to this team' : 'Reason: in the report, shown to every team',
+      placeholder: 'Reason (required)',
+      'aria-describedby': `${noteId}-who`,
+    });
+    const who = el('p', {
+      class: 'hint',
+      id: `${noteId}-who`,
+      text: r.covert ? 'Goes into the report and to this team.' : 'Goes into the report and to every team.',
     });
     note.value = draft.note || '';
     const save = () => S.overrideDrafts.set(id, { result: sel.value, note: note.value });
@@ -576,6 +582,7 @@
       ),
       el('label', { for: noteId, class: 'sr-only', text: `Override note for ${r.title}` }),
       note,
+      who,
       fb
     );
   }
