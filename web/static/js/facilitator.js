@@ -775,7 +775,12 @@
             )
           )
         : null,
-      el('p', { class: 'muted', text: `The game would end in ${pct(p.ends || 0)} of the runs.` })
+      el('p', {
+        class: 'muted',
+        text:
+          `An end condition would end the game in ${pct(p.ends || 0)} of the runs.` +
+          (S.state && S.state.max_turns && p.turn >= S.state.max_turns ? ' This is the last turn: the game ends after it anyway.' : ''),
+      })
     );
   }
 
