@@ -22,7 +22,7 @@ p{margin:.35rem 0}
 .text{white-space:pre-wrap;overflow-wrap:anywhere}
 .warn{background:#fff4e5;border:1px solid #f0b429;border-radius:4px;padding:.5rem .75rem}
 nav.toc{background:var(--soft);border-radius:4px;padding:.5rem 1rem;margin:1rem 0;font-size:.92rem}
-nav.toc a{color:var(--accent);margin-right:.9rem;white-space:nowrap}
+nav.toc a{display:inline-block;color:var(--accent);margin-right:.9rem;white-space:nowrap}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.92rem}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:var(--soft)}

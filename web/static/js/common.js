@@ -74,6 +74,25 @@ const WG = (() => {
     return true;
   }
 
+  /** A render function that runs at most once per frame however many events arrive:
+   *  publishing a turn sends a dozen events at once, and drawing the page for each of
+   *  them kept phones busy for half a second. Hidden tabs get no animation frames, so a
+   *  timer stands in for them there. */
+  function renderer(fn) {
+    let queued = false;
+    const run = () => {
+      if (!queued) return;
+      queued = false;
+      fn();
+    };
+    return () => {
+      if (queued) return;
+      queued = true;
+      if (document.visibilityState === 'visible') window.requestAnimationFrame(run);
+      window.setTimeout(run, 100);
+    };
+  }
+
   function show(node, visible) {
     if (node) node.hidden = !visible;
   }
@@ -172,40 +191,41 @@ const WG = (() => {
     );
   }
 
-  const LEADING_WORDS = new Set(
-    'the a an after without with there so most this that these those it its their no once while if when since some many any every each all both only even still'.split(' ')
-  );
-
-  /** A modifier's reason, fitted after "because": no final full stop, common first word in lower case. */
-  function because(reason) {
-    let r = String(reason || '').trim().replace(/\.$/, '');
-    const first = r.split(/\s/)[0] || '';
-    if (LEADING_WORDS.has(first.toLowerCase()) && first[0] !== first[0].toLowerCase()) {
-      r = first[0].toLowerCase() + r.slice(1);
-    }
-    return r;
+  /** A modifier's reason as a sentence of its own: capital first letter, final full stop. */
+  function sentence(reason) {
+    const r = String(reason || '').trim();
+    if (!r) return '';
+    const cap = r[0].toUpperCase() + r.slice(1);
+    return /[.!?]$/.test(cap) ? cap : `${cap}.`;
   }
 
-  /** "Needed 45 or less (base 60, −15 because …); rolled 38: success." */
+  /** How the target was set, after the roll: "Base odds 60. −15: Reason (§5)." */
+  function oddsWhy(base, modifiers, target) {
+    const mods = modifiers || [];
+    if (!mods.length) return '';
+    const sum = Number(base) + mods.reduce((a, m) => a + Number(m.delta), 0);
+    const parts = [`Base odds ${base}.`].concat(mods.map((m) => `${signed(m.delta)}: ${sentence(m.reason)}`));
+    if (sum !== Number(target)) parts.push('Capped to the 0\u2013100 range.');
+    return parts.join(' ');
+  }
+
+  /** "Needed 45 or less; rolled 38: success. Base odds 60. −15: Reason (§5)."
+   *  The roll comes first; the modifiers follow as sentences of their own, so a reason
+   *  keeps its own words, capitals and source in brackets. */
   function explainRoll(r) {
-    const mods = (r.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
-    const sum = Number(r.base) + (r.modifiers || []).reduce((a, m) => a + Number(m.delta), 0);
-    const parts = [`base ${r.base}`].concat(mods);
-    if (sum !== Number(r.target)) parts.push(`capped to the 0\u2013100 range`);
     const rolled = r.rolled || r.result;
-    return (
-      `Needed ${r.target} or less (${parts.join(', ')}); ` +
-      `rolled ${r.roll}: ${resultWord(rolled)}.`
-    );
+    const why = oddsWhy(r.base, r.modifiers, r.target);
+    const head = `Needed ${r.target} or less${why ? '' : ' (the base odds, no modifiers)'}; rolled ${r.roll}: ${resultWord(rolled)}.`;
+    return why ? `${head} ${why}` : head;
   }
 
   function explainDetection(d) {
     if (!d) return '';
-    const mods = (d.modifiers || []).map((m) => `${signed(m.delta)} because ${because(m.reason)}`);
-    const parts = [`base ${d.base}`].concat(mods);
+    const why = oddsWhy(d.base, d.modifiers, d.target);
     return (
-      `Covert action. Detection: needed ${d.target} or less (${parts.join(', ')}); ` +
-      `rolled ${d.roll}: ${d.detected ? 'detected \u2014 the other teams learn of it' : 'not detected'}.`
+      `Covert action. Detection: needed ${d.target} or less${why ? '' : ' (the base odds)'}; ` +
+      `rolled ${d.roll}: ${d.detected ? 'detected \u2014 the other teams learn of it' : 'not detected'}.` +
+      (why ? ` ${why}` : '')
     );
   }
 
@@ -280,9 +300,10 @@ const WG = (() => {
     return out.join(' ');
   }
 
-  /** The value at the end of the last turn before the current one, for trends. */
+  /** The value at the end of the last turn before the current one, for trends; once the
+   *  session has ended, the start, so the final board shows what the whole game changed. */
   function baseline(state) {
-    const rows = (state.history || []).filter((h) => h.turn < state.turn);
+    const rows = (state.history || []).filter((h) => (state.ended ? h.turn === 0 : h.turn < state.turn));
     if (!rows.length || state.turn === 0) return null;
     return rows.reduce((a, b) => (b.turn > a.turn ? b : a));
   }
@@ -429,7 +450,8 @@ const WG = (() => {
     fill(container, ...nodes);
   }
 
-  /** One inject as a card. */
+  /** One inject as a card. opts.choices: the published outcomes this seat can see, so a
+   *  follow-on event can name the outcome it follows from. */
   function injectCard(inj, sc, opts) {
     const o = opts || {};
     const meta = [];
@@ -437,7 +459,10 @@ const WG = (() => {
     if (inj.from) meta.push(`from ${inj.from}`);
     if (inj.to && inj.to.length) meta.push(`to ${listWords(inj.to.map((t) => teamName(sc, t)))} only`);
     if (inj.trigger) meta.push('triggered by the situation');
-    if (inj.cause) meta.push('follows from an outcome');
+    if (inj.cause) {
+      const c = o.choices && o.choices.find((x) => x.choice === inj.cause);
+      meta.push(c ? `follows from ${teamName(sc, c.team)}: \u201c${c.title}\u201d` : 'follows from an outcome');
+    }
     const eff = effectsText(sc, inj.effects);
     const flagsTxt = flagChangesText(sc, inj.set, inj.clear);
     return el(
@@ -667,6 +692,15 @@ const WG = (() => {
       return null;
     }
     return null;
+  }
+
+  /** This server's address as players on other devices should type it, or '' when this
+   *  page was opened on the server's own machine (localhost, 127.x), an address that
+   *  means nothing on a player's phone. */
+  function publicHost() {
+    const h = location.hostname;
+    if (h === 'localhost' || h === '::1' || h === '[::1]' || /^127\./.test(h)) return '';
+    return location.host;
   }
 
   function param(name) {
@@ -1023,6 +1057,7 @@ const WG = (() => {
     show,
     append,
     drawIfChanged,
+    renderer,
     phaseLabel,
     turnLabel,
     PHASE_HELP,
@@ -1057,6 +1092,7 @@ const WG = (() => {
     store,
     encodeKey,
     decodeKey,
+    publicHost,
     param,
     announce,
     problem,

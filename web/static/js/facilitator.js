@@ -119,7 +119,7 @@
           ? ['Finish the game', `Turn ${st.turn} was the last one: advancing ends the session.`]
           : [`Start turn ${st.turn + 1}`, `Begins the briefing of turn ${st.turn + 1}. Live triggers that lapse are cleared.`];
       default:
-        return ['Session ended', 'Nothing more can be played. Export the after-action log below.'];
+        return ['Session ended', 'Nothing more can be played. Export the after-action report:'];
     }
   }
 
@@ -140,6 +140,7 @@
       setText(step, `${on ? '\u25b6 ' : ''}${WG.phaseLabel(step.dataset.phase)}`);
     }
     const [label, what] = nextStep(st);
+    $('ended-export').hidden = !st.ended;
     const btn = $('advance-btn');
     setText(btn, label);
     btn.disabled = st.phase === 'ended';
@@ -151,7 +152,7 @@
       S.timerDefaultFor = phaseKey;
       $('timer-auto').checked = st.phase === 'decision' ? !!st.auto_advance : false;
     }
-    for (const id of ['timer-minutes', 'timer-auto', 'timer-clear']) $(id).disabled = st.phase === 'lobby' || !!st.ended;
+    for (const c of $('timer-form').querySelectorAll('input, button')) c.disabled = st.phase === 'lobby' || !!st.ended;
   }
 
   async function advance(confirmed) {
@@ -265,7 +266,8 @@
                 { class: 'draft-choices' },
                 d.choices.map((c) => {
                   const o = S.sc.options.get(c.option) || {};
-                  const target = targetOf(c.option);
+                  // Odds on the board as it stands only mean something before the roll.
+                  const target = st.phase === 'decision' ? targetOf(c.option) : null;
                   return el(
                     'li',
                     null,
@@ -345,18 +347,20 @@
         )
       )
     );
-    fill(
-      $('export-buttons'),
-      ...EXPORTS.map(([fmt, label]) =>
+    const exportButtons = (fb) =>
+      EXPORTS.map(([fmt, label]) =>
         el('button', {
           type: 'button',
           class: 'secondary',
           dataset: { format: fmt },
           text: `Download ${label}`,
-          onclick: () => exportLog(fmt),
+          onclick: () => exportLog(fmt, fb),
         })
-      )
-    );
+      );
+    fill($('export-buttons'), ...exportButtons('export-feedback'));
+    // The same buttons in the Phase panel once the game is over, where the facilitator
+    // is looking, instead of only at the bottom of the Session panel.
+    fill($('ended-export-buttons'), ...exportButtons('ended-export-feedback'));
   }
 
   function describeCatalog() {
@@ -439,11 +443,27 @@
         ...(script.length ? script.map((i) => scriptItem(i, st)) : [el('p', { class: 'muted', text: 'This scenario has no script.' })])
       );
     }));
+    // This turn's injects in full; earlier turns folded, so the panels below (charts,
+    // notes, export) stay within reach in the last turns of a long game.
     const injects = (st.injects || []).slice().reverse();
-    drawIfChanged('inject-log', injects, () =>
+    const turnNow = Math.max(0, st.turn);
+    const current = injects.filter((i) => i.turn === turnNow);
+    const earlier = injects.filter((i) => i.turn !== turnNow);
+    const card = (i) => WG.injectCard(i, S.sc, { choices: st.choices });
+    drawIfChanged('inject-log', [turnNow, injects, (st.choices || []).length], () =>
       fill(
         $('inject-log'),
-        ...(injects.length ? injects.map((i) => WG.injectCard(i, S.sc)) : [el('p', { class: 'muted', text: 'No injects yet.' })])
+        ...(current.length
+          ? current.map(card)
+          : [el('p', { class: 'muted', text: turnNow ? `No injects yet in turn ${turnNow}.` : 'No injects yet.' })]),
+        earlier.length
+          ? el(
+              'details',
+              { class: 'turn-history' },
+              el('summary', { text: `Earlier turns (${WG.plural(earlier.length, 'inject')})` }),
+              earlier.map(card)
+            )
+          : null
       )
     );
   }
@@ -494,6 +514,7 @@
     if (to.length) cmd.to = to;
     if (await run(fb, 'Injecting\u2026', cmd, `Injected \u201c${title}\u201d.`)) {
       $('custom-form').reset();
+      for (const d of $('custom-form').querySelectorAll('details')) d.open = false;
     }
   }
 
@@ -512,11 +533,18 @@
       el('option', { value: 'failure', text: 'Failure' })
     );
     sel.value = draft.result || (current === 'success' ? 'failure' : 'success');
+    // The note is published with the outcome: to every team for an overt choice.
     const note = el('input', {
       id: noteId,
       maxlength: 4000,
       autocomplete: 'off',
-      placeholder: 'Reason, for the report',
+      placeholder: 'Reason (required)',
+      'aria-describedby': `${noteId}-who`,
+    });
+    const who = el('p', {
+      class: 'hint',
+      id: `${noteId}-who`,
+      text: r.covert ? 'Goes into the report and to this team.' : 'Goes into the report and to every team.',
     });
     note.value = draft.note || '';
     const save = () => S.overrideDrafts.set(id, { result: sel.value, note: note.value });
@@ -554,6 +582,7 @@
       ),
       el('label', { for: noteId, class: 'sr-only', text: `Override note for ${r.title}` }),
       note,
+      who,
       fb
     );
   }
@@ -675,7 +704,8 @@
     const ind = Object.entries(p.indicators || {}).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
     fill(
       box,
-      el('h3', { text: `Odds preview: turn ${p.turn}, ${p.phase}, ${p.runs} simulated runs` }),
+      el('h3', { text: `Odds preview: turn ${p.turn}, ${p.phase}, ${Number(p.runs).toLocaleString('en')} simulated runs` }),
+      choices.length ? el('p', { class: 'hint', text: 'In the order the dice will roll them: by stage, then team.' }) : null,
       choices.length
         ? el(
             'div',
@@ -690,7 +720,7 @@
                 el(
                   'tr',
                   null,
-                  ['Team', 'Choice', 'Target', 'Succeeded in runs', 'Detection'].map((h) => el('th', { scope: 'col', text: h }))
+                  ['Stage', 'Team', 'Choice', 'Target', 'Succeeded in runs', 'Detection'].map((h) => el('th', { scope: 'col', text: h }))
                 )
               ),
               el(
@@ -700,6 +730,7 @@
                   el(
                     'tr',
                     null,
+                    el('td', { text: (S.sc.options.get(c.option) || {}).stage || '' }),
                     el('td', { text: WG.teamName(S.sc, c.team) }),
                     el('td', { text: c.title }),
                     el('td', { text: c.forced ? `forced ${c.forced}` : `${c.target}%` }),
@@ -744,7 +775,12 @@
             )
           )
         : null,
-      el('p', { class: 'muted', text: `The game would end in ${pct(p.ends || 0)} of the runs.` })
+      el('p', {
+        class: 'muted',
+        text:
+          `An end condition would end the game in ${pct(p.ends || 0)} of the runs.` +
+          (S.state && S.state.max_turns && p.turn >= S.state.max_turns ? ' This is the last turn: the game ends after it anyway.' : ''),
+      })
     );
   }
 
@@ -808,7 +844,7 @@
 
   function renderCharts() {
     const st = S.state;
-    drawIfChanged('charts', [st.turn, st.phase, st.max_turns, st.indicators, st.history], () =>
+    drawIfChanged('charts', [st.turn, st.phase, st.max_turns, st.indicators, st.history, !!st.ended], () =>
       fill($('chart-grid'), ...(S.sc.raw.indicators || []).map((d) => chart(d, st)))
     );
     drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));
@@ -896,6 +932,8 @@
     renderSession();
   }
 
+  const renderSoon = WG.renderer(renderAll);
+
   // ---------------------------------------------------------------- actions
 
   async function setTimer(ev) {
@@ -943,8 +981,8 @@
     await run($('end-feedback'), 'Ending the session\u2026', cmd, 'The session has ended. Export the log below.');
   }
 
-  async function exportLog(format) {
-    const fb = $('export-feedback');
+  async function exportLog(format, fbId) {
+    const fb = $(fbId || 'export-feedback');
     const anon = $('export-anon').checked;
     const [, label, ext] = EXPORTS.find((e) => e[0] === format);
     WG.feedback(fb, 'busy', `Preparing the ${label} export\u2026`);
@@ -1041,6 +1079,16 @@
     renderAll();
   }
 
+  /** A scripted entry's status changes with its event, so its card says Fired at once
+   *  instead of offering Fire again until the next snapshot. */
+  function markScript(id, status) {
+    if (!id) return;
+    const item = (S.state.script || []).find((i) => i.id === id);
+    if (item) {
+      S.state.script = S.state.script.map((i) => (i === item ? Object.assign({}, i, { status }) : i));
+    }
+  }
+
   function onEvent(ev) {
     const st = S.state;
     if (!st || !S.sc || ev.seq <= st.seq) return;
@@ -1078,8 +1126,12 @@
       case 'event_injected':
         if (ev.inject) {
           st.injects = (st.injects || []).concat([ev.inject]);
+          markScript(ev.inject.script, { status: 'fired', seq: ev.seq });
           WG.announce(`Inject delivered: ${ev.inject.title}`);
         }
+        break;
+      case 'script_skipped':
+        markScript(ev.script, { status: 'skipped', seq: ev.seq });
         break;
       case 'dice_rolled':
         if (ev.rolled) st.pending = (st.pending || []).concat([ev.rolled]);
@@ -1118,7 +1170,7 @@
       default:
         break;
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 

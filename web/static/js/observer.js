@@ -18,8 +18,23 @@
     setText($('turn'), WG.turnLabel(st));
     setText($('phase'), st.ended ? 'Session ended' : WG.phaseLabel(st.phase));
     document.title = `${st.title || 'Wargame'} \u00b7 ${WG.turnLabel(st)} \u00b7 ${WG.phaseLabel(st.phase)}`;
-    const code = S.seat && S.seat.join_code;
-    setText($('join-hint'), code && !st.ended ? `Join at ${location.host}/join \u00b7 code ${code}` : '');
+    const code = st.join_code || (S.seat && S.seat.join_code);
+    const host = WG.publicHost();
+    const where = host ? `${host}/join` : '/join on this server';
+    setText($('join-hint'), code && !st.ended && st.phase !== 'lobby' ? `Join at ${where} \u00b7 code ${code}` : '');
+    // Before the game the join code is what the room needs: large.
+    const lobby = $('lobby-join');
+    lobby.hidden = !(code && st.phase === 'lobby' && !st.ended);
+    if (!lobby.hidden) {
+      WG.drawIfChanged('lobby-join', [code, host], () =>
+        fill(
+          lobby,
+          el('p', { class: 'obs-lobby-where', text: host ? `Open ${host}/join on your phone or laptop and enter the code` : 'Open the join page of this server and enter the code' }),
+          el('p', { class: 'obs-lobby-code', text: code }),
+          host ? null : el('p', { class: 'muted', text: 'This display was opened on the server itself: ask the White Cell for its network address.' })
+        )
+      );
+    }
     const ended = $('ended');
     if (st.ended) {
       ended.hidden = false;
@@ -58,7 +73,8 @@
     );
   }
 
-  function outcomeLine(c) {
+  function outcomeLine(c, full) {
+    const covert = c.covert ? (c.detection && c.detection.detected ? ' \u00b7 covert, detected' : ' \u00b7 covert') : '';
     return el(
       'li',
       { class: `obs-outcome outcome-${c.result}` },
@@ -67,36 +83,53 @@
       el('span', { class: 'team-tag', text: WG.teamName(S.sc, c.team) }),
       ' ',
       el('strong', { text: c.title }),
-      el('span', { class: 'obs-odds', text: ` \u2014 needed ${c.target} or less, rolled ${c.roll}` }),
-      WG.effectsText(S.sc, c.effects) ? el('div', { class: 'obs-effects', text: WG.effectsText(S.sc, c.effects) }) : null
+      el('span', { class: 'obs-odds', text: ` \u2014 needed ${c.target} or less, rolled ${c.roll}${covert}` }),
+      full && WG.effectsText(S.sc, c.effects) ? el('div', { class: 'obs-effects', text: WG.effectsText(S.sc, c.effects) }) : null
     );
   }
 
+  /** A projector cannot scroll: the latest turn with anything in it in full, the one
+   *  before in short (outcomes and inject titles), older turns one line each. */
   function renderTimeline() {
     const st = S.state;
-    const turns = [];
-    for (let t = Math.max(st.turn, 0); t >= 0; t--) turns.push(t);
+    const now = Math.max(st.turn, 0);
     const nodes = [];
-    for (const t of turns) {
+    let shown = 0;
+    for (let t = now; t >= 0; t--) {
       const injects = (st.injects || []).filter((i) => i.turn === t).reverse();
       const choices = (st.choices || []).filter((c) => c.turn === t);
       const notes = (st.notes || []).filter((n) => n.turn === t && n.public).reverse();
       if (!injects.length && !choices.length && !notes.length) continue;
+      const title = t === 0 ? 'Before the game' : `Turn ${t}`;
+      const detail = shown === 0 ? 'full' : shown === 1 ? 'short' : 'line';
+      shown += 1;
+      if (detail === 'line') {
+        const ok = choices.filter((c) => c.result === 'success').length;
+        const parts = [];
+        if (choices.length) parts.push(`${WG.plural(choices.length, 'outcome')} (${ok} succeeded)`);
+        if (injects.length) parts.push(WG.plural(injects.length, 'inject'));
+        if (notes.length) parts.push(WG.plural(notes.length, 'note'));
+        nodes.push(el('p', { class: 'obs-turn-line' }, el('strong', { text: `${title}: ` }), parts.join(', ')));
+        continue;
+      }
+      const full = detail === 'full';
       nodes.push(
         el(
           'section',
-          { class: 'obs-turn-block' },
-          el('h3', { text: t === 0 ? 'Before the game' : `Turn ${t}` }),
-          choices.length ? el('ul', { class: 'obs-outcomes' }, choices.map(outcomeLine)) : null,
+          { class: `obs-turn-block${full ? '' : ' short'}` },
+          el('h3', { text: title }),
+          choices.length ? el('ul', { class: 'obs-outcomes' }, choices.map((c) => outcomeLine(c, full))) : null,
           notes.map((n) => el('p', { class: 'obs-note' }, el('span', { class: 'label', text: 'White Cell: ' }), n.text)),
           injects.map((i) =>
-            el(
-              'article',
-              { class: 'obs-inject' },
-              el('h4', { text: i.title }),
-              i.text ? el('p', { text: i.text }) : null,
-              WG.effectsText(S.sc, i.effects) ? el('p', { class: 'obs-effects', text: WG.effectsText(S.sc, i.effects) }) : null
-            )
+            full
+              ? el(
+                  'article',
+                  { class: 'obs-inject' },
+                  el('h4', { text: i.title }),
+                  i.text ? el('p', { text: i.text }) : null,
+                  WG.effectsText(S.sc, i.effects) ? el('p', { class: 'obs-effects', text: WG.effectsText(S.sc, i.effects) }) : null
+                )
+              : el('p', { class: 'obs-inject short' }, el('span', { class: 'label', text: 'Inject: ' }), i.title)
           )
         )
       );
@@ -111,11 +144,13 @@
     renderHead();
     renderTimer();
     const st = S.state;
-    WG.drawIfChanged('indicators', [st.turn, st.indicators, st.history], () => WG.renderIndicators($('indicators'), st, S.sc, {}));
+    WG.drawIfChanged('indicators', [st.turn, st.indicators, st.history, !!st.ended], () => WG.renderIndicators($('indicators'), st, S.sc, {}));
     WG.drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, {}));
     renderTeams();
     WG.drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes], renderTimeline);
   }
+
+  const renderSoon = WG.renderer(renderAll);
 
   async function onSnapshot(frame) {
     S.state = frame;
@@ -180,7 +215,7 @@
       default:
         break;
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 

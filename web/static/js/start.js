@@ -116,6 +116,7 @@
     const link = $('created-link');
     link.href = `/join?code=${encodeURIComponent(rec.join_code)}`;
     link.textContent = joinUrl(rec.join_code);
+    $('created-lan').hidden = !!WG.publicHost();
     $('created-console').href = consoleUrl(rec.session_id);
     $('created-key').value = WG.encodeKey(rec.session_id, rec.token, rec.join_code);
     const box = $('created');

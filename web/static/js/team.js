@@ -129,11 +129,29 @@
       placeholder: 'Why your team takes this action, and what you expect.',
     });
     rationale.value = S.selection.get(o.id) || '';
+    // Who reads it: an overt choice is published with its rationale to every team.
+    const ratHint = el('p', {
+      class: 'hint',
+      id: `${id}-rat-hint`,
+      text: o.covert
+        ? 'Covert: only your team and the White Cell read this.'
+        : 'The White Cell reads it now; every team sees it with the published result.',
+    });
+    rationale.setAttribute('aria-describedby', ratHint.id);
     const ratWrap = el(
       'div',
       { class: 'rationale-field', hidden: true },
       el('label', { for: `${id}-rat`, text: `Rationale for \u201c${o.title}\u201d` }),
-      rationale
+      rationale,
+      ratHint
+    );
+    // Open while the option can be picked; folded (a tap away) while it cannot.
+    const more = el(
+      'details',
+      { class: 'option-body option-more', id: `${id}-desc`, open: true },
+      el('summary', { text: 'What it does' }),
+      el('p', { class: 'desc', text: o.description || '' }),
+      el('p', { class: 'source', text: `Source: ${o.source || 'not given'}` })
     );
     const root = el(
       'div',
@@ -154,12 +172,7 @@
           )
         )
       ),
-      el(
-        'div',
-        { class: 'option-body', id: `${id}-desc` },
-        el('p', { class: 'desc', text: o.description || '' }),
-        el('p', { class: 'source', text: `Source: ${o.source || 'not given'}` })
-      ),
+      more,
       why,
       ratWrap
     );
@@ -176,7 +189,7 @@
       S.dirty = true;
       renderDraftSummary();
     });
-    S.cards.set(o.id, { root, input, why, rationale, ratWrap, def: o });
+    S.cards.set(o.id, { root, input, why, rationale, ratWrap, more, open: null, def: o });
     return root;
   }
 
@@ -199,6 +212,13 @@
       card.ratWrap.hidden = !selected;
       card.root.classList.toggle('selected', selected);
       card.root.classList.toggle('unavailable', !available);
+      // Fold or unfold the description when availability changes, not on every redraw,
+      // so a player who opened one keeps it open.
+      const shown = available || selected;
+      if (card.open !== shown) {
+        card.open = shown;
+        card.more.open = shown;
+      }
       card.root.classList.toggle('over-budget', overBudget && available);
       let why = '';
       if (!available && selected && !editable) {
@@ -369,7 +389,11 @@
         ? 'Your team has submitted. You may revise until the White Cell closes the window.'
         : 'Choose up to your budget, write a rationale for each, and submit. You may revise until the window closes.';
     else if (st.phase === 'adjudication') decideHelp = 'The window is closed; your last submission is being adjudicated.';
-    else if (st.phase === 'review') decideHelp = 'Results are published below. The next turn starts with a new briefing.';
+    else if (st.phase === 'review')
+      decideHelp =
+        st.max_turns && st.turn >= st.max_turns
+          ? `Results are published below. Turn ${st.turn} was the last one: the White Cell ends the game next.`
+          : 'Results are published below. The next turn starts with a new briefing.';
     setText($('decide-help'), decideHelp);
     setText($('decide-turn'), st.turn ? `(turn ${st.turn})` : '');
   }
@@ -391,12 +415,24 @@
       $('team-brief').hidden = false;
       setText($('team-brief-text'), team.briefing);
     } else $('team-brief').hidden = true;
-    const injects = (st.injects || []).slice().reverse();
+    // This turn's injects; earlier ones are under "Earlier turns", so the feed above the
+    // option menu stays short however long the game runs.
+    const all = st.injects || [];
+    const injects = all.filter((i) => i.turn === st.turn).reverse();
+    const earlier = all.length - injects.length;
+    const nodes = injects.map((i) => WG.injectCard(i, S.sc, { fresh: true, choices: st.choices }));
     if (!injects.length) {
-      fill($('injects'), el('p', { class: 'muted', text: 'No injects yet. New ones appear here during the briefing.' }));
-      return;
+      nodes.push(
+        el('p', {
+          class: 'muted',
+          text: st.phase === 'lobby' ? 'No injects yet. New ones appear here during the briefing.' : `No injects yet in turn ${st.turn}.`,
+        })
+      );
     }
-    fill($('injects'), ...injects.map((i) => WG.injectCard(i, S.sc, { fresh: i.turn === st.turn })));
+    if (earlier) {
+      nodes.push(el('p', { class: 'muted', text: `${WG.plural(earlier, 'inject')} from earlier turns ${earlier === 1 ? 'is' : 'are'} under \u201cEarlier turns\u201d.` }));
+    }
+    fill($('injects'), ...nodes);
   }
 
   function turnChoices(turn) {
@@ -471,7 +507,7 @@
           el('summary', { text: `Turn ${t}` }),
           el('h3', { text: 'Injects' }),
           injects.length
-            ? el('div', { class: 'cards' }, injects.map((i) => WG.injectCard(i, S.sc)))
+            ? el('div', { class: 'cards' }, injects.map((i) => WG.injectCard(i, S.sc, { choices: st.choices })))
             : el('p', { class: 'muted', text: 'None.' }),
           ...choiceCards(turnChoices(t))
         )
@@ -489,11 +525,18 @@
       el(
         'table',
         { class: 'table history-table' },
-        el('caption', { text: 'Indicator values at the end of each turn' }),
+        el('caption', { text: 'Indicator values at the end of each turn (T1: turn 1)' }),
         el(
           'thead',
           null,
-          el('tr', null, el('th', { scope: 'col', text: 'Indicator' }), rows.map((r) => el('th', { scope: 'col', text: r.turn === 0 ? 'Start' : `Turn ${r.turn}` })))
+          el(
+            'tr',
+            null,
+            el('th', { scope: 'col', text: 'Indicator' }),
+            rows.map((r) =>
+              el('th', { scope: 'col', class: 'num' }, r.turn === 0 ? 'Start' : el('abbr', { title: `Turn ${r.turn}`, text: `T${r.turn}` }))
+            )
+          )
         ),
         el(
           'tbody',
@@ -503,7 +546,7 @@
               'tr',
               null,
               el('th', { scope: 'row', text: WG.indicatorName(S.sc, id) }),
-              rows.map((r) => el('td', { text: r.indicators[id] === undefined ? '' : String(r.indicators[id]) }))
+              rows.map((r) => el('td', { class: 'num', text: r.indicators[id] === undefined ? '' : String(r.indicators[id]) }))
             )
           )
         )
@@ -518,7 +561,7 @@
     renderHeader();
     renderTimer();
     const st = S.state;
-    drawIfChanged('indicators', [st.turn, st.indicators, st.history], () =>
+    drawIfChanged('indicators', [st.turn, st.indicators, st.history, !!st.ended], () =>
       WG.renderIndicators($('indicators'), st, S.sc, { descriptions: true })
     );
     drawIfChanged('flags', st.flags, () => WG.renderFlags($('flags'), st, S.sc, { showOff: true }));
@@ -528,6 +571,8 @@
     drawIfChanged('outcomes', [st.turn, st.phase, st.choices, st.ended], renderOutcomes);
     drawIfChanged('history', [st.turn, st.history, st.injects, st.choices], renderHistory);
   }
+
+  const renderSoon = WG.renderer(renderAll);
 
   // ---------------------------------------------------------------- frames
 
@@ -648,7 +693,7 @@
       fill($('submit-feedback'));
       if (st.phase === 'briefing') syncDraft(true);
     }
-    renderAll();
+    renderSoon();
     if (HEAVY.has(ev.kind)) S.conn.refresh();
   }
 
