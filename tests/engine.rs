@@ -1427,3 +1427,30 @@ fn a_secret_flag_is_seen_only_by_its_owner_and_the_white_cell() {
             .contains_key("law_adopted")
     );
 }
+
+#[test]
+fn an_inject_that_reaches_regional_war_ends_the_session_at_once() {
+    let mut g = Game::new(belarus(), 8);
+    g.advance_to(Phase::Decision);
+    g.fac(custom_inject(
+        "Border war",
+        "Columns cross the line.",
+        &[("escalation", 10)],
+        &[],
+    ));
+    assert_eq!(g.state.phase, Phase::Ended);
+    assert_eq!(
+        g.state.ended.as_ref().map(|e| e.reason.as_str()),
+        Some("regional_war")
+    );
+    // An inject that stays below the threshold changes nothing of the kind.
+    let mut g = Game::new(belarus(), 8);
+    g.advance_to(Phase::Decision);
+    g.fac(custom_inject(
+        "Shots",
+        "A skirmish.",
+        &[("escalation", 1)],
+        &[],
+    ));
+    assert_eq!(g.state.phase, Phase::Decision);
+}

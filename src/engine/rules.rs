@@ -517,17 +517,7 @@ fn publish(e: &mut Emitter) {
         }
     }
     check_triggers(e);
-    if let Some(end) = s
-        .end_conditions
-        .iter()
-        .find(|c| all_hold(&c.when, &e.world.indicators, &e.world.flags))
-    {
-        e.phase = Phase::Ended;
-        e.push(EventBody::SessionEnded {
-            reason: end.id.clone(),
-            title: end.title.clone(),
-            text: end.text.clone(),
-        });
+    if check_end(e) {
         return;
     }
     e.change_phase(Phase::Review, e.turn, Vec::new());
@@ -875,8 +865,29 @@ fn inject(
     e.push(EventBody::EventInjected { inject });
     if e.phase != Phase::Lobby {
         check_triggers(e);
+        // An inject can carry the board to an end condition (say, regional war).
+        check_end(e);
     }
     Ok(())
+}
+
+/// Ends the session if an end condition of the scenario holds on the board now.
+fn check_end(e: &mut Emitter) -> bool {
+    let s = e.scenario();
+    let Some(end) = s
+        .end_conditions
+        .iter()
+        .find(|c| all_hold(&c.when, &e.world.indicators, &e.world.flags))
+    else {
+        return false;
+    };
+    e.phase = Phase::Ended;
+    e.push(EventBody::SessionEnded {
+        reason: end.id.clone(),
+        title: end.title.clone(),
+        text: end.text.clone(),
+    });
+    true
 }
 
 fn skip(e: &mut Emitter, script: &str) -> Result<(), Rejection> {
