@@ -1389,7 +1389,7 @@ async fn fill_session(
                 created_at: clock,
                 facilitator_token_hash: wargame::server::hash_token(&format!("fac-{id}")),
             },
-            vec![first],
+            &[first],
             state.hash(),
         )
         .await
@@ -1475,9 +1475,27 @@ async fn commit(
         engine::evolve(state, e);
     }
     store
-        .append(id, expected, events, state.hash(), seat)
+        .append(id, expected, &events, state.hash(), seat)
         .await
         .map_err(|e| format!("append {id}: {e}"))
+}
+
+/// The log without terminal colour codes (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn run_restart(args: &Args) {
@@ -1509,7 +1527,7 @@ fn run_restart(args: &Args) {
             .wait_healthy(Duration::from_secs(120))
             .unwrap_or_else(|e| fail(&e));
         server.stop();
-        let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+        let log = strip_ansi(&std::fs::read_to_string(&server.log).unwrap_or_default());
         let line = log
             .lines()
             .find(|l| l.contains("sessions restored"))

@@ -236,14 +236,21 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let rows = app.store.sessions()?;
     let mut events_total = 0usize;
+    // Sessions share their stored scenario source: compile each one once.
+    let mut compiled: HashMap<i64, Result<Arc<Scenario>, String>> = HashMap::new();
     for row in &rows {
-        let scenario = match scenario::compile(
-            &format!("session {} scenario", row.id),
-            &row.scenario_source,
-        ) {
-            Ok(s) => Arc::new(s),
-            Err(p) => {
-                tracing::error!(session = %row.id, "stored scenario no longer compiles: {}", p.first().map(ToString::to_string).unwrap_or_default());
+        let scenario = compiled.entry(row.source_id).or_insert_with(|| {
+            scenario::compile(
+                &format!("session {} scenario", row.id),
+                &row.scenario_source,
+            )
+            .map(Arc::new)
+            .map_err(|p| p.first().map(ToString::to_string).unwrap_or_default())
+        });
+        let scenario = match scenario {
+            Ok(s) => s.clone(),
+            Err(problem) => {
+                tracing::error!(session = %row.id, "stored scenario no longer compiles: {problem}");
                 continue;
             }
         };

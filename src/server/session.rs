@@ -394,7 +394,7 @@ impl SessionTask {
         match self
             .app
             .store
-            .append(&self.id, expected, events.clone(), hash, seat)
+            .append(&self.id, expected, &events, hash, seat)
             .await
         {
             Ok(()) => {
