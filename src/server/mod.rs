@@ -304,3 +304,67 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Command;
+
+    /// A command whose events cannot be stored changes nothing: the session task
+    /// evolves its state in place, so it must fall back to the stored events.
+    #[actix_rt::test]
+    async fn a_failed_write_changes_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config {
+            addr: "127.0.0.1:0".into(),
+            db: dir.path().join("t.db"),
+            scenarios: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        };
+        let app = Application::build(config).await.expect("builds");
+        let state = app.app.clone();
+        let loaded = &state.scenarios["belarus-2025"];
+        let (session, first) =
+            engine::create(loaded.scenario.clone(), "T", 1, None, true, now_ms());
+        state
+            .store
+            .create_session(
+                crate::store::NewSession {
+                    id: "s1".into(),
+                    join_code: "CODE01".into(),
+                    scenario_id: loaded.scenario.id.clone(),
+                    scenario_source: loaded.source.clone(),
+                    title: "T".into(),
+                    created_at: session.created_at,
+                    facilitator_token_hash: hash_token("fac"),
+                },
+                &[first],
+                session.hash(),
+            )
+            .await
+            .expect("stored");
+        state.register_session("s1".into(), "CODE01".into(), session);
+        let handle = state.session("s1").expect("running");
+        let seq = handle
+            .command(Actor::Facilitator, Command::Start)
+            .await
+            .expect("start is stored");
+
+        // The writer stops: the next command cannot be stored.
+        state.store.close();
+        let refused = handle.command(Actor::Facilitator, Command::Advance).await;
+        assert!(
+            matches!(refused, Err(session::CommandError::Unavailable(_))),
+            "{refused:?}"
+        );
+        let (tx, _rx) = tokio::sync::mpsc::channel(8);
+        let snapshot = handle
+            .subscribe(1, Actor::Facilitator, tx)
+            .await
+            .expect("still readable");
+        let snapshot: serde_json::Value = serde_json::from_str(&snapshot).expect("json");
+        assert_eq!(snapshot["seq"].as_u64(), Some(seq));
+        assert_eq!(snapshot["phase"], "briefing", "the unsaved advance is gone");
+        let row = state.store.session("s1").expect("row");
+        assert_eq!(row.last_seq, seq);
+    }
+}
