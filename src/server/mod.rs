@@ -154,6 +154,7 @@ impl Application {
                 .configure(assets::configure)
                 .default_service(web::to(http::not_found))
         })
+        .on_connect(no_delay)
         .disable_signals()
         .shutdown_timeout(5)
         .listen(listener)?
@@ -181,6 +182,18 @@ impl Application {
         let r = self.server.await;
         self.app.store.close();
         r
+    }
+}
+
+/// Turns off Nagle's algorithm on every accepted socket. Frames are small and
+/// often several go out back to back (an ack, then the command's events); with
+/// Nagle on, each one after the first waits for the peer's delayed ACK (tens of
+/// milliseconds). actix-web leaves the OS default in place.
+fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(e) = socket.set_nodelay(true)
+    {
+        tracing::debug!("cannot set TCP_NODELAY: {e}");
     }
 }
 
