@@ -327,20 +327,39 @@ impl Store {
         let conn = self.reader()?;
         let mut stmt =
             conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([session], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let mut rows = stmt.query([session])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row?;
-            let event: Event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-                session: session.to_string(),
-                seq: seq as u64,
-                message: e.to_string(),
-            })?;
-            out.push(event);
+        while let Some(r) = rows.next()? {
+            let seq = r.get(0)?;
+            out.push(parse_event(
+                session,
+                seq,
+                text(session, seq, r.get_ref(1)?)?,
+            )?);
         }
         Ok(out)
+    }
+
+    /// Every stored event as (session id, seq, body text), in the order they were
+    /// written: each session's events come in seq order, interleaved with other
+    /// sessions'. One pass over the table, front to back, so restoring every
+    /// session reads each page once instead of hopping through the index per
+    /// session. Turn a body into an event with [`parse_event`].
+    pub fn scan_event_rows(
+        &self,
+        mut f: impl FnMut(&str, i64, Result<&str, StoreError>),
+    ) -> Result<(), StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT session_id, seq, body FROM events ORDER BY rowid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let Ok(session) = r.get_ref(0)?.as_str() else {
+                continue;
+            };
+            let seq = r.get(1)?;
+            f(session, seq, text(session, seq, r.get_ref(2)?));
+        }
+        Ok(())
     }
 
     pub fn seats(&self) -> Result<Vec<SeatRow>, StoreError> {
@@ -368,6 +387,28 @@ impl Drop for Store {
 
 const SESSION_COLUMNS: &str = "id, join_code, scenario_id, title, created_at, facilitator_token_hash, last_seq, state_hash, source_id";
 const SESSION_COLUMN_COUNT: usize = 9;
+
+/// A stored event body back into an event.
+pub fn parse_event(session: &str, seq: i64, body: &str) -> Result<Event, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        session: session.to_string(),
+        seq: seq as u64,
+        message: e.to_string(),
+    })
+}
+
+/// A body column as text, borrowed from SQLite's buffer.
+fn text<'a>(
+    session: &str,
+    seq: i64,
+    body: rusqlite::types::ValueRef<'a>,
+) -> Result<&'a str, StoreError> {
+    body.as_str().map_err(|e| StoreError::Corrupt {
+        session: session.to_string(),
+        seq: seq as u64,
+        message: e.to_string(),
+    })
+}
 
 fn session_row(
     r: &rusqlite::Row<'_>,
