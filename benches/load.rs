@@ -78,6 +78,8 @@ struct Args {
     events: usize,
     restarts: usize,
     server_log: Option<PathBuf>,
+    server_bin: PathBuf,
+    db: Option<PathBuf>,
 }
 
 const USAGE: &str = "\
@@ -92,7 +94,9 @@ usage: cargo bench --bench load -- [options]
   --settle SECS     idle time before RSS is read (default 5)
   --events N        restart: stored events to fill (default 200000)
   --restarts N      restart: how many times to time the restart (default 5)
-  --server-log FILE keep a copy of the server's log (RUST_LOG sets its filter)";
+  --server-log FILE keep a copy of the server's log (RUST_LOG sets its filter)
+  --server-bin FILE run another wargame binary (to compare builds; default: this build's)
+  --db FILE         restart: use this database, filling it first only if it does not exist";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -106,6 +110,8 @@ fn parse_args() -> Result<Args, String> {
         events: 200_000,
         restarts: 5,
         server_log: None,
+        server_bin: PathBuf::from(env!("CARGO_BIN_EXE_wargame")),
+        db: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -142,6 +148,8 @@ fn parse_args() -> Result<Args, String> {
             "--events" => a.events = num(&value)? as usize,
             "--restarts" => a.restarts = (num(&value)? as usize).max(1),
             "--server-log" => a.server_log = Some(PathBuf::from(value)),
+            "--server-bin" => a.server_bin = PathBuf::from(value),
+            "--db" => a.db = Some(PathBuf::from(value)),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
@@ -182,13 +190,13 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts `wargame serve` under `timeout`, so the server cannot outlive `limit`
     /// even if this tool is killed before it can stop it.
-    fn spawn(db: &Path, log: &Path, limit: Duration) -> Server {
+    fn spawn(bin: &Path, db: &Path, log: &Path, limit: Duration) -> Server {
         let port = free_port();
         let log_file = std::fs::File::create(log).expect("server log file");
         let spawned = Instant::now();
         let mut child = Command::new("timeout")
             .args(["-s", "KILL", &format!("{}s", limit.as_secs().max(1))])
-            .arg(env!("CARGO_BIN_EXE_wargame"))
+            .arg(bin)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--db"])
             .arg(db)
             .arg("--scenarios")
@@ -1105,6 +1113,23 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "PASS" } else { "MISS" }
 }
 
+/// Microseconds some task spent waiting (PSI "some total") for the CPU and for
+/// I/O, machine-wide, so a run can say how contended the machine was.
+fn pressure() -> (u64, u64) {
+    let read = |what: &str| -> u64 {
+        std::fs::read_to_string(format!("/proc/pressure/{what}"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("some"))
+                    .and_then(|l| l.split_whitespace().find_map(|w| w.strip_prefix("total=")))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    (read("cpu"), read("io"))
+}
+
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -1135,7 +1160,7 @@ fn run_sockets(args: &Args) {
     let limit = Duration::from_secs_f64(
         300.0 + sockets as f64 / 10.0 + 2.0 * (args.duration + args.warmup + args.settle),
     );
-    let mut server = Server::spawn(&db, &dir.path().join("server.log"), limit);
+    let mut server = Server::spawn(&args.server_bin, &db, &dir.path().join("server.log"), limit);
     if let Err(e) = server.wait_healthy(Duration::from_secs(30)) {
         fail(&e);
     }
@@ -1219,11 +1244,15 @@ fn run_sockets(args: &Args) {
     wait_until(measure_from, &mut rss_peak);
     let (cpu_at, server_cpu0, client_cpu0) =
         (Instant::now(), cpu_secs(&pid.to_string()), cpu_secs("self"));
+    let pressure0 = pressure();
     wait_until(end, &mut rss_peak);
+    let pressure1 = pressure();
     let held = connected.saturating_sub(shared.lost.load(Ordering::SeqCst));
     let wall = cpu_at.elapsed().as_secs_f64().max(1e-9);
     let server_busy = (cpu_secs(&pid.to_string()) - server_cpu0) / wall;
     let client_busy = (cpu_secs("self") - client_cpu0) / wall;
+    let cpu_wait = (pressure1.0.saturating_sub(pressure0.0)) as f64 / 1e6 / wall * 100.0;
+    let io_wait = (pressure1.1.saturating_sub(pressure0.1)) as f64 / 1e6 / wall * 100.0;
     let rss_end = rss_kib(pid);
     // Let the drivers' last commands finish, then close everything.
     std::thread::sleep(Duration::from_millis(500));
@@ -1261,11 +1290,14 @@ fn run_sockets(args: &Args) {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
+        "machine pressure in the window (PSI): some task waited for CPU {cpu_wait:.0}% and for I/O {io_wait:.0}% of the time"
+    );
+    println!(
         "server RSS: before sockets {rss_before} KiB, idle sockets {rss_idle} KiB, peak {rss_peak} KiB, end {rss_end} KiB"
     );
     println!("server log: {server_warnings} WARN/ERROR lines");
     let mut result = format!(
-        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2}",
+        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2} cpu_pressure_pct={cpu_wait:.0} io_pressure_pct={io_wait:.0}",
         args.mode, args.sessions
     );
     if args.mode != Mode::Hold {
@@ -1506,19 +1538,45 @@ fn run_restart(args: &Args) {
         machine()
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("restart.db");
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| dir.path().join("restart.db"));
     let started = Instant::now();
-    let (sessions, stored) = fill(&db, args.sessions, args.events);
+    let (sessions, stored) = if db.exists() {
+        let conn = rusqlite::Connection::open(&db).unwrap_or_else(|e| fail(&e.to_string()));
+        let count = |sql: &str| -> usize {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .unwrap_or_else(|e| fail(&e.to_string())) as usize
+        };
+        let counts = (
+            count("SELECT COUNT(*) FROM sessions"),
+            count("SELECT COUNT(*) FROM events"),
+        );
+        println!(
+            "using {} as it is: {} events in {} sessions",
+            db.display(),
+            counts.1,
+            counts.0
+        );
+        counts
+    } else {
+        let filled = fill(&db, args.sessions, args.events);
+        println!(
+            "filled {} events in {} sessions in {:.1} s",
+            filled.1,
+            filled.0,
+            started.elapsed().as_secs_f64()
+        );
+        filled
+    };
     let db_size = std::fs::metadata(&db).map_or(0, |m| m.len());
-    println!(
-        "filled {stored} events in {sessions} sessions in {:.1} s ({:.1} MiB database)",
-        started.elapsed().as_secs_f64(),
-        db_size as f64 / (1 << 20) as f64
-    );
+    println!("database: {:.1} MiB", db_size as f64 / (1 << 20) as f64);
     let mut times = Vec::new();
     let mut logged = Vec::new();
     for run in 0..args.restarts {
         let mut server = Server::spawn(
+            &args.server_bin,
             &db,
             &dir.path().join(format!("restart-{run}.log")),
             Duration::from_secs(300),
@@ -1559,7 +1617,7 @@ fn run_restart(args: &Args) {
     }
     // The replay command agrees with the stored state hash.
     for id in ["fill000000".to_string(), format!("fill{:06}", sessions - 1)] {
-        let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
+        let out = Command::new(&args.server_bin)
             .args(["replay", "--db"])
             .arg(&db)
             .args(["--session", &id])
