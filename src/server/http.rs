@@ -240,7 +240,7 @@ async fn create_session(
                 created_at: now,
                 facilitator_token_hash: hash.clone(),
             },
-            vec![first],
+            &[first],
             state.hash(),
         )
         .await

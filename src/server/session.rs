@@ -5,7 +5,7 @@
 //! committed to the store before its reply is sent, and only then fanned out to
 //! the connected seats, each filtered by `engine::visible`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{AppState, now_ms};
 use crate::engine::{self, Actor, Command, Event, Rejection, State, Viewer};
-use crate::store::{SeatRow, StoreError};
+use crate::store::SeatRow;
 
 /// Frames waiting for one connection; a client that lets this fill is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
@@ -179,6 +179,9 @@ struct SessionTask {
     facilitator_seen: Option<i64>,
     /// A timer deadline we already tried to act on, so a refused expiry is not retried.
     timer_tried: Option<i64>,
+    /// The state may be ahead of the store: a write failed and the stored events
+    /// could not be read back. Nothing is served from it until a reload succeeds.
+    stale: bool,
 }
 
 /// Starts the task that owns `state`.
@@ -193,6 +196,7 @@ pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) ->
         last_seen: HashMap::new(),
         facilitator_seen: None,
         timer_tried: None,
+        stale: false,
     };
     tokio::spawn(task.run(rx));
     SessionHandle { tx }
@@ -243,6 +247,9 @@ impl SessionTask {
     }
 
     async fn handle(&mut self, msg: Msg) {
+        // Unsaved state is never shown: a message that would read it is dropped
+        // while the state is stale, and its caller sees the session as unavailable.
+        let readable = !self.stale || self.reload();
         match msg {
             Msg::Command {
                 actor,
@@ -306,6 +313,8 @@ impl SessionTask {
                     }
                 }
             }
+            // Dropping the message drops its reply channel: the caller sees "unavailable".
+            Msg::Subscribe { .. } | Msg::Preview { .. } | Msg::Lobby { .. } if !readable => {}
             Msg::Subscribe {
                 conn,
                 actor,
@@ -337,7 +346,9 @@ impl SessionTask {
                     if let Some(p) = player_of(&s.actor) {
                         self.last_seen.insert(p.to_string(), now_ms());
                     }
-                    self.broadcast_presence();
+                    if readable {
+                        self.broadcast_presence();
+                    }
                 }
             }
             Msg::Preview { runs, reply } => {
@@ -385,66 +396,93 @@ impl SessionTask {
         Arc::from(value.to_string())
     }
 
-    /// decide -> store -> evolve. The caller then replies, then broadcasts the events.
+    /// decide -> evolve -> store. The caller then replies, then broadcasts the events.
+    ///
+    /// The state evolves in place (no copy of the whole session per command); no
+    /// other message is handled until the write has finished, so nobody sees it
+    /// before it is stored. If the write fails, the state is re-derived from the
+    /// store, where the failed transaction left nothing.
     async fn apply(
         &mut self,
         actor: Actor,
         command: Command,
         seat: Option<SeatRow>,
     ) -> Result<(u64, Vec<Event>), CommandError> {
+        let unsaved = || {
+            CommandError::Unavailable(
+                "The server could not save that; nothing was changed. Please try again.".into(),
+            )
+        };
+        if self.stale && !self.reload() {
+            return Err(unsaved());
+        }
         let at = now_ms().max(self.state.created_at);
         let events = engine::decide(&self.state, &actor, &command, at)?;
         if events.is_empty() {
             return Ok((self.state.seq, events));
         }
         let expected = self.state.seq;
-        let mut next = self.state.clone();
         for e in &events {
-            engine::evolve(&mut next, e);
+            engine::evolve(&mut self.state, e);
         }
-        let hash = next.hash();
+        let hash = self.state.hash();
         match self
             .app
             .store
-            .append(&self.id, expected, events.clone(), hash, seat)
+            .append(&self.id, expected, &events, hash, seat)
             .await
         {
-            Ok(()) => {
-                self.state = next;
-                Ok((self.state.seq, events))
-            }
+            Ok(()) => Ok((self.state.seq, events)),
             Err(e) => {
                 tracing::error!(session = %self.id, "could not store events: {e}");
-                if let StoreError::Conflict { .. } = e {
-                    self.reload();
-                }
-                Err(CommandError::Unavailable(
-                    "The server could not save that; nothing was changed. Please try again.".into(),
-                ))
+                self.stale = true;
+                self.reload();
+                Err(unsaved())
             }
         }
     }
 
-    fn reload(&mut self) {
-        if let Ok(events) = self.app.store.events(&self.id) {
-            self.state = engine::replay(self.state.scenario.clone(), &events);
+    /// Re-derives the state from the stored events. False (and the state stays
+    /// marked stale) when they cannot be read.
+    fn reload(&mut self) -> bool {
+        match self.app.store.events(&self.id) {
+            Ok(events) => {
+                self.state = engine::replay(self.state.scenario.clone(), &events);
+                self.stale = false;
+                true
+            }
+            Err(e) => {
+                tracing::error!(session = %self.id, "cannot re-read the stored events: {e}");
+                false
+            }
         }
     }
 
     fn broadcast(&mut self, events: &[Event]) {
         let mut dropped = Vec::new();
         for e in events {
-            let mut frames: BTreeMap<String, Option<Frame>> = BTreeMap::new();
+            // The frame for each viewer, filtered once per viewer; and each distinct
+            // filtered form serialised once (most events look the same to every team).
+            let mut by_viewer: Vec<(&Viewer, Option<Frame>)> = Vec::new();
+            let mut forms: Vec<(Event, Frame)> = Vec::new();
             for (conn, sub) in &self.subscribers {
-                let key = match &sub.viewer {
-                    Viewer::Facilitator => "f".to_string(),
-                    Viewer::Observer => "o".to_string(),
-                    Viewer::Team(t) => format!("t:{t}"),
+                let frame = match by_viewer.iter().find(|(v, _)| *v == &sub.viewer) {
+                    Some((_, f)) => f.clone(),
+                    None => {
+                        let f = engine::visible(e, &sub.viewer).map(|v| {
+                            match forms.iter().find(|(form, _)| *form == v) {
+                                Some((_, f)) => f.clone(),
+                                None => {
+                                    let f = event_frame(&v);
+                                    forms.push((v, f.clone()));
+                                    f
+                                }
+                            }
+                        });
+                        by_viewer.push((&sub.viewer, f.clone()));
+                        f
+                    }
                 };
-                let frame = frames
-                    .entry(key)
-                    .or_insert_with(|| engine::visible(e, &sub.viewer).map(|v| event_frame(&v)))
-                    .clone();
                 if let Some(frame) = frame
                     && sub.tx.try_send(frame).is_err()
                 {
@@ -510,12 +548,18 @@ impl SessionTask {
     }
 }
 
-/// `{"type":"event", ...the event}`.
+/// `{"type":"event", ...the event}`, serialised straight after the type.
 pub fn event_frame(e: &Event) -> Frame {
-    let json = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
-    let rest = json.strip_prefix('{').unwrap_or("}");
-    if rest == "}" {
+    const HEAD: &str = r#"{"type":"event""#;
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(HEAD.as_bytes());
+    // The event's own opening brace becomes the comma after the type.
+    if serde_json::to_writer(&mut out, e).is_err() || out.len() <= HEAD.len() + 2 {
         return Arc::from(r#"{"type":"event"}"#);
     }
-    Arc::from(format!(r#"{{"type":"event",{rest}"#))
+    out[HEAD.len()] = b',';
+    match String::from_utf8(out) {
+        Ok(s) => Arc::from(s),
+        Err(_) => Arc::from(r#"{"type":"event"}"#),
+    }
 }

@@ -8,7 +8,14 @@
 //!
 //! `store` knows nothing of HTTP, WebSockets or the game rules; it stores events as
 //! JSON text and hands them back.
+//!
+//! **Invariant:** the rows the writer touches on every append are small. A
+//! session's scenario source (tens of KiB of TOML) lives once per distinct text in
+//! `scenario_sources`, not in the `sessions` row whose `last_seq` and `state_hash`
+//! change with every command; events are serialised by the caller, not on the
+//! single writer thread.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
@@ -66,6 +73,18 @@ const MIGRATIONS: &[&str] = &[
         team TEXT NOT NULL
     );
     CREATE INDEX seats_by_session ON seats(session_id);",
+    // 2: each distinct scenario source stored once. The sessions row is updated on
+    // every append; with the source inline, every update rewrote its overflow pages.
+    "CREATE TABLE scenario_sources (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL UNIQUE
+    );
+    INSERT OR IGNORE INTO scenario_sources (source)
+        SELECT scenario_source FROM sessions ORDER BY created_at, id;
+    ALTER TABLE sessions ADD COLUMN source_id INTEGER REFERENCES scenario_sources(id);
+    UPDATE sessions SET source_id =
+        (SELECT s.id FROM scenario_sources s WHERE s.source = sessions.scenario_source);
+    ALTER TABLE sessions DROP COLUMN scenario_source;",
 ];
 
 #[derive(Debug, Clone)]
@@ -90,6 +109,8 @@ pub struct SessionRow {
     pub facilitator_token_hash: String,
     pub last_seq: u64,
     pub state_hash: String,
+    /// Sessions with the same `source_id` share one scenario source text.
+    pub source_id: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -100,17 +121,42 @@ pub struct SeatRow {
     pub team: String,
 }
 
+/// An event as stored: serialised by the caller, off the writer thread.
+struct Row {
+    seq: u64,
+    kind: &'static str,
+    body: String,
+}
+
+fn rows(session: &str, events: &[Event]) -> Result<Vec<Row>, StoreError> {
+    events
+        .iter()
+        .map(|e| {
+            let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+                session: session.to_string(),
+                seq: e.seq,
+                message: err.to_string(),
+            })?;
+            Ok(Row {
+                seq: e.seq,
+                kind: e.body.kind(),
+                body,
+            })
+        })
+        .collect()
+}
+
 enum Write {
     Create {
         session: NewSession,
-        events: Vec<Event>,
+        events: Vec<Row>,
         state_hash: String,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     Append {
         session: String,
         expected: u64,
-        events: Vec<Event>,
+        events: Vec<Row>,
         state_hash: String,
         seat: Option<SeatRow>,
         reply: oneshot::Sender<Result<(), StoreError>>,
@@ -193,9 +239,10 @@ impl Store {
     pub async fn create_session(
         &self,
         session: NewSession,
-        events: Vec<Event>,
+        events: &[Event],
         state_hash: String,
     ) -> Result<(), StoreError> {
+        let events = rows(&session.id, events)?;
         let (reply, rx) = oneshot::channel();
         self.send(Write::Create {
             session,
@@ -212,10 +259,11 @@ impl Store {
         &self,
         session: &str,
         expected: u64,
-        events: Vec<Event>,
+        events: &[Event],
         state_hash: String,
         seat: Option<SeatRow>,
     ) -> Result<(), StoreError> {
+        let events = rows(session, events)?;
         let (reply, rx) = oneshot::channel();
         self.send(Write::Append {
             session: session.to_string(),
@@ -244,14 +292,19 @@ impl Store {
         self.read.lock().map_err(|_| StoreError::Closed)
     }
 
+    /// Every session, oldest first. Each distinct scenario source is read once.
     pub fn sessions(&self) -> Result<Vec<SessionRow>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(
-            "SELECT id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash
-             FROM sessions ORDER BY created_at, id",
-        )?;
+        let tx = conn.unchecked_transaction()?;
+        let sources: HashMap<i64, String> = tx
+            .prepare("SELECT id, source FROM scenario_sources")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id"
+        ))?;
         let rows = stmt
-            .query_map([], session_row)?
+            .query_map([], |r| session_row(r, |id| sources.get(&id).cloned()))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -259,10 +312,12 @@ impl Store {
     pub fn session(&self, id: &str) -> Result<SessionRow, StoreError> {
         let conn = self.reader()?;
         conn.query_row(
-            "SELECT id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash
-             FROM sessions WHERE id = ?1",
+            &format!(
+                "SELECT {SESSION_COLUMNS}, (SELECT source FROM scenario_sources WHERE id = source_id)
+                 FROM sessions WHERE id = ?1"
+            ),
             [id],
-            session_row,
+            |r| session_row(r, |_| r.get(SESSION_COLUMN_COUNT).ok()),
         )
         .optional()?
         .ok_or(StoreError::NotFound)
@@ -272,20 +327,39 @@ impl Store {
         let conn = self.reader()?;
         let mut stmt =
             conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([session], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let mut rows = stmt.query([session])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row?;
-            let event: Event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-                session: session.to_string(),
-                seq: seq as u64,
-                message: e.to_string(),
-            })?;
-            out.push(event);
+        while let Some(r) = rows.next()? {
+            let seq = r.get(0)?;
+            out.push(parse_event(
+                session,
+                seq,
+                text(session, seq, r.get_ref(1)?)?,
+            )?);
         }
         Ok(out)
+    }
+
+    /// Every stored event as (session id, seq, body text), in the order they were
+    /// written: each session's events come in seq order, interleaved with other
+    /// sessions'. One pass over the table, front to back, so restoring every
+    /// session reads each page once instead of hopping through the index per
+    /// session. Turn a body into an event with [`parse_event`].
+    pub fn scan_event_rows(
+        &self,
+        mut f: impl FnMut(&str, i64, Result<&str, StoreError>),
+    ) -> Result<(), StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare("SELECT session_id, seq, body FROM events ORDER BY rowid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let Ok(session) = r.get_ref(0)?.as_str() else {
+                continue;
+            };
+            let seq = r.get(1)?;
+            f(session, seq, text(session, seq, r.get_ref(2)?));
+        }
+        Ok(())
     }
 
     pub fn seats(&self) -> Result<Vec<SeatRow>, StoreError> {
@@ -311,17 +385,47 @@ impl Drop for Store {
     }
 }
 
-fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+const SESSION_COLUMNS: &str = "id, join_code, scenario_id, title, created_at, facilitator_token_hash, last_seq, state_hash, source_id";
+const SESSION_COLUMN_COUNT: usize = 9;
+
+/// A stored event body back into an event.
+pub fn parse_event(session: &str, seq: i64, body: &str) -> Result<Event, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        session: session.to_string(),
+        seq: seq as u64,
+        message: e.to_string(),
+    })
+}
+
+/// A body column as text, borrowed from SQLite's buffer.
+fn text<'a>(
+    session: &str,
+    seq: i64,
+    body: rusqlite::types::ValueRef<'a>,
+) -> Result<&'a str, StoreError> {
+    body.as_str().map_err(|e| StoreError::Corrupt {
+        session: session.to_string(),
+        seq: seq as u64,
+        message: e.to_string(),
+    })
+}
+
+fn session_row(
+    r: &rusqlite::Row<'_>,
+    source: impl FnOnce(i64) -> Option<String>,
+) -> rusqlite::Result<SessionRow> {
+    let source_id: i64 = r.get(8)?;
     Ok(SessionRow {
         id: r.get(0)?,
         join_code: r.get(1)?,
         scenario_id: r.get(2)?,
-        scenario_source: r.get(3)?,
-        title: r.get(4)?,
-        created_at: r.get(5)?,
-        facilitator_token_hash: r.get(6)?,
-        last_seq: r.get::<_, i64>(7)? as u64,
-        state_hash: r.get(8)?,
+        scenario_source: source(source_id).unwrap_or_default(),
+        title: r.get(3)?,
+        created_at: r.get(4)?,
+        facilitator_token_hash: r.get(5)?,
+        last_seq: r.get::<_, i64>(6)? as u64,
+        state_hash: r.get(7)?,
+        source_id,
     })
 }
 
@@ -360,16 +464,25 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
             return;
         }
     };
-    let mut tx = tx;
     for w in &batch {
-        let r = match tx.savepoint() {
-            Ok(sp) => match apply_write(&sp, w) {
-                Ok(()) => sp.commit().map_err(StoreError::from),
-                Err(e) => Err(e), // savepoint rolls back on drop
-            },
-            Err(e) => Err(e.into()),
-        };
-        results.push(r);
+        match in_savepoint(&tx, w) {
+            Ok(r) => results.push(r),
+            Err(e) => {
+                // A savepoint could not be rolled back: nothing in this
+                // transaction can be trusted, so none of it is committed.
+                drop(tx);
+                let msg = e.to_string();
+                for w in batch {
+                    reply(
+                        w,
+                        Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                            msg.clone(),
+                        ))),
+                    );
+                }
+                return;
+            }
+        }
     }
     let committed = tx.commit();
     for (w, r) in batch.into_iter().zip(results) {
@@ -383,6 +496,22 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
     }
 }
 
+/// Applies one request inside a savepoint: released on success, rolled back (and
+/// released) on failure. The statements are prepared once and cached. The outer
+/// error means the transaction itself is no longer usable.
+fn in_savepoint(tx: &Connection, w: &Write) -> Result<Result<(), StoreError>, rusqlite::Error> {
+    let step = |sql: &str| tx.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    if let Err(e) = step("SAVEPOINT request") {
+        return Ok(Err(e.into()));
+    }
+    let r = apply_write(tx, w).and_then(|()| step("RELEASE request").map_err(StoreError::from));
+    if r.is_err() {
+        step("ROLLBACK TO request")?;
+        step("RELEASE request")?;
+    }
+    Ok(r.map(|_| ()))
+}
+
 fn reply(w: Write, r: Result<(), StoreError>) {
     let tx = match w {
         Write::Create { reply, .. } | Write::Append { reply, .. } => reply,
@@ -390,17 +519,12 @@ fn reply(w: Write, r: Result<(), StoreError>) {
     let _ = tx.send(r);
 }
 
-fn insert_events(tx: &Connection, session: &str, events: &[Event]) -> Result<(), StoreError> {
+fn insert_events(tx: &Connection, session: &str, events: &[Row]) -> Result<(), StoreError> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO events (session_id, seq, kind, body) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for e in events {
-        let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
-            session: session.to_string(),
-            seq: e.seq,
-            message: err.to_string(),
-        })?;
-        stmt.execute(params![session, e.seq as i64, e.body.kind(), body])?;
+        stmt.execute(params![session, e.seq as i64, e.kind, e.body])?;
     }
     Ok(())
 }
@@ -414,21 +538,26 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             ..
         } => {
             let last = events.last().map_or(0, |e| e.seq);
-            tx.execute(
-                "INSERT INTO sessions (id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash)
+            tx.prepare_cached("INSERT OR IGNORE INTO scenario_sources (source) VALUES (?1)")?
+                .execute([&session.scenario_source])?;
+            let source_id: i64 = tx
+                .prepare_cached("SELECT id FROM scenario_sources WHERE source = ?1")?
+                .query_row([&session.scenario_source], |r| r.get(0))?;
+            tx.prepare_cached(
+                "INSERT INTO sessions (id, join_code, scenario_id, source_id, title, created_at, facilitator_token_hash, last_seq, state_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    session.id,
-                    session.join_code,
-                    session.scenario_id,
-                    session.scenario_source,
-                    session.title,
-                    session.created_at,
-                    session.facilitator_token_hash,
-                    last as i64,
-                    state_hash
-                ],
-            )?;
+            )?
+            .execute(params![
+                session.id,
+                session.join_code,
+                session.scenario_id,
+                source_id,
+                session.title,
+                session.created_at,
+                session.facilitator_token_hash,
+                last as i64,
+                state_hash
+            ])?;
             insert_events(tx, &session.id, events)
         }
         Write::Append {
@@ -440,11 +569,8 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             ..
         } => {
             let actual: Option<i64> = tx
-                .query_row(
-                    "SELECT last_seq FROM sessions WHERE id = ?1",
-                    [session],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT last_seq FROM sessions WHERE id = ?1")?
+                .query_row([session], |r| r.get(0))
                 .optional()?;
             let Some(actual) = actual else {
                 return Err(StoreError::NotFound);
@@ -457,17 +583,147 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             }
             insert_events(tx, session, events)?;
             let last = events.last().map_or(*expected, |e| e.seq);
-            tx.execute(
-                "UPDATE sessions SET last_seq = ?2, state_hash = ?3 WHERE id = ?1",
-                params![session, last as i64, state_hash],
-            )?;
+            tx.prepare_cached("UPDATE sessions SET last_seq = ?2, state_hash = ?3 WHERE id = ?1")?
+                .execute(params![session, last as i64, state_hash])?;
             if let Some(seat) = seat {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO seats (token_hash, session_id, player, team) VALUES (?1, ?2, ?3, ?4)",
-                    params![seat.token_hash, seat.session_id, seat.player, seat.team],
-                )?;
+                )?
+                .execute(params![seat.token_hash, seat.session_id, seat.player, seat.team])?;
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_event() -> (crate::engine::State, Event, String) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/belarus-2025.toml");
+        let (scenario, source) = crate::scenario::load_file(&path).expect("scenario");
+        let (state, event) = crate::engine::create(
+            std::sync::Arc::new(scenario),
+            "Migrated",
+            7,
+            None,
+            true,
+            1_700_000_000_000,
+        );
+        (state, event, source)
+    }
+
+    /// A database written before migration 2 (scenario source inline in `sessions`)
+    /// opens, migrates, and reads back the same sessions and events.
+    #[tokio::test]
+    async fn a_version_1_database_migrates_and_keeps_its_sessions() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("v1.db");
+        let (state, event, source) = first_event();
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY);
+                 INSERT INTO schema_migrations (version) VALUES (1);",
+            )
+            .expect("schema_migrations");
+            conn.execute_batch(MIGRATIONS[0]).expect("v1 schema");
+            for (id, created) in [("old-a", 1), ("old-b", 2)] {
+                conn.execute(
+                    "INSERT INTO sessions (id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash)
+                     VALUES (?1, ?2, 'belarus-2025', ?3, 'Old', ?4, 'fac', 1, ?5)",
+                    params![id, format!("CODE{created}"), source, created, state.hash()],
+                )
+                .expect("v1 session");
+                conn.execute(
+                    "INSERT INTO events (session_id, seq, kind, body) VALUES (?1, 1, 'session_created', ?2)",
+                    params![id, serde_json::to_string(&event).expect("json")],
+                )
+                .expect("v1 event");
+            }
+        }
+        let store = Store::open(&path).expect("migrates");
+        let rows = store.sessions().expect("sessions");
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.scenario_source == source));
+        assert_eq!(
+            rows[0].source_id, rows[1].source_id,
+            "one copy of the source"
+        );
+        assert_eq!(rows[0].id, "old-a");
+        assert_eq!(rows[0].last_seq, 1);
+        assert_eq!(rows[0].state_hash, state.hash());
+        let one = store.session("old-b").expect("session");
+        assert_eq!(one.scenario_source, source);
+        assert_eq!(store.events("old-b").expect("events"), vec![event.clone()]);
+        // A new session with the same source shares the stored copy.
+        store
+            .create_session(
+                NewSession {
+                    id: "new".into(),
+                    join_code: "NEWCODE".into(),
+                    scenario_id: "belarus-2025".into(),
+                    scenario_source: source.clone(),
+                    title: "New".into(),
+                    created_at: 3,
+                    facilitator_token_hash: "fac2".into(),
+                },
+                std::slice::from_ref(&event),
+                state.hash(),
+            )
+            .await
+            .expect("create");
+        let new = store.session("new").expect("new session");
+        assert_eq!(new.source_id, rows[0].source_id);
+        assert_eq!(new.scenario_source, source);
+        store.close();
+    }
+
+    /// A conflicting append fails alone; an append beside it still commits.
+    #[tokio::test]
+    async fn a_conflict_fails_only_its_own_append() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(&dir.path().join("c.db")).expect("open");
+        let (state, event, source) = first_event();
+        for id in ["a", "b"] {
+            store
+                .create_session(
+                    NewSession {
+                        id: id.into(),
+                        join_code: format!("CODE-{id}"),
+                        scenario_id: "belarus-2025".into(),
+                        scenario_source: source.clone(),
+                        title: "T".into(),
+                        created_at: 1,
+                        facilitator_token_hash: format!("fac-{id}"),
+                    },
+                    std::slice::from_ref(&event),
+                    state.hash(),
+                )
+                .await
+                .expect("create");
+        }
+        let mut next = event.clone();
+        next.seq = 2;
+        let (good, bad) = tokio::join!(
+            store.append("a", 1, std::slice::from_ref(&next), "h2".into(), None),
+            store.append("b", 5, std::slice::from_ref(&next), "h2".into(), None),
+        );
+        assert!(good.is_ok(), "{good:?}");
+        assert!(
+            matches!(
+                bad,
+                Err(StoreError::Conflict {
+                    expected: 5,
+                    actual: 1
+                })
+            ),
+            "{bad:?}"
+        );
+        assert_eq!(store.session("a").expect("a").last_seq, 2);
+        assert_eq!(store.session("a").expect("a").state_hash, "h2");
+        assert_eq!(store.session("b").expect("b").last_seq, 1);
+        assert_eq!(store.events("b").expect("b").len(), 1);
     }
 }
