@@ -4,7 +4,10 @@
 //! has committed (WAL, `synchronous = FULL`). Appends are guarded by the expected
 //! last seq, and `UNIQUE(session_id, seq)` backs that up. One writer thread owns
 //! the write connection and commits every request waiting for it in one
-//! transaction (group commit), so many sessions share each fsync.
+//! transaction (group commit), so many sessions share each fsync. WAL
+//! checkpoints (copying committed pages into the database file, with its own
+//! fsync) mostly run on a second thread; the writer only checkpoints when the WAL
+//! has grown large, and then finds nearly everything already copied.
 //!
 //! `store` knows nothing of HTTP, WebSockets or the game rules; it stores events as
 //! JSON text and hands them back.
@@ -17,8 +20,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -209,12 +213,18 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&mut conn)?;
+        // The checkpoint thread copies pages as they are committed; the writer's
+        // own (rarer) checkpoint then only finishes the job, which lets SQLite
+        // start the WAL over from the beginning and keeps it bounded.
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_FRAMES)?;
+        let checkpoints = Connection::open(path)?;
+        configure(&checkpoints)?;
         let read = Connection::open(path)?;
         configure(&read)?;
         let (tx, rx) = mpsc::sync_channel::<Write>(4096);
         let handle = thread::Builder::new()
             .name("wargame-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, checkpoints))
             .map_err(|_| StoreError::Closed)?;
         Ok(Store {
             path: path.to_path_buf(),
@@ -432,7 +442,26 @@ fn session_row(
 /// Most requests committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Write>) {
+/// How often the checkpoint thread looks for newly committed pages.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+/// WAL frames (pages) after which the writer checkpoints on commit (SQLite's
+/// default is 1000): 16 MiB, of which the checkpoint thread has copied most.
+const WRITER_CHECKPOINT_FRAMES: i64 = 4096;
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Write>, checkpoints: Connection) {
+    let commits = Arc::new(AtomicU64::new(0));
+    let (stop, stopped) = mpsc::channel::<()>();
+    let checkpointer = {
+        let commits = commits.clone();
+        thread::Builder::new()
+            .name("wargame-db-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoints, &commits, &stopped))
+    };
+    if let Err(e) = &checkpointer {
+        // Without the thread, checkpoint on commit as SQLite does by default.
+        tracing::warn!("no checkpoint thread ({e}); checkpointing on commit");
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", 1000);
+    }
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -442,6 +471,34 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Write>) {
             }
         }
         commit_batch(&mut conn, batch);
+        commits.fetch_add(1, Ordering::Relaxed);
+    }
+    drop(stop);
+    if let Ok(h) = checkpointer {
+        let _ = h.join();
+    }
+}
+
+/// Copies committed WAL pages into the database file while the writer goes on
+/// committing. PASSIVE never blocks the writer or readers; frames it cannot copy
+/// yet are left for the next round. (Only a checkpoint on the writer's own
+/// connection, between its transactions, can let the WAL start over; that is
+/// what `WRITER_CHECKPOINT_FRAMES` is for.)
+fn checkpoint_loop(conn: Connection, commits: &AtomicU64, stop: &mpsc::Receiver<()>) {
+    let mut seen = 0;
+    loop {
+        match stop.recv_timeout(CHECKPOINT_EVERY) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            _ => break,
+        }
+        let now = commits.load(Ordering::Relaxed);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!("WAL checkpoint failed (will retry): {e}");
+        }
     }
 }
 
@@ -678,6 +735,42 @@ mod tests {
         assert_eq!(new.source_id, rows[0].source_id);
         assert_eq!(new.scenario_source, source);
         store.close();
+    }
+
+    /// The checkpoint thread copies committed pages into the database file by
+    /// itself, without the writer checkpointing on commit.
+    #[tokio::test]
+    async fn committed_pages_reach_the_database_file_in_the_background() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("k.db");
+        let store = Store::open(&path).expect("open");
+        let (state, event, source) = first_event();
+        let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
+        let before = size();
+        store
+            .create_session(
+                NewSession {
+                    id: "k".into(),
+                    join_code: "CODE-K".into(),
+                    scenario_id: "belarus-2025".into(),
+                    scenario_source: source,
+                    title: "T".into(),
+                    created_at: 1,
+                    facilitator_token_hash: "fac".into(),
+                },
+                std::slice::from_ref(&event),
+                state.hash(),
+            )
+            .await
+            .expect("create");
+        // Far below WRITER_CHECKPOINT_FRAMES: only the checkpoint thread copies.
+        for _ in 0..100 {
+            if size() > before {
+                break;
+            }
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+        }
+        assert!(size() > before, "the database file never grew");
     }
 
     /// A conflicting append fails alone; an append beside it still commits.
