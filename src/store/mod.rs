@@ -486,11 +486,8 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Write>, checkpoints: Con
 /// what `WRITER_CHECKPOINT_FRAMES` is for.)
 fn checkpoint_loop(conn: Connection, commits: &AtomicU64, stop: &mpsc::Receiver<()>) {
     let mut seen = 0;
-    loop {
-        match stop.recv_timeout(CHECKPOINT_EVERY) {
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            _ => break,
-        }
+    // Runs until told to stop (or the store is dropped), waking every CHECKPOINT_EVERY.
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
         let now = commits.load(Ordering::Relaxed);
         if now == seen {
             continue;
