@@ -457,6 +457,14 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(fac, '#adj-body', /Needed \d+ or less[^;]*; rolled \d+: (success|failure)\./);
     for (const team of teamIds) await waitText(players[team], '#outcome-list', /Adjudicating/);
 
+    // A fresh snapshot follows the rolls; it must not redraw the table it already shows
+    // (a redraw would drop a half-typed note's focus and any message beside a button).
+    await fac.evaluate(() => {
+      window.__adjRedraws = 0;
+      new MutationObserver(() => window.__adjRedraws++).observe(document.getElementById('adj-body'), { childList: true });
+    });
+    await fac.waitForTimeout(1000);
+    assert.equal(await fac.evaluate(() => window.__adjRedraws), 0, 'the adjudication table was redrawn with nothing changed');
     const row = fac.locator('#adj-body tr').first();
     overridden = await row.getAttribute('data-choice');
     const before = await text(fac, `#adj-body tr[data-choice="${overridden}"] .badge`);

@@ -67,11 +67,27 @@ const WG = (() => {
    *  <details>, a half-typed note or a message next to a button survives the many
    *  events that do not concern it. */
   function drawIfChanged(part, data, fn) {
-    const sig = JSON.stringify(data);
+    const sig = signature(data);
     if (drawn.get(part) === sig) return false;
     drawn.set(part, sig);
     fn();
     return true;
+  }
+
+  /** JSON with object keys sorted: a snapshot (keys sorted by the server) and the same
+   *  data built up from live events (keys in struct order) sign alike, so a fresh
+   *  snapshot does not redraw a part whose content did not change. */
+  function signature(data) {
+    return JSON.stringify(data, (key, value) =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.keys(value)
+            .sort()
+            .reduce((o, k) => {
+              o[k] = value[k];
+              return o;
+            }, {})
+        : value
+    );
   }
 
   /** A render function that runs at most once per frame however many events arrive:

@@ -15,6 +15,7 @@
     seats: [],
     formsBuiltFor: '',
     overrideDrafts: new Map(), // choice id -> {result, note}
+    overrideFeedback: new Map(), // choice id -> {kind, text}: survives redraws of the table
     preview: null,
     timerDefaultFor: '',
   };
@@ -551,20 +552,36 @@
     sel.addEventListener('change', save);
     note.addEventListener('input', save);
     const fb = el('p', { class: 'feedback', role: 'status' });
+    const kept = S.overrideFeedback.get(id);
+    if (kept) {
+      // Redrawn by a later event or a fresh snapshot: keep the message, without
+      // announcing it a second time.
+      WG.feedback(fb, kept.kind, kept.text);
+      fb.setAttribute('role', 'status');
+    }
+    // The row may be redrawn while a command is in flight, so the message goes to the
+    // row on the page now and is remembered for the next redraw.
+    const say = (kind, text) => {
+      S.overrideFeedback.set(id, { kind, text });
+      const row = Array.from($('adj-body').querySelectorAll('tr')).find((tr) => tr.dataset.choice === id);
+      WG.feedback((row && row.querySelector('.feedback')) || fb, kind, text);
+    };
     const go = async (e) => {
       e.preventDefault();
       if (!note.value.trim()) {
-        WG.feedback(fb, 'error', 'Write why you override: the note goes into the after-action report.');
-        note.focus();
+        say('error', 'Write why you override: the note goes into the after-action report.');
+        const live = document.getElementById(noteId);
+        (live || note).focus();
         return;
       }
-      const res = await run(
-        fb,
-        'Overriding\u2026',
-        { type: 'override', choice: id, result: sel.value, note: note.value.trim() },
-        `Overridden to ${sel.value}.`
-      );
-      if (res) S.overrideDrafts.delete(id);
+      say('busy', 'Overriding\u2026');
+      try {
+        await S.conn.send({ type: 'override', choice: id, result: sel.value, note: note.value.trim() });
+        S.overrideDrafts.delete(id);
+        say('ok', `Overridden to ${sel.value}.`);
+      } catch (err) {
+        say('error', err.message);
+      }
     };
     const disabled = st.phase !== 'adjudication';
     sel.disabled = disabled;
@@ -1101,6 +1118,7 @@
         st.timer = null;
         S.preview = null;
         renderPreview();
+        S.overrideFeedback.clear();
         for (const id of ['preview-feedback', 'timer-feedback', 'catalog-feedback', 'custom-feedback']) fill($(id));
         WG.announce(`${WG.turnLabel(st)}: ${WG.phaseLabel(ev.phase)}.`);
         break;
