@@ -1527,7 +1527,7 @@ async fn commit(
         engine::evolve(state, e);
     }
     store
-        .append(id, expected, &events, state.hash(), seat)
+        .append(id, expected, &events, Some(state.hash()), seat)
         .await
         .map_err(|e| format!("append {id}: {e}"))
 }

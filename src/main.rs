@@ -224,19 +224,28 @@ fn open_session(
 
 fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
     let (_store, row, scenario, events) = open_session(db, session)?;
-    let state = wargame::engine::replay(Arc::new(scenario), &events);
-    let hash = state.hash();
-    println!("{hash}");
-    if hash != row.state_hash {
+    let (state, checked) =
+        wargame::engine::replay_checked(Arc::new(scenario), &events, row.hash_seq);
+    let Some(checked) = checked else {
         anyhow::bail!(
-            "replayed state hash {hash} differs from the stored {} ({} events)",
-            row.state_hash,
+            "the stored state hash is for event {}, but the session has {} events",
+            row.hash_seq,
             events.len()
         );
+    };
+    if checked != row.state_hash {
+        anyhow::bail!(
+            "replayed state hash {checked} after event {} differs from the stored {}",
+            row.hash_seq,
+            row.state_hash
+        );
     }
+    // The hash of the state as it stands now, for comparing two copies of a session.
+    println!("{}", state.hash());
     eprintln!(
-        "ok: {} events, turn {}, phase {}",
+        "ok: {} events, state hash checked after event {}, turn {}, phase {}",
         events.len(),
+        row.hash_seq,
         state.turn,
         state.phase
     );

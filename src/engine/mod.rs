@@ -38,3 +38,21 @@ pub fn replay<'a>(
     }
     state
 }
+
+/// `replay`, also giving the state hash after event `hash_seq` (`None` when the
+/// events never reach it): how a stored session's checkpointed hash is checked.
+pub fn replay_checked<'a>(
+    scenario: std::sync::Arc<crate::scenario::Scenario>,
+    events: impl IntoIterator<Item = &'a Event>,
+    hash_seq: u64,
+) -> (State, Option<String>) {
+    let mut state = State::blank(scenario);
+    let mut hash = None;
+    for e in events {
+        evolve(&mut state, e);
+        if state.seq == hash_seq {
+            hash = Some(state.hash());
+        }
+    }
+    (state, hash)
+}

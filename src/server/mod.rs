@@ -317,6 +317,8 @@ fn replay_worker(
     mut mine: HashMap<usize, Replay>,
     rx: &std::sync::mpsc::Receiver<Vec<RawEvent>>,
 ) -> Vec<(usize, Replay)> {
+    // Whether each session's state matched its stored hash at `hash_seq`.
+    let mut checked: HashMap<usize, bool> = HashMap::new();
     while let Ok(batch) = rx.recv() {
         for raw in batch {
             let Some(replay) = mine.get_mut(&raw.session) else {
@@ -330,7 +332,13 @@ fn replay_worker(
                     .map_err(|e| e.to_string())
             });
             match event {
-                Ok(event) if event.seq == state.seq + 1 => engine::evolve(state, &event),
+                Ok(event) if event.seq == state.seq + 1 => {
+                    engine::evolve(state, &event);
+                    // The stored hash is for the state after event `hash_seq`.
+                    if state.seq == rows[raw.session].hash_seq {
+                        checked.insert(raw.session, state.hash() == rows[raw.session].state_hash);
+                    }
+                }
                 Ok(_) => *replay = Replay::OutOfOrder,
                 Err(e) => *replay = Replay::Failed(e),
             }
@@ -339,7 +347,7 @@ fn replay_worker(
     mine.into_iter()
         .map(|(i, r)| match r {
             Replay::Playing(state) => {
-                let hash_ok = state.hash() == rows[i].state_hash;
+                let hash_ok = checked.get(&i).copied().unwrap_or(false);
                 (i, Replay::Done { state, hash_ok })
             }
             other => (i, other),
@@ -414,8 +422,9 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
             }
             Replay::Playing(_) | Replay::OutOfOrder => match app.store.events(&row.id) {
                 Ok(events) => {
-                    let state = engine::replay(scenario.clone(), &events);
-                    let ok = state.hash() == row.state_hash;
+                    let (state, hash) =
+                        engine::replay_checked(scenario.clone(), &events, row.hash_seq);
+                    let ok = hash.as_deref() == Some(row.state_hash.as_str());
                     (state, events.len(), ok)
                 }
                 Err(e) => {

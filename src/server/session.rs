@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AppState, now_ms};
-use crate::engine::{self, Actor, Command, Event, Rejection, State, Viewer};
+use crate::engine::{self, Actor, Command, Event, EventBody, Rejection, State, Viewer};
 use crate::store::SeatRow;
 
 /// Frames waiting for one connection; a client that lets this fill is dropped.
@@ -182,7 +182,12 @@ struct SessionTask {
     /// The state may be ahead of the store: a write failed and the stored events
     /// could not be read back. Nothing is served from it until a reload succeeds.
     stale: bool,
+    /// The seq of the last state hash stored.
+    hashed_at: u64,
 }
+
+/// Most events between two stored state hashes. Every phase change stores one too.
+const HASH_EVERY: u64 = 64;
 
 /// Starts the task that owns `state`.
 pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) -> SessionHandle {
@@ -191,12 +196,13 @@ pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) ->
         id,
         join_code,
         app,
-        state,
         subscribers: HashMap::new(),
         last_seen: HashMap::new(),
         facilitator_seen: None,
         timer_tried: None,
         stale: false,
+        hashed_at: state.seq,
+        state,
     };
     tokio::spawn(task.run(rx));
     SessionHandle { tx }
@@ -425,14 +431,28 @@ impl SessionTask {
         for e in &events {
             engine::evolve(&mut self.state, e);
         }
-        let hash = self.state.hash();
+        // The state hash (SHA-256 over the whole state) is stored at checkpoints,
+        // not per command: its cost grows with the session.
+        let checkpoint = self.state.seq - self.hashed_at >= HASH_EVERY
+            || events.iter().any(|e| {
+                matches!(
+                    e.body,
+                    EventBody::PhaseChanged { .. } | EventBody::SessionEnded { .. }
+                )
+            });
+        let hash = checkpoint.then(|| self.state.hash());
         match self
             .app
             .store
             .append(&self.id, expected, &events, hash, seat)
             .await
         {
-            Ok(()) => Ok((self.state.seq, events)),
+            Ok(()) => {
+                if checkpoint {
+                    self.hashed_at = self.state.seq;
+                }
+                Ok((self.state.seq, events))
+            }
             Err(e) => {
                 tracing::error!(session = %self.id, "could not store events: {e}");
                 self.stale = true;

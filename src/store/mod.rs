@@ -14,8 +14,8 @@
 //!
 //! **Invariant:** the rows the writer touches on every append are small. A
 //! session's scenario source (tens of KiB of TOML) lives once per distinct text in
-//! `scenario_sources`, not in the `sessions` row whose `last_seq` and `state_hash`
-//! change with every command; events are serialised by the caller, not on the
+//! `scenario_sources`, not in the `sessions` row whose `last_seq` changes with
+//! every command (and `state_hash`/`hash_seq` at the session's checkpoints); events are serialised by the caller, not on the
 //! single writer thread.
 
 use std::collections::HashMap;
@@ -89,6 +89,10 @@ const MIGRATIONS: &[&str] = &[
     UPDATE sessions SET source_id =
         (SELECT s.id FROM scenario_sources s WHERE s.source = sessions.scenario_source);
     ALTER TABLE sessions DROP COLUMN scenario_source;",
+    // 3: the state hash is no longer recomputed on every append (hashing the whole
+    // state per command grew with the session); `hash_seq` says which seq it is for.
+    "ALTER TABLE sessions ADD COLUMN hash_seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE sessions SET hash_seq = last_seq;",
 ];
 
 #[derive(Debug, Clone)]
@@ -112,7 +116,9 @@ pub struct SessionRow {
     pub created_at: i64,
     pub facilitator_token_hash: String,
     pub last_seq: u64,
+    /// The state hash after event `hash_seq` (not necessarily the last one).
     pub state_hash: String,
+    pub hash_seq: u64,
     /// Sessions with the same `source_id` share one scenario source text.
     pub source_id: i64,
 }
@@ -161,7 +167,8 @@ enum Write {
         session: String,
         expected: u64,
         events: Vec<Row>,
-        state_hash: String,
+        /// The hash of the state after these events, when this append checkpoints it.
+        state_hash: Option<String>,
         seat: Option<SeatRow>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
@@ -264,13 +271,14 @@ impl Store {
     }
 
     /// Appends events after `expected` (the session's last stored seq); resolves
-    /// once committed. A seat token, if given, is stored in the same transaction.
+    /// once committed. A seat token, if given, is stored in the same transaction;
+    /// so is the state hash after these events, if given.
     pub async fn append(
         &self,
         session: &str,
         expected: u64,
         events: &[Event],
-        state_hash: String,
+        state_hash: Option<String>,
         seat: Option<SeatRow>,
     ) -> Result<(), StoreError> {
         let events = rows(session, events)?;
@@ -395,8 +403,8 @@ impl Drop for Store {
     }
 }
 
-const SESSION_COLUMNS: &str = "id, join_code, scenario_id, title, created_at, facilitator_token_hash, last_seq, state_hash, source_id";
-const SESSION_COLUMN_COUNT: usize = 9;
+const SESSION_COLUMNS: &str = "id, join_code, scenario_id, title, created_at, facilitator_token_hash, last_seq, state_hash, source_id, hash_seq";
+const SESSION_COLUMN_COUNT: usize = 10;
 
 /// A stored event body back into an event.
 pub fn parse_event(session: &str, seq: i64, body: &str) -> Result<Event, StoreError> {
@@ -435,6 +443,7 @@ fn session_row(
         facilitator_token_hash: r.get(5)?,
         last_seq: r.get::<_, i64>(6)? as u64,
         state_hash: r.get(7)?,
+        hash_seq: r.get::<_, i64>(9)? as u64,
         source_id,
     })
 }
@@ -598,8 +607,8 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
                 .prepare_cached("SELECT id FROM scenario_sources WHERE source = ?1")?
                 .query_row([&session.scenario_source], |r| r.get(0))?;
             tx.prepare_cached(
-                "INSERT INTO sessions (id, join_code, scenario_id, source_id, title, created_at, facilitator_token_hash, last_seq, state_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO sessions (id, join_code, scenario_id, source_id, title, created_at, facilitator_token_hash, last_seq, state_hash, hash_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
             )?
             .execute(params![
                 session.id,
@@ -637,8 +646,16 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             }
             insert_events(tx, session, events)?;
             let last = events.last().map_or(*expected, |e| e.seq);
-            tx.prepare_cached("UPDATE sessions SET last_seq = ?2, state_hash = ?3 WHERE id = ?1")?
-                .execute(params![session, last as i64, state_hash])?;
+            match state_hash {
+                Some(hash) => tx
+                    .prepare_cached(
+                        "UPDATE sessions SET last_seq = ?2, state_hash = ?3, hash_seq = ?2 WHERE id = ?1",
+                    )?
+                    .execute(params![session, last as i64, hash])?,
+                None => tx
+                    .prepare_cached("UPDATE sessions SET last_seq = ?2 WHERE id = ?1")?
+                    .execute(params![session, last as i64])?,
+            };
             if let Some(seat) = seat {
                 tx.prepare_cached(
                     "INSERT INTO seats (token_hash, session_id, player, team) VALUES (?1, ?2, ?3, ?4)",
@@ -708,6 +725,8 @@ mod tests {
         assert_eq!(rows[0].id, "old-a");
         assert_eq!(rows[0].last_seq, 1);
         assert_eq!(rows[0].state_hash, state.hash());
+        // Migration 3: the old hash was for the last event.
+        assert_eq!(rows[0].hash_seq, rows[0].last_seq);
         let one = store.session("old-b").expect("session");
         assert_eq!(one.scenario_source, source);
         assert_eq!(store.events("old-b").expect("events"), vec![event.clone()]);
@@ -797,8 +816,8 @@ mod tests {
         let mut next = event.clone();
         next.seq = 2;
         let (good, bad) = tokio::join!(
-            store.append("a", 1, std::slice::from_ref(&next), "h2".into(), None),
-            store.append("b", 5, std::slice::from_ref(&next), "h2".into(), None),
+            store.append("a", 1, std::slice::from_ref(&next), Some("h2".into()), None),
+            store.append("b", 5, std::slice::from_ref(&next), Some("h2".into()), None),
         );
         assert!(good.is_ok(), "{good:?}");
         assert!(
@@ -813,7 +832,19 @@ mod tests {
         );
         assert_eq!(store.session("a").expect("a").last_seq, 2);
         assert_eq!(store.session("a").expect("a").state_hash, "h2");
+        assert_eq!(store.session("a").expect("a").hash_seq, 2);
         assert_eq!(store.session("b").expect("b").last_seq, 1);
         assert_eq!(store.events("b").expect("b").len(), 1);
+        // An append without a hash moves last_seq and keeps the checkpointed hash.
+        next.seq = 3;
+        store
+            .append("a", 2, std::slice::from_ref(&next), None, None)
+            .await
+            .expect("append without hash");
+        let a = store.session("a").expect("a");
+        assert_eq!(
+            (a.last_seq, a.hash_seq, a.state_hash.as_str()),
+            (3, 2, "h2")
+        );
     }
 }

@@ -128,6 +128,26 @@ async fn sigkill_mid_turn_loses_nothing_acknowledged() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
+
+    // An event altered behind the server's back is caught by the same check.
+    let conn = rusqlite::Connection::open(&db).expect("open the db");
+    let altered = conn
+        .execute(
+            r#"UPDATE events SET body = replace(body, '"title":"', '"title":"Altered ')
+               WHERE session_id = ?1 AND seq = 1"#,
+            [&session],
+        )
+        .expect("alter an event");
+    assert_eq!(altered, 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["replay", "--db"])
+        .arg(&db)
+        .args(["--session", &session])
+        .output()
+        .expect("replay");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an altered log replayed cleanly");
+    assert!(err.contains("differs from the stored"), "{err}");
 }
 
 fn export_cli(db: &std::path::Path, session: &str, format: &str) -> Vec<u8> {
