@@ -41,7 +41,8 @@ pub async fn route(
     let app = app.into_inner();
     actix_web::rt::spawn(async move {
         let reason = connection(app, session.clone(), stream).await;
-        let _ = session.close(Some(reason)).await;
+        // The close frame queues behind whatever a stalled peer has not read.
+        let _ = tokio::time::timeout(CLIENT_TIMEOUT, session.close(Some(reason))).await;
     });
     Ok(response)
 }
@@ -79,8 +80,14 @@ struct Conn {
 }
 
 impl Conn {
+    /// False when the socket is gone, or when it has not taken a frame for
+    /// `CLIENT_TIMEOUT`: a peer that stops reading must not hold this loop (and its
+    /// heartbeat) forever.
     async fn send(&mut self, text: impl Into<String>) -> bool {
-        self.session.text(text.into()).await.is_ok()
+        matches!(
+            tokio::time::timeout(CLIENT_TIMEOUT, self.session.text(text.into())).await,
+            Ok(Ok(()))
+        )
     }
 
     /// Authenticates (or re-authenticates) with a token; sends the snapshot.
@@ -340,7 +347,7 @@ async fn connection(
                         }
                     }
                     Ok(AggregatedMessage::Ping(bytes)) => {
-                        if conn.session.pong(&bytes).await.is_err() {
+                        if !matches!(tokio::time::timeout(CLIENT_TIMEOUT, conn.session.pong(&bytes)).await, Ok(Ok(()))) {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
@@ -378,7 +385,7 @@ async fn connection(
                 if last_heard.elapsed() > CLIENT_TIMEOUT {
                     break CloseReason { code: CloseCode::Away, description: Some("no response to heartbeat".into()) };
                 }
-                if conn.session.ping(b"").await.is_err() {
+                if !matches!(tokio::time::timeout(CLIENT_TIMEOUT, conn.session.ping(b"")).await, Ok(Ok(()))) {
                     break CloseReason::from(CloseCode::Normal);
                 }
             }

@@ -242,6 +242,11 @@ impl Client {
         }
     }
 
+    /// Drops the frames received but not yet read, without waiting for more.
+    pub fn pending_clear(&mut self) {
+        self.pending.clear();
+    }
+
     /// Drops every frame received so far (after a short quiet period).
     pub async fn forget(&mut self) {
         self.drain().await;

@@ -723,3 +723,153 @@ async fn sessions_survive_a_restart() {
     fac2.ok(json!({"type": "advance"})).await;
     drop(app);
 }
+
+/// A WebSocket client that authenticates and then never reads: the server's frames
+/// pile up on its side.
+async fn stalled_client(port: u16, token: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The kernel's default receive buffer: it only grows while the peer reads. (A
+    // tiny fixed one makes the reads at the end of the test crawl.)
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let upgrade = format!(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(upgrade.as_bytes()).await.expect("upgrade");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        stream
+            .read_exact(&mut byte)
+            .await
+            .expect("upgrade response");
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    // One masked text frame (a zero mask leaves the payload as it is).
+    let auth = json!({"type": "auth", "token": token}).to_string();
+    assert!(auth.len() < 126);
+    let mut frame = vec![0x81, 0x80 | auth.len() as u8, 0, 0, 0, 0];
+    frame.extend_from_slice(auth.as_bytes());
+    stream.write_all(&frame).await.expect("auth frame");
+    stream
+}
+
+/// A seat that stops reading its socket is disconnected once its outbound queue is
+/// full; the session and everyone else carry on, and the seat's fresh snapshot on
+/// reconnecting holds everything it missed.
+#[actix_rt::test]
+async fn a_client_that_stops_reading_is_dropped_without_stalling_anyone() {
+    use tokio::io::AsyncReadExt;
+
+    let app = spawn_app().await;
+    let (_, code, fac_token) = app.create(31).await;
+    let slow_token = app.join(&code, "nato", "Never reads").await;
+    let healthy_token = app.join(&code, "belarus", "Reads").await;
+    let mut fac = app.ws(&fac_token).await;
+    let mut healthy = app.ws(&healthy_token).await;
+    let mut slow = stalled_client(app.port, &slow_token).await;
+    fac.until(|f| {
+        f["type"] == "presence"
+            && f["seats"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|x| x["team"] == "nato" && x["connected"] == true)
+            })
+    })
+    .await;
+    // Injects addressed to NATO alone, 16 KB a frame (4,000 four-byte characters):
+    // 10 MB in all, more than the socket buffers (the kernel grows the server's to
+    // 4 MB) and the server's queue of 256 frames hold. The rate limit is per
+    // connection, so the White Cell sends from several sockets (each within its burst
+    // of 40), each waiting for its ack before the next, so the sockets that do read
+    // keep up.
+    const SOCKETS: usize = 16;
+    const EACH: usize = 39;
+    const TOTAL: usize = SOCKETS * EACH;
+    let text = "\u{1F6F0}".repeat(4000);
+    let mut flooders = vec![fac];
+    for _ in 1..SOCKETS {
+        flooders.push(app.ws(&fac_token).await);
+    }
+    let floods = flooders.iter_mut().enumerate().map(|(i, f)| {
+        let text = text.clone();
+        async move {
+            for k in 0..EACH {
+                f.ok(json!({
+                    "type": "inject",
+                    "to": ["nato"],
+                    "custom": {"title": format!("Flood {i}-{k}"), "text": text},
+                }))
+                .await;
+            }
+        }
+    });
+    futures_util::future::join_all(floods).await;
+    let mut fac = flooders.swap_remove(0);
+
+    // The White Cell is told NATO's only seat has gone.
+    fac.pending_clear();
+    fac.until(|f| {
+        f["type"] == "presence"
+            && f["seats"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|x| x["team"] == "nato" && x["connected"] == false)
+            })
+    })
+    .await;
+    // Nobody else was held up: a command is acknowledged and broadcast at once.
+    fac.ok(json!({"type": "start"})).await;
+    assert_eq!(healthy.event("phase_changed").await["phase"], "briefing");
+    assert!(
+        !healthy.all_text().contains("Flood "),
+        "an inject for NATO reached Belarus"
+    );
+    // Once it reads again, the slow socket gets what was already on its way, then a
+    // close frame: 1013, try again later (0x88, length, 0x03 0xF5).
+    let mut bytes = Vec::new();
+    let closed = tokio::time::timeout(WAIT, async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            }
+            if bytes
+                .windows(4)
+                .any(|w| w[0] == 0x88 && w[2..] == [0x03, 0xF5])
+            {
+                return true;
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        closed,
+        Ok(true),
+        "no close frame after {} bytes ({} injects), ending {:?}",
+        bytes.len(),
+        String::from_utf8_lossy(&bytes)
+            .matches("event_injected")
+            .count(),
+        String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(300)..])
+    );
+    // Fewer injects reached it than were sent: the rest were never queued.
+    let seen = String::from_utf8_lossy(&bytes)
+        .matches("event_injected")
+        .count();
+    assert!(
+        seen < TOTAL,
+        "all {seen} injects reached the stalled socket"
+    );
+    // Reconnecting gives a snapshot with every inject, the missed ones included.
+    let again = app.ws(&slow_token).await;
+    let injects = again.snapshot["injects"].as_array().expect("injects");
+    assert_eq!(injects.len(), TOTAL);
+    assert_eq!(again.snapshot["phase"], "briefing");
+}
