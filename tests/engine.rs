@@ -55,7 +55,7 @@ fn play_full_game(seed: u64, choice_seed: u64) -> (Game, Vec<(Actor, Command)>) 
                         Command::Inject {
                             event: None,
                             custom: None,
-                            script: Some(item.id.clone()),
+                            script: Some(item.id.to_string()),
                             to: Vec::new(),
                         },
                     );
@@ -135,7 +135,7 @@ fn rolls(events: &[Event]) -> Vec<(String, u32)> {
     events
         .iter()
         .filter_map(|e| match &e.body {
-            EventBody::DiceRolled { rolled, .. } => Some((rolled.choice.clone(), rolled.roll)),
+            EventBody::DiceRolled { rolled, .. } => Some((rolled.choice.to_string(), rolled.roll)),
             _ => None,
         })
         .collect()
@@ -834,7 +834,7 @@ fn a_revised_submission_replaces_the_draft() {
     assert_eq!(draft.choices.len(), 1);
     assert_eq!(draft.choices[0].option, "support_role");
     g.advance();
-    let rolled: Vec<&str> = g.state.pending.iter().map(|r| r.option.as_str()).collect();
+    let rolled: Vec<&str> = g.state.pending.iter().map(|r| &*r.option).collect();
     assert_eq!(rolled, ["support_role"]);
 }
 
@@ -846,7 +846,9 @@ fn lapsed_in(events: &[&Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match &e.body {
-            EventBody::PhaseChanged { lapsed, .. } => Some(lapsed.clone()),
+            EventBody::PhaseChanged { lapsed, .. } => {
+                Some(lapsed.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+            }
             _ => None,
         })
         .flatten()
@@ -937,7 +939,7 @@ fn martial_law_needs_the_law_and_a_live_trigger() {
     let status = view
         .options
         .iter()
-        .find(|o| o.option == "declare_martial_law")
+        .find(|o| &*o.option == "declare_martial_law")
         .expect("listed");
     assert!(!status.available);
     assert_eq!(status.unmet.len(), 1, "{:?}", status.unmet);
@@ -960,7 +962,7 @@ fn resolution<'a>(g: &'a Game, choice: &str) -> &'a engine::Resolution {
     g.events
         .iter()
         .find_map(|e| match &e.body {
-            EventBody::ChoiceResolved(r) if r.choice == choice => Some(r),
+            EventBody::ChoiceResolved(r) if &*r.choice == choice => Some(r),
             _ => None,
         })
         .unwrap_or_else(|| panic!("{choice} was not published"))
@@ -1049,15 +1051,15 @@ fn choices_resolve_by_stage_then_team_order() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    assert_eq!(g.state.pending[0].option, "adopt_defence_law");
-    assert_eq!(g.state.pending[11].option, "support_civil_society");
+    assert_eq!(&*g.state.pending[0].option, "adopt_defence_law");
+    assert_eq!(&*g.state.pending[11].option, "support_civil_society");
     // Publication follows the same order.
     g.advance();
     let published: Vec<&str> = g
         .since(0)
         .iter()
         .filter_map(|e| match &e.body {
-            EventBody::ChoiceResolved(r) => Some(r.option.as_str()),
+            EventBody::ChoiceResolved(r) => Some(&*r.option),
             _ => None,
         })
         .collect();
@@ -1065,7 +1067,7 @@ fn choices_resolve_by_stage_then_team_order() {
         .events
         .iter()
         .filter_map(|e| match &e.body {
-            EventBody::DiceRolled { rolled, .. } => Some(rolled.option.as_str()),
+            EventBody::DiceRolled { rolled, .. } => Some(&*rolled.option),
             _ => None,
         })
         .collect();
@@ -1090,7 +1092,7 @@ fn covert_choices_are_seen_by_others_only_when_detected() {
         engine::view(&g.state, viewer)
             .choices
             .iter()
-            .map(|c| c.resolution.option.clone())
+            .map(|c| c.resolution.option.to_string())
             .collect()
     };
     let red = engine::Viewer::Team("red".to_string());
@@ -1108,7 +1110,7 @@ fn covert_choices_are_seen_by_others_only_when_detected() {
     let seen = engine::view(&g.state, &blue)
         .choices
         .into_iter()
-        .find(|c| c.resolution.option == "red_seen")
+        .find(|c| &*c.resolution.option == "red_seen")
         .expect("detected");
     assert!(
         seen.resolution
@@ -1352,7 +1354,7 @@ fn choice_ids_name_the_turn_the_team_and_the_position() {
         &[("targeted_sanctions", ""), ("support_civil_society", "")],
     );
     g.advance();
-    let ids: Vec<&str> = g.state.pending.iter().map(|r| r.choice.as_str()).collect();
+    let ids: Vec<&str> = g.state.pending.iter().map(|r| &*r.choice).collect();
     assert_eq!(ids, ["t10-nato-1", "t10-nato-2"]);
 }
 

@@ -343,7 +343,7 @@ fn json_holds_every_choice_and_matches_the_engine() {
     assert_eq!(history.len(), state.history.len());
     for (h, want) in history.iter().zip(&state.history) {
         for (ind, v) in s.scenario.indicators.iter().zip(&want.indicators) {
-            assert_eq!(h["indicators"][&ind.id], *v);
+            assert_eq!(h["indicators"][&*ind.id], *v);
         }
     }
     for ind in doc["indicators"].as_array().expect("indicators") {

@@ -83,7 +83,7 @@ fn pick<T>(list: &[T], k: u8) -> &T {
 
 fn run(g: &mut Game, op: &Op) {
     let s = g.scenario.clone();
-    let team_id = |k: u8| pick(&s.teams, k).id.clone();
+    let team_id = |k: u8| pick(&s.teams, k).id.to_string();
     let turn = g.state.turn;
     let _ = match op {
         Op::Submit { team, seed } => {
@@ -105,7 +105,7 @@ fn run(g: &mut Game, op: &Op) {
                 .enumerate()
                 .filter(|(i, _)| mask & (1 << (i % 64)) != 0)
                 .map(|(_, o)| ChoiceInput {
-                    option: o.option,
+                    option: o.option.to_string(),
                     rationale: "everything".to_string(),
                 })
                 .collect();
@@ -125,7 +125,7 @@ fn run(g: &mut Game, op: &Op) {
         Op::Inject { event, to } => g.try_cmd(
             &FAC,
             Command::Inject {
-                event: Some(pick(&s.events, *event).id.clone()),
+                event: Some(pick(&s.events, *event).id.to_string()),
                 custom: None,
                 script: None,
                 to: to.map(team_id).into_iter().collect(),
@@ -141,14 +141,14 @@ fn run(g: &mut Game, op: &Op) {
             let to: Vec<&str> = to.iter().map(String::as_str).collect();
             g.try_cmd(
                 &FAC,
-                custom_inject("Ad hoc", "", &[(id.as_str(), i64::from(*delta))], &to),
+                custom_inject("Ad hoc", "", &[(&*id, i64::from(*delta))], &to),
             )
         }
         Op::Override { pick: k, success } => {
             let choice = if g.state.pending.is_empty() {
                 "t0-nobody-1".to_string()
             } else {
-                pick(&g.state.pending, *k).choice.clone()
+                pick(&g.state.pending, *k).choice.to_string()
             };
             let result = if *success {
                 Outcome::Success

@@ -65,7 +65,7 @@ fn every_scenario_in_the_repository_validates() {
 fn the_default_scenario_matches_the_contract() {
     let (s, _) =
         wargame::scenario::load_file(&root().join("scenarios/belarus-2025.toml")).expect("valid");
-    let teams: Vec<&str> = s.teams.iter().map(|t| t.id.as_str()).collect();
+    let teams: Vec<&str> = s.teams.iter().map(|t| &*t.id).collect();
     assert_eq!(teams, ["belarus", "russia", "ukraine", "nato"]);
     let json = serde_json::to_value(&s).expect("json");
     for key in [

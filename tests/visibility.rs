@@ -275,7 +275,7 @@ fn a_detected_covert_choice_is_shown_without_its_rationale_or_note() {
     let blue = Viewer::Team("blue".to_string());
     let view = engine::view(&g.state, &blue);
     let r = &view.choices[0].resolution;
-    assert_eq!(r.option, "red_seen");
+    assert_eq!(&*r.option, "red_seen");
     assert_eq!(
         r.result,
         Outcome::Failure,
@@ -306,7 +306,7 @@ fn other_teams_learn_only_that_a_team_submitted() {
     let own = engine::visible(&ev[0], &Viewer::Team("red".to_string())).expect("delivered");
     assert_eq!(own, ev[0]);
     let view = engine::view(&g.state, &Viewer::Observer);
-    let red = view.teams.iter().find(|t| t.team == "red").expect("red");
+    let red = view.teams.iter().find(|t| &*t.team == "red").expect("red");
     assert!(red.submitted);
     assert!(view.draft.is_none() && view.drafts.is_none() && view.pending.is_none());
 }

@@ -162,9 +162,9 @@ pub fn preview(state: &State, runs: u32) -> Preview {
         .iter()
         .zip(successes)
         .map(|(p, ok)| ChoicePreview {
-            team: s.teams[p.team].id.clone(),
-            option: p.option.id.clone(),
-            title: p.option.title.clone(),
+            team: s.teams[p.team].id.to_string(),
+            option: p.option.id.to_string(),
+            title: p.option.title.to_string(),
             target: p.target,
             success: round3(f64::from(ok) / n),
             detection: detection_odds(s, &state.world, p.team, p.option).map(|d| d.2),
@@ -181,7 +181,7 @@ pub fn preview(state: &State, runs: u32) -> Preview {
             let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
             let mean = v.iter().sum::<i64>() as f64 / n;
             (
-                ind.id.clone(),
+                ind.id.to_string(),
                 Distribution {
                     now: state.world.indicators[i],
                     mean: round3(mean),

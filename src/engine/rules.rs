@@ -6,6 +6,7 @@
 //! [`apply_world`] that `evolve` uses.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -202,7 +203,7 @@ impl<'a> Emitter<'a> {
         });
     }
 
-    fn change_phase(&mut self, to: Phase, turn: u32, lapsed: Vec<String>) {
+    fn change_phase(&mut self, to: Phase, turn: u32, lapsed: Vec<Arc<str>>) {
         let from = self.phase;
         self.phase = to;
         self.turn = turn;
@@ -210,9 +211,9 @@ impl<'a> Emitter<'a> {
         // board as it stands.
         let indicators = indicator_map(self.scenario(), &self.world.indicators);
         let s = self.scenario();
-        let (lapsed_secret, lapsed): (Vec<String>, Vec<String>) = lapsed
+        let (lapsed_secret, lapsed): (Vec<Arc<str>>, Vec<Arc<str>>) = lapsed
             .into_iter()
-            .partition(|id| s.flags.iter().any(|f| &f.id == id && f.owner.is_some()));
+            .partition(|id| s.flags.iter().any(|f| f.id == *id && f.owner.is_some()));
         self.push(EventBody::PhaseChanged {
             from,
             lapsed,
@@ -228,7 +229,7 @@ impl<'a> Emitter<'a> {
     }
 }
 
-pub(crate) fn indicator_map(s: &Scenario, values: &[i64]) -> BTreeMap<String, i64> {
+pub(crate) fn indicator_map(s: &Scenario, values: &[i64]) -> BTreeMap<Arc<str>, i64> {
     // Inserting directly avoids the sort buffer `collect` would allocate.
     let mut map = BTreeMap::new();
     for (i, v) in s.indicators.iter().zip(values) {
@@ -279,7 +280,7 @@ fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
         ));
     }
     if team != "observer" && e.scenario().team_index(team).is_none() {
-        let ids: Vec<&str> = e.scenario().teams.iter().map(|t| t.id.as_str()).collect();
+        let ids: Vec<&str> = e.scenario().teams.iter().map(|t| &*t.id).collect();
         return Err(Rejection::new(
             "unknown_team",
             format!(
@@ -371,7 +372,7 @@ fn close_decision(e: &mut Emitter) {
             }
         });
         let rolled = Rolled {
-            choice: choice_id(e.turn, &team.id, k + 1),
+            choice: Arc::from(choice_id(e.turn, &team.id, k + 1)),
             team: team.id.clone(),
             option: opt.id.clone(),
             title: opt.title.clone(),
@@ -446,7 +447,7 @@ pub fn detection_odds(
 }
 
 /// Indicator deltas as they would actually apply now, after clamping to range.
-fn clamped(s: &Scenario, world: &World, effects: &Effects) -> BTreeMap<String, i64> {
+fn clamped(s: &Scenario, world: &World, effects: &Effects) -> BTreeMap<Arc<str>, i64> {
     let mut out = BTreeMap::new();
     for (k, (ix, d)) in effects.deltas.iter().enumerate() {
         let Some(ind) = s.indicators.get(*ix) else {
@@ -537,7 +538,7 @@ fn next_turn(e: &mut Emitter) {
         return;
     }
     let s = e.scenario();
-    let lapsed: Vec<String> = s
+    let lapsed: Vec<Arc<str>> = s
         .flags
         .iter()
         .enumerate()
@@ -563,11 +564,11 @@ fn check_triggers(e: &mut Emitter) {
 }
 
 enum InjectOrigin {
-    Cause(String),
-    Trigger(String),
+    Cause(Arc<str>),
+    Trigger(Arc<str>),
 }
 
-fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, to: Vec<String>) {
+fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, to: Vec<Arc<str>>) {
     let s = e.scenario();
     let Some(def) = s.events.get(ev) else { return };
     let (cause, trigger) = match origin {
@@ -585,7 +586,7 @@ fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, to: Vec<Stri
         title: def.title.clone(),
         text: def.text.clone(),
         source: def.source.clone(),
-        from: "White Cell".to_string(),
+        from: Arc::from("White Cell"),
         to,
         effects: clamped(s, &e.world, &def.effects),
         set: def.set.ids.clone(),
@@ -639,7 +640,7 @@ fn submit(
                 ),
             ));
         }
-        if seen.contains(&opt.id.as_str()) {
+        if seen.contains(&&*opt.id) {
             return Err(Rejection::new(
                 "duplicate_option",
                 format!(
@@ -682,7 +683,7 @@ fn submit(
             .iter()
             .map(|c| DraftChoice {
                 option: c.option.clone(),
-                rationale: c.rationale.clone(),
+                rationale: Arc::from(c.rationale.as_str()),
             })
             .collect(),
         cost: Some(cost),
@@ -751,11 +752,11 @@ fn inject(
         trigger: None,
         cause: None,
         custom: false,
-        title: String::new(),
-        text: String::new(),
-        source: String::new(),
-        from: "White Cell".to_string(),
-        to: to.to_vec(),
+        title: Arc::from(""),
+        text: Arc::from(""),
+        source: Arc::from(""),
+        from: Arc::from("White Cell"),
+        to: to.iter().map(|t| Arc::from(t.as_str())).collect(),
         effects: BTreeMap::new(),
         set: Vec::new(),
         clear: Vec::new(),
@@ -765,7 +766,7 @@ fn inject(
     let mut clear = Vec::new();
     let mut event_ix = None;
     if let Some(sid) = script {
-        let Some(item) = s.script.iter().find(|i| i.id == sid) else {
+        let Some(item) = s.script.iter().find(|i| &*i.id == sid) else {
             return Err(Rejection::new(
                 "unknown_script",
                 format!("There is no scripted inject `{sid}`."),
@@ -829,14 +830,14 @@ fn inject(
         check_text(title, MAX_TITLE, "inject title")?;
         check_text(&c.text, MAX_TEXT, "inject text")?;
         if !title.is_empty() {
-            inject.title = title.to_string();
+            inject.title = Arc::from(title);
         }
         if !c.text.trim().is_empty() {
-            inject.text = c.text.clone();
+            inject.text = Arc::from(c.text.as_str());
         }
         inject.custom = event_ix.is_none();
         if event_ix.is_none() {
-            inject.source = "White Cell".to_string();
+            inject.source = Arc::from("White Cell");
         }
         for (id, d) in &c.effects {
             let Some(ix) = s.indicator_index(id) else {
@@ -891,7 +892,7 @@ fn check_end(e: &mut Emitter) -> bool {
 }
 
 fn skip(e: &mut Emitter, script: &str) -> Result<(), Rejection> {
-    let Some(item) = e.scenario().script.iter().find(|i| i.id == script) else {
+    let Some(item) = e.scenario().script.iter().find(|i| &*i.id == script) else {
         return Err(Rejection::new(
             "unknown_script",
             format!("There is no scripted inject `{script}`."),
@@ -921,7 +922,7 @@ fn override_outcome(
     if e.phase != Phase::Adjudication {
         return Err(wrong_phase(e, "override an outcome", "adjudication"));
     }
-    let Some(r) = e.state.pending.iter().find(|r| r.choice == choice) else {
+    let Some(r) = e.state.pending.iter().find(|r| &*r.choice == choice) else {
         return Err(Rejection::new(
             "unknown_choice",
             format!("There is no choice `{choice}` awaiting adjudication this turn."),
@@ -1020,15 +1021,17 @@ fn end(e: &mut Emitter, reason: Option<&str>) {
 /// Applies an event's effect on the shared board. Used by `evolve` and by `decide`'s
 /// scratch world, so both always agree.
 pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, body: &EventBody) {
-    let mut change = |effects: &BTreeMap<String, i64>, set: &[String], clear: &[String]| {
+    let mut change = |effects: &BTreeMap<Arc<str>, i64>, set: &[Arc<str>], clear: &[Arc<str>]| {
         for (id, d) in effects {
-            if let Some(ix) = s.indicator_index(id) {
+            // Ids in events are usually the scenario's own (shared) strings, which
+            // `Arc`'s equality recognises by pointer before comparing text.
+            if let Some(ix) = s.indicators.iter().position(|i| i.id == *id) {
                 let ind = &s.indicators[ix];
                 world.indicators[ix] = (world.indicators[ix] + d).clamp(ind.min, ind.max);
             }
         }
         for id in set {
-            if let Some(ix) = s.flags.iter().position(|f| &f.id == id) {
+            if let Some(ix) = s.flags.iter().position(|f| f.id == *id) {
                 world.flags[ix] = true;
                 if s.flags[ix].lapses {
                     let live_until = if phase <= Phase::Decision {
@@ -1041,7 +1044,7 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
             }
         }
         for id in clear {
-            if let Some(ix) = s.flags.iter().position(|f| &f.id == id) {
+            if let Some(ix) = s.flags.iter().position(|f| f.id == *id) {
                 world.flags[ix] = false;
                 world.flag_expiry[ix] = None;
             }
@@ -1059,7 +1062,7 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
             change(&BTreeMap::new(), &[], lapsed_secret);
         }
         EventBody::TriggerFired { trigger, .. } => {
-            if let Some(ix) = s.triggers.iter().position(|t| &t.id == trigger) {
+            if let Some(ix) = s.triggers.iter().position(|t| t.id == *trigger) {
                 world.fired_triggers[ix] = true;
             }
         }
@@ -1154,7 +1157,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             if let Some(sid) = &inject.script {
                 state
                     .script
-                    .insert(sid.clone(), ScriptStatus::Fired { seq: event.seq });
+                    .insert(sid.to_string(), ScriptStatus::Fired { seq: event.seq });
             }
             state.injects.push(inject.clone());
         }

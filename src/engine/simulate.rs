@@ -92,7 +92,7 @@ pub fn random_choices(state: &State, team: usize, rng: &mut ChaCha20Rng) -> Vec<
         if spent + o.cost <= budget {
             spent += o.cost;
             out.push(ChoiceInput {
-                option: o.id.clone(),
+                option: o.id.to_string(),
                 rationale: String::new(),
             });
             if rng.random_range(0..3) == 0 {
@@ -130,7 +130,7 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
                         Command::Inject {
                             event: None,
                             custom: None,
-                            script: Some(item.id.clone()),
+                            script: Some(item.id.to_string()),
                             to: Vec::new(),
                         },
                         at,
@@ -142,7 +142,7 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
                 for (ti, t) in scenario.teams.iter().enumerate() {
                     let choices = random_choices(&state, ti, &mut rng);
                     let actor = Actor::Team {
-                        team: t.id.clone(),
+                        team: t.id.to_string(),
                         player: format!("sim-{}", t.id),
                     };
                     let turn = state.turn;
@@ -200,7 +200,7 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
             }
         }
         for c in &state.choices {
-            let st = options.entry(c.resolution.option.clone()).or_default();
+            let st = options.entry(c.resolution.option.to_string()).or_default();
             st.chosen += 1;
             if c.resolution.result == Outcome::Success {
                 st.succeeded += 1;
@@ -239,7 +239,7 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
                     max: v[v.len() - 1],
                 }
             };
-            (ind.id.clone(), spread)
+            (ind.id.to_string(), spread)
         })
         .collect();
     let by_turn = by_turn_sum
@@ -249,7 +249,12 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
             s.indicators
                 .iter()
                 .zip(sums)
-                .map(|(ind, sum)| (ind.id.clone(), round3(*sum as f64 / f64::from((*n).max(1)))))
+                .map(|(ind, sum)| {
+                    (
+                        ind.id.to_string(),
+                        round3(*sum as f64 / f64::from((*n).max(1))),
+                    )
+                })
                 .collect()
         })
         .collect();

@@ -154,7 +154,7 @@ impl State {
         hex::encode(Sha256::digest(&bytes))
     }
 
-    pub fn indicator_map(&self) -> BTreeMap<String, i64> {
+    pub fn indicator_map(&self) -> BTreeMap<Arc<str>, i64> {
         self.scenario
             .indicators
             .iter()
@@ -163,7 +163,7 @@ impl State {
             .collect()
     }
 
-    pub fn flag_map(&self) -> BTreeMap<String, bool> {
+    pub fn flag_map(&self) -> BTreeMap<Arc<str>, bool> {
         self.scenario
             .flags
             .iter()

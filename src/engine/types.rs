@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -258,7 +259,7 @@ pub const MAX_NAME: usize = 60;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedModifier {
     pub delta: i64,
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 /// The detection roll made for a covert choice.
@@ -274,14 +275,14 @@ pub struct Detection {
 /// A locked choice with its dice, as rolled when the decision window closes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rolled {
-    pub choice: String,
-    pub team: String,
-    pub option: String,
-    pub title: String,
+    pub choice: Arc<str>,
+    pub team: Arc<str>,
+    pub option: Arc<str>,
+    pub title: Arc<str>,
     pub cost: u32,
-    pub stage: String,
+    pub stage: Arc<str>,
     pub covert: bool,
-    pub rationale: String,
+    pub rationale: Arc<str>,
     pub base: i64,
     pub modifiers: Vec<AppliedModifier>,
     pub target: i64,
@@ -303,16 +304,16 @@ pub struct OverrideNote {
 /// A published outcome: what the choice was, how the dice fell, and what changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolution {
-    pub choice: String,
-    pub team: String,
-    pub option: String,
-    pub title: String,
+    pub choice: Arc<str>,
+    pub team: Arc<str>,
+    pub option: Arc<str>,
+    pub title: Arc<str>,
     pub cost: u32,
-    pub stage: String,
+    pub stage: Arc<str>,
     pub covert: bool,
     /// Hidden (`None`) from seats that may not read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rationale: Option<String>,
+    pub rationale: Option<Arc<str>>,
     pub base: i64,
     pub modifiers: Vec<AppliedModifier>,
     pub target: i64,
@@ -327,11 +328,11 @@ pub struct Resolution {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detection: Option<Detection>,
     /// The narrative read aloud.
-    pub text: String,
+    pub text: Arc<str>,
     /// Indicator changes actually applied (after clamping to range).
-    pub effects: BTreeMap<String, i64>,
-    pub set: Vec<String>,
-    pub clear: Vec<String>,
+    pub effects: BTreeMap<Arc<str>, i64>,
+    pub set: Vec<Arc<str>>,
+    pub clear: Vec<Arc<str>>,
 }
 
 /// An inject as delivered: from the catalog, the script, a trigger, a choice, or
@@ -341,34 +342,34 @@ pub struct Inject {
     pub id: String,
     pub turn: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
+    pub event: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub script: Option<String>,
+    pub script: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<String>,
+    pub trigger: Option<Arc<str>>,
     /// The choice whose outcome caused this follow-on event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
+    pub cause: Option<Arc<str>>,
     pub custom: bool,
-    pub title: String,
-    pub text: String,
+    pub title: Arc<str>,
+    pub text: Arc<str>,
     #[serde(default)]
-    pub source: String,
+    pub source: Arc<str>,
     #[serde(default)]
-    pub from: String,
+    pub from: Arc<str>,
     /// Team ids that receive it; empty means everyone.
     #[serde(default)]
-    pub to: Vec<String>,
+    pub to: Vec<Arc<str>>,
     /// Indicator changes actually applied (after clamping to range).
-    pub effects: BTreeMap<String, i64>,
-    pub set: Vec<String>,
-    pub clear: Vec<String>,
+    pub effects: BTreeMap<Arc<str>, i64>,
+    pub set: Vec<Arc<str>>,
+    pub clear: Vec<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftChoice {
     pub option: String,
-    pub rationale: String,
+    pub rationale: Arc<str>,
 }
 
 /// A team's current submission for the turn.
@@ -423,11 +424,11 @@ pub enum EventBody {
         from: Phase,
         /// Lapsed live triggers, cleared as the new turn begins.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        lapsed: Vec<String>,
+        lapsed: Vec<Arc<str>>,
         /// Lapsed secret flags (scenario flags with an `owner`): facilitator only.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        lapsed_secret: Vec<String>,
-        indicators: BTreeMap<String, i64>,
+        lapsed_secret: Vec<Arc<str>>,
+        indicators: BTreeMap<Arc<str>, i64>,
     },
     ChoicesSubmitted {
         team: String,
@@ -452,9 +453,9 @@ pub enum EventBody {
         rng: u64,
     },
     OutcomeOverridden {
-        choice: String,
-        team: String,
-        option: String,
+        choice: Arc<str>,
+        team: Arc<str>,
+        option: Arc<str>,
         result: Outcome,
         previous: Outcome,
         note: String,
@@ -463,8 +464,8 @@ pub enum EventBody {
     /// `effects` sit at the top of the event, as the external contract names them.
     ChoiceResolved(Resolution),
     TriggerFired {
-        trigger: String,
-        event: String,
+        trigger: Arc<str>,
+        event: Arc<str>,
     },
     NoteAdded {
         text: String,

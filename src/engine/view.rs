@@ -10,6 +10,7 @@
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -46,7 +47,7 @@ pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> 
 pub fn can_see_inject(inject: &Inject, viewer: &Viewer) -> bool {
     inject.to.is_empty()
         || is_facilitator(viewer)
-        || matches!(viewer, Viewer::Team(t) if inject.to.iter().any(|x| x == t))
+        || matches!(viewer, Viewer::Team(t) if inject.to.iter().any(|x| **x == **t))
 }
 
 /// The event as this viewer may see it, or `None` when it must not reach them.
@@ -112,7 +113,7 @@ fn redact_actor(actor: &Actor, viewer: &Viewer) -> Actor {
 /// Whether an option can be chosen now, and if not, why (in words).
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionStatus {
-    pub option: String,
+    pub option: Arc<str>,
     pub available: bool,
     pub unmet: Vec<String>,
     /// Success chance if rolled on the current board (facilitator view only).
@@ -122,7 +123,7 @@ pub struct OptionStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamStatus {
-    pub team: String,
+    pub team: Arc<str>,
     pub name: String,
     pub submitted: bool,
     pub players: usize,
@@ -133,7 +134,7 @@ pub struct TeamStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryRow {
     pub turn: u32,
-    pub indicators: BTreeMap<String, i64>,
+    pub indicators: BTreeMap<Arc<str>, i64>,
 }
 
 /// The whole session as one seat may see it (the body of a `snapshot` frame).
@@ -147,8 +148,8 @@ pub struct View {
     pub max_turns: u32,
     pub phase: Phase,
     pub seq: u64,
-    pub indicators: BTreeMap<String, i64>,
-    pub flags: BTreeMap<String, bool>,
+    pub indicators: BTreeMap<Arc<str>, i64>,
+    pub flags: BTreeMap<Arc<str>, bool>,
     pub history: Vec<HistoryRow>,
     pub teams: Vec<TeamStatus>,
     pub players: Vec<Player>,
@@ -178,12 +179,12 @@ pub struct View {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScriptView {
-    pub id: String,
+    pub id: Arc<str>,
     pub turn: u32,
-    pub title: String,
-    pub text: String,
-    pub from: String,
-    pub to: Vec<String>,
+    pub title: Arc<str>,
+    pub text: Arc<str>,
+    pub from: Arc<str>,
+    pub to: Vec<Arc<str>>,
     pub expected_action: String,
     pub status: Option<ScriptStatus>,
 }
@@ -232,7 +233,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 team: t.id.clone(),
                 name: t.name.clone(),
                 submitted: draft.is_some(),
-                players: state.players.iter().filter(|p| p.team == t.id).count(),
+                players: state.players.iter().filter(|p| *p.team == *t.id).count(),
                 last_submit: draft.map(|d| d.at),
             }
         })
@@ -320,7 +321,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                     from: i.from.clone(),
                     to: i.to.clone(),
                     expected_action: i.expected_action.clone(),
-                    status: state.script.get(&i.id).cloned(),
+                    status: state.script.get(&*i.id).cloned(),
                 })
                 .collect()
         }),

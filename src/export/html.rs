@@ -553,9 +553,9 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
 fn effects(
     r: &Report,
     o: &mut String,
-    fx: &std::collections::BTreeMap<String, i64>,
-    set: &[String],
-    clear: &[String],
+    fx: &std::collections::BTreeMap<std::sync::Arc<str>, i64>,
+    set: &[std::sync::Arc<str>],
+    clear: &[std::sync::Arc<str>],
 ) {
     let text = r.effects_text(fx);
     if !text.is_empty() {

@@ -3,6 +3,8 @@
 //! Field order is fixed by these structs; maps keyed by indicator follow the
 //! scenario's indicator order.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -234,8 +236,8 @@ struct ChoiceJson<'a> {
     detection: Option<&'a Detection>,
     text: &'a str,
     effects: Ordered<'a>,
-    set: &'a [String],
-    clear: &'a [String],
+    set: &'a [Arc<str>],
+    clear: &'a [Arc<str>],
     swing: f64,
 }
 
@@ -259,10 +261,10 @@ struct InjectJson<'a> {
     text: &'a str,
     source: &'a str,
     from: &'a str,
-    to: &'a [String],
+    to: &'a [Arc<str>],
     effects: Ordered<'a>,
-    set: &'a [String],
-    clear: &'a [String],
+    set: &'a [Arc<str>],
+    clear: &'a [Arc<str>],
     swing: f64,
 }
 
@@ -340,20 +342,20 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             s.indicators
                 .iter()
                 .zip(v)
-                .map(|(i, x)| (i.id.as_str(), *x))
+                .map(|(i, x)| (&*i.id, *x))
                 .collect(),
         )
     };
-    let effects = |e: &'a std::collections::BTreeMap<String, i64>| -> Ordered<'a> {
+    let effects = |e: &'a std::collections::BTreeMap<Arc<str>, i64>| -> Ordered<'a> {
         let mut out: Vec<(&str, i64)> = s
             .indicators
             .iter()
-            .filter_map(|i| e.get(&i.id).map(|d| (i.id.as_str(), *d)))
+            .filter_map(|i| e.get(&i.id).map(|d| (&*i.id, *d)))
             .collect();
         out.extend(
             e.iter()
                 .filter(|(k, _)| s.indicator_index(k).is_none())
-                .map(|(k, d)| (k.as_str(), *d)),
+                .map(|(k, d)| (&**k, *d)),
         );
         Ordered(out)
     };
@@ -380,7 +382,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
         change: Ordered(
             r.changed(t)
                 .into_iter()
-                .map(|(i, a, b)| (i.id.as_str(), b - a))
+                .map(|(i, a, b)| (&*i.id, b - a))
                 .collect(),
         ),
         injects: t
@@ -405,11 +407,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
                 })
             })
             .collect(),
-        choices: t
-            .choices
-            .iter()
-            .map(|c| r.choices[*c].r.choice.as_str())
-            .collect(),
+        choices: t.choices.iter().map(|c| &*r.choices[*c].r.choice).collect(),
         unpublished: t.unpublished.iter().collect(),
         overrides: t.overrides.iter().map(|o| r.overrides[*o].seq).collect(),
         triggers: t

@@ -93,9 +93,9 @@ pub struct OverrideRecord {
     pub seq: u64,
     pub at: i64,
     pub turn: u32,
-    pub choice: String,
-    pub team: String,
-    pub option: String,
+    pub choice: Arc<str>,
+    pub team: Arc<str>,
+    pub option: Arc<str>,
     pub result: Outcome,
     pub previous: Outcome,
     pub note: String,
@@ -103,8 +103,8 @@ pub struct OverrideRecord {
 
 pub struct TriggerRecord {
     pub seq: u64,
-    pub trigger: String,
-    pub event: String,
+    pub trigger: Arc<str>,
+    pub event: Arc<str>,
 }
 
 pub struct Skipped {
@@ -154,7 +154,7 @@ impl<'a> Report<'a> {
         let mut choices: Vec<ChoiceRecord> = Vec::new();
         let mut injects: Vec<InjectRecord> = Vec::new();
         let mut overrides: Vec<OverrideRecord> = Vec::new();
-        let mut override_ix: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut override_ix: BTreeMap<Arc<str>, Vec<usize>> = BTreeMap::new();
         let mut rolled: Vec<(u32, Rolled)> = Vec::new();
         let mut session_digest = None;
         let mut ending = None;
@@ -287,9 +287,9 @@ impl<'a> Report<'a> {
             turn.end.clone_from(&state.world.indicators);
         }
 
-        let published: BTreeSet<&str> = choices.iter().map(|c| c.r.choice.as_str()).collect();
+        let published: BTreeSet<&str> = choices.iter().map(|c| &*c.r.choice).collect();
         for (t, r) in rolled {
-            if published.contains(r.choice.as_str()) {
+            if published.contains(&*r.choice) {
                 continue;
             }
             if let Some(turn) = turns.iter_mut().find(|x| x.turn == t) {
@@ -328,14 +328,14 @@ impl<'a> Report<'a> {
         self.scenario
             .flags
             .iter()
-            .find(|f| f.id == id)
+            .find(|f| &*f.id == id)
             .map_or(id, |f| f.name.as_str())
     }
 
     pub fn event_title<'s>(&'s self, id: &'s str) -> &'s str {
         self.scenario
             .event_index(id)
-            .map_or(id, |ix| self.scenario.events[ix].title.as_str())
+            .map_or(id, |ix| &*self.scenario.events[ix].title)
     }
 
     /// A player id's display name, or the id itself when nobody joined with it.
@@ -357,7 +357,7 @@ impl<'a> Report<'a> {
     }
 
     /// Indicator changes as read aloud, in scenario order: "Escalation ladder +1, ...".
-    pub fn effects_text(&self, effects: &BTreeMap<String, i64>) -> String {
+    pub fn effects_text(&self, effects: &BTreeMap<Arc<str>, i64>) -> String {
         let mut parts: Vec<String> = self
             .scenario
             .indicators
@@ -376,7 +376,7 @@ impl<'a> Report<'a> {
     }
 
     /// Flags set and cleared, as read aloud; empty when none.
-    pub fn flags_text(&self, set: &[String], clear: &[String]) -> String {
+    pub fn flags_text(&self, set: &[Arc<str>], clear: &[Arc<str>]) -> String {
         let mut parts = Vec::new();
         if !set.is_empty() {
             let names: Vec<&str> = set.iter().map(|f| self.flag_name(f)).collect();
@@ -407,7 +407,7 @@ impl<'a> Report<'a> {
     }
 
     /// The teams an inject went to, in words.
-    pub fn recipients(&self, to: &[String]) -> String {
+    pub fn recipients(&self, to: &[Arc<str>]) -> String {
         if to.is_empty() {
             "all teams".to_string()
         } else {
@@ -439,7 +439,7 @@ impl<'a> Report<'a> {
     pub fn option_label<'s>(&'s self, id: &'s str) -> (&'s str, u32) {
         self.scenario
             .option(id)
-            .map_or((id, 0), |(_, _, o)| (o.title.as_str(), o.cost))
+            .map_or((id, 0), |(_, _, o)| (&*o.title, o.cost))
     }
 
     /// A scripted (MSEL) entry's title, or "" when the scenario lacks it.
@@ -447,8 +447,8 @@ impl<'a> Report<'a> {
         self.scenario
             .script
             .iter()
-            .find(|i| i.id == id)
-            .map_or("", |i| i.title.as_str())
+            .find(|i| &*i.id == id)
+            .map_or("", |i| &*i.title)
     }
 
     /// The indicators a turn moved: (indicator, value at its start, value at its end).
@@ -507,19 +507,21 @@ impl<'a> Report<'a> {
     /// One line describing an event, for the event log (plain text, unescaped).
     pub fn summary(&self, e: &Event) -> String {
         use super::text::iso;
-        let with_effects =
-            |head: String, effects: &BTreeMap<String, i64>, set: &[String], clear: &[String]| {
-                let mut line = head;
-                let fx = self.effects_text(effects);
-                if !fx.is_empty() {
-                    line.push_str(&format!("; {fx}"));
-                }
-                let flags = self.flags_text(set, clear);
-                if !flags.is_empty() {
-                    line.push_str(&format!("; {flags}"));
-                }
-                line
-            };
+        let with_effects = |head: String,
+                            effects: &BTreeMap<Arc<str>, i64>,
+                            set: &[Arc<str>],
+                            clear: &[Arc<str>]| {
+            let mut line = head;
+            let fx = self.effects_text(effects);
+            if !fx.is_empty() {
+                line.push_str(&format!("; {fx}"));
+            }
+            let flags = self.flags_text(set, clear);
+            if !flags.is_empty() {
+                line.push_str(&format!("; {flags}"));
+            }
+            line
+        };
         match &e.body {
             EventBody::SessionCreated {
                 scenario,
@@ -691,7 +693,7 @@ fn actor_player(actor: &Actor) -> Option<String> {
 
 /// Sum over indicators of |change| / (max - min): how far a choice or inject moved the
 /// board, with every indicator weighted by its own range.
-pub fn swing(s: &Scenario, effects: &BTreeMap<String, i64>) -> f64 {
+pub fn swing(s: &Scenario, effects: &BTreeMap<Arc<str>, i64>) -> f64 {
     effects
         .iter()
         .filter_map(|(id, d)| {
@@ -764,11 +766,25 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
             .cmp(&a.0.chars().count())
             .then(a.0.cmp(&b.0))
     });
-    let scrub = |t: &mut String| {
+    let scrubbed = |t: &str| -> Option<String> {
+        let mut out: Option<String> = None;
         for (name, label) in &labels {
-            if name.chars().count() >= MIN_SCRUB_NAME && t.contains(name.as_str()) {
-                *t = replace_words(t, name, label);
+            let cur = out.as_deref().unwrap_or(t);
+            if name.chars().count() >= MIN_SCRUB_NAME && cur.contains(name.as_str()) {
+                let next = replace_words(cur, name, label);
+                out = Some(next);
             }
+        }
+        out
+    };
+    let scrub = |t: &mut String| {
+        if let Some(new) = scrubbed(t) {
+            *t = new;
+        }
+    };
+    let scrub_shared = |t: &mut Arc<str>| {
+        if let Some(new) = scrubbed(t) {
+            *t = Arc::from(new);
         }
     };
     let relabel = |p: &mut String| {
@@ -795,16 +811,18 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                     }
                 }
                 EventBody::ChoicesSubmitted { choices, .. } => {
-                    choices.iter_mut().for_each(|c| scrub(&mut c.rationale));
+                    choices
+                        .iter_mut()
+                        .for_each(|c| scrub_shared(&mut c.rationale));
                 }
                 // Catalog, trigger and follow-on injects are the scenario's own words;
                 // custom and scripted ones may carry the facilitator's.
                 EventBody::EventInjected { inject } if inject.custom || inject.script.is_some() => {
-                    scrub(&mut inject.title);
-                    scrub(&mut inject.text);
+                    scrub_shared(&mut inject.title);
+                    scrub_shared(&mut inject.text);
                 }
                 EventBody::DiceRolled { rolled, .. } => {
-                    scrub(&mut rolled.rationale);
+                    scrub_shared(&mut rolled.rationale);
                     if let Some(o) = &mut rolled.overridden {
                         scrub(&mut o.note);
                     }
@@ -812,7 +830,7 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                 EventBody::OutcomeOverridden { note, .. } => scrub(note),
                 EventBody::ChoiceResolved(r) => {
                     if let Some(t) = &mut r.rationale {
-                        scrub(t);
+                        scrub_shared(t);
                     }
                     if let Some(t) = &mut r.note {
                         scrub(t);

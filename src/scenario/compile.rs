@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -77,6 +78,8 @@ struct Names {
     indicators: HashMap<String, usize>,
     indicator_ranges: Vec<(i64, i64)>,
     flags: HashMap<String, usize>,
+    /// The compiled flags' ids, shared by every reference to them.
+    flag_ids: Vec<Arc<str>>,
     teams: HashMap<String, usize>,
     events: HashMap<String, usize>,
     stages: HashMap<String, usize>,
@@ -199,7 +202,7 @@ impl Compiler<'_> {
             names.indicators.insert(ind.id.get_ref().clone(), i);
             names.indicator_ranges.push((ind.min, ind.max));
             indicators.push(Indicator {
-                id: ind.id.get_ref().clone(),
+                id: Arc::from(ind.id.get_ref().as_str()),
                 name: ind.name.clone(),
                 description: ind.description.clone(),
                 min: ind.min,
@@ -214,8 +217,10 @@ impl Compiler<'_> {
             let path = format!("flags[{}]", fl.id.get_ref());
             self.check_id(&fl.id, &path, &mut seen);
             names.flags.insert(fl.id.get_ref().clone(), i);
+            let id: Arc<str> = Arc::from(fl.id.get_ref().as_str());
+            names.flag_ids.push(id.clone());
             flags.push(Flag {
-                id: fl.id.get_ref().clone(),
+                id,
                 name: fl.name.clone(),
                 description: fl.description.clone(),
                 start: fl.start,
@@ -261,10 +266,10 @@ impl Compiler<'_> {
             }
             let source = self.source(&e.source, span.clone(), &path);
             events.push(EventDef {
-                id: e.id.get_ref().clone(),
-                title: e.title.clone(),
-                text: e.text.clone(),
-                source,
+                id: Arc::from(e.id.get_ref().as_str()),
+                title: Arc::from(e.title.as_str()),
+                text: Arc::from(e.text.as_str()),
+                source: Arc::from(source),
                 effects: self.effects(&names, &e.effects, span.clone(), &format!("{path}.effects")),
                 set: self.flag_refs(&names, &e.set, span.clone(), &format!("{path}.set")),
                 clear: self.flag_refs(&names, &e.clear, span, &format!("{path}.clear")),
@@ -301,7 +306,7 @@ impl Compiler<'_> {
                 );
             }
             teams.push(Team {
-                id: t.id.get_ref().clone(),
+                id: Arc::from(t.id.get_ref().as_str()),
                 name: t.name.clone(),
                 briefing: t.briefing.clone(),
                 budget: budget.clamp(1, 10) as u32,
@@ -343,7 +348,7 @@ impl Compiler<'_> {
                 DetectionModifier {
                     when,
                     delta: m.delta,
-                    reason: m.reason.clone(),
+                    reason: Arc::from(m.reason.as_str()),
                     teams: teams_ix,
                     team_ids: m.teams.clone(),
                 }
@@ -374,10 +379,10 @@ impl Compiler<'_> {
                 }
             };
             triggers.push(Trigger {
-                id: tr.id.get_ref().clone(),
+                id: Arc::from(tr.id.get_ref().as_str()),
                 when,
                 event,
-                event_id: tr.event.clone(),
+                event_id: Arc::from(tr.event.as_str()),
                 repeat: tr.repeat,
                 source: tr.source.clone(),
             });
@@ -434,8 +439,16 @@ impl Compiler<'_> {
                 None => None,
             };
             let base = event.and_then(|ix| events.get(ix));
-            let title = s.title.clone().or_else(|| base.map(|e| e.title.clone()));
-            let text = s.text.clone().or_else(|| base.map(|e| e.text.clone()));
+            let title = s
+                .title
+                .as_deref()
+                .map(Arc::from)
+                .or_else(|| base.map(|e| e.title.clone()));
+            let text = s
+                .text
+                .as_deref()
+                .map(Arc::from)
+                .or_else(|| base.map(|e| e.text.clone()));
             if s.event.is_none() && (title.is_none() || text.is_none()) {
                 self.problem(
                     span.clone(),
@@ -449,7 +462,7 @@ impl Compiler<'_> {
                     continue;
                 }
                 if names.teams.contains_key(t) {
-                    to.push(t.clone());
+                    to.push(Arc::from(t.as_str()));
                 } else {
                     self.problem(
                         span.clone(),
@@ -462,13 +475,13 @@ impl Compiler<'_> {
                 to.clear();
             }
             script.push(ScriptItem {
-                id: s.id.get_ref().clone(),
+                id: Arc::from(s.id.get_ref().as_str()),
                 turn: s.turn.clamp(0, 1000) as u32,
                 event,
                 event_id: s.event.clone(),
                 title: title.unwrap_or_default(),
                 text: text.unwrap_or_default(),
-                from: s.from.clone(),
+                from: Arc::from(s.from.as_str()),
                 to,
                 expected_action: s.expected_action.clone(),
             });
@@ -631,17 +644,17 @@ impl Compiler<'_> {
                         &format!("{mpath}.when"),
                     ),
                     delta: m.delta,
-                    reason: m.reason.clone(),
+                    reason: Arc::from(m.reason.as_str()),
                 }
             })
             .collect();
         let _ = detection_base;
         OptionDef {
-            id: o.id.get_ref().clone(),
-            title: o.title.clone(),
+            id: Arc::from(o.id.get_ref().as_str()),
+            title: Arc::from(o.title.as_str()),
             description: o.description.clone(),
             cost: o.cost.clamp(0, 10) as u32,
-            stage: o.stage.clone(),
+            stage: Arc::from(o.stage.as_str()),
             stage_index,
             covert: o.covert,
             detection: o.detection,
@@ -676,7 +689,7 @@ impl Compiler<'_> {
             }
         }
         Outcome {
-            text: o.text.clone(),
+            text: Arc::from(o.text.as_str()),
             effects: self.effects(names, &o.effects, span.clone(), &format!("{path}.effects")),
             set: self.flag_refs(names, &o.set, span.clone(), &format!("{path}.set")),
             clear: self.flag_refs(names, &o.clear, span, &format!("{path}.clear")),
@@ -721,7 +734,7 @@ impl Compiler<'_> {
             match names.flags.get(id) {
                 Some(ix) => {
                     out.index.push(*ix);
-                    out.ids.push(id.clone());
+                    out.ids.push(names.flag_ids[*ix].clone());
                 }
                 None => self.problem(
                     span.clone(),
@@ -803,7 +816,7 @@ impl Compiler<'_> {
         // Catalog events can always be injected by the facilitator.
         for ev in &s.events {
             let o = Outcome {
-                text: String::new(),
+                text: Arc::from(""),
                 effects: ev.effects.clone(),
                 set: ev.set.clone(),
                 clear: ev.clear.clone(),

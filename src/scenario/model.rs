@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -30,7 +31,7 @@ pub struct Scenario {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Indicator {
-    pub id: String,
+    pub id: Arc<str>,
     pub name: String,
     pub description: String,
     pub min: i64,
@@ -42,7 +43,7 @@ pub struct Indicator {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Flag {
-    pub id: String,
+    pub id: Arc<str>,
     pub name: String,
     pub description: String,
     pub start: bool,
@@ -54,7 +55,7 @@ pub struct Flag {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Team {
-    pub id: String,
+    pub id: Arc<str>,
     pub name: String,
     pub briefing: String,
     pub budget: u32,
@@ -63,11 +64,11 @@ pub struct Team {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionDef {
-    pub id: String,
-    pub title: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
     pub description: String,
     pub cost: u32,
-    pub stage: String,
+    pub stage: Arc<str>,
     #[serde(skip)]
     pub stage_index: usize,
     pub covert: bool,
@@ -85,12 +86,12 @@ pub struct OptionDef {
 pub struct Modifier {
     pub when: Vec<Condition>,
     pub delta: i64,
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {
-    pub text: String,
+    pub text: Arc<str>,
     pub effects: Effects,
     pub set: FlagRefs,
     pub clear: FlagRefs,
@@ -120,7 +121,7 @@ impl Serialize for Effects {
 #[derive(Debug, Clone, Default)]
 pub struct FlagRefs {
     pub index: Vec<usize>,
-    pub ids: Vec<String>,
+    pub ids: Vec<Arc<str>>,
 }
 
 impl Serialize for FlagRefs {
@@ -144,10 +145,10 @@ impl Serialize for EventRefs {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EventDef {
-    pub id: String,
-    pub title: String,
-    pub text: String,
-    pub source: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub text: Arc<str>,
+    pub source: Arc<str>,
     pub effects: Effects,
     pub set: FlagRefs,
     pub clear: FlagRefs,
@@ -157,7 +158,7 @@ pub struct EventDef {
 pub struct DetectionModifier {
     pub when: Vec<Condition>,
     pub delta: i64,
-    pub reason: String,
+    pub reason: Arc<str>,
     /// Team indexes this applies to; empty means every team.
     #[serde(skip)]
     pub teams: Vec<usize>,
@@ -167,12 +168,12 @@ pub struct DetectionModifier {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trigger {
-    pub id: String,
+    pub id: Arc<str>,
     pub when: Vec<Condition>,
     #[serde(skip)]
     pub event: usize,
     #[serde(rename = "event")]
-    pub event_id: String,
+    pub event_id: Arc<str>,
     pub repeat: bool,
     pub source: String,
 }
@@ -187,17 +188,17 @@ pub struct EndCondition {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScriptItem {
-    pub id: String,
+    pub id: Arc<str>,
     pub turn: u32,
     #[serde(skip)]
     pub event: Option<usize>,
     #[serde(rename = "event")]
     pub event_id: Option<String>,
-    pub title: String,
-    pub text: String,
-    pub from: String,
+    pub title: Arc<str>,
+    pub text: Arc<str>,
+    pub from: Arc<str>,
     /// Team ids, or empty for everyone.
-    pub to: Vec<String>,
+    pub to: Vec<Arc<str>>,
     pub expected_action: String,
 }
 
@@ -298,15 +299,15 @@ impl Scenario {
     }
 
     pub fn team_index(&self, id: &str) -> Option<usize> {
-        self.teams.iter().position(|t| t.id == id)
+        self.teams.iter().position(|t| &*t.id == id)
     }
 
     pub fn indicator_index(&self, id: &str) -> Option<usize> {
-        self.indicators.iter().position(|i| i.id == id)
+        self.indicators.iter().position(|i| &*i.id == id)
     }
 
     pub fn event_index(&self, id: &str) -> Option<usize> {
-        self.events.iter().position(|e| e.id == id)
+        self.events.iter().position(|e| &*e.id == id)
     }
 
     /// Finds an option by id; option ids are unique across the whole scenario.
@@ -315,7 +316,7 @@ impl Scenario {
             t.options
                 .iter()
                 .enumerate()
-                .find(|(_, o)| o.id == id)
+                .find(|(_, o)| &*o.id == id)
                 .map(|(oi, o)| (ti, oi, o))
         })
     }

@@ -370,7 +370,7 @@ impl SessionTask {
                         serde_json::json!({
                             "id": t.id,
                             "name": t.name,
-                            "players": self.state.players.iter().filter(|p| p.team == t.id).count(),
+                            "players": self.state.players.iter().filter(|p| *p.team == *t.id).count(),
                         })
                     })
                     .collect();

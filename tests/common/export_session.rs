@@ -132,7 +132,7 @@ impl Driver {
             .state
             .pending
             .iter()
-            .find(|r| r.choice == choice)
+            .find(|r| &*r.choice == choice)
             .unwrap_or_else(|| panic!("{choice} is not pending"))
             .result;
         let result = match rolled {
@@ -394,7 +394,7 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
                     .script
                     .iter()
                     .filter(|i| i.turn == turn)
-                    .map(|i| i.id.clone())
+                    .map(|i| i.id.to_string())
                     .collect();
                 for id in items {
                     d.script(&id);
@@ -403,7 +403,7 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
             }
             Phase::Decision => {
                 for (ti, t) in scenario.teams.iter().enumerate() {
-                    let seat = PLAYERS.iter().position(|(team, _)| *team == t.id);
+                    let seat = PLAYERS.iter().position(|(team, _)| *team == &*t.id);
                     let player = seat.map_or(String::new(), |i| format!("p{}", i + 1));
                     let mut choices = engine::random_choices(&d.state, ti, &mut rng);
                     for c in &mut choices {
@@ -412,7 +412,7 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
                     let turn = d.state.turn;
                     d.run(
                         &Actor::Team {
-                            team: t.id.clone(),
+                            team: t.id.to_string(),
                             player,
                         },
                         Command::Submit { turn, choices },
@@ -421,7 +421,7 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
                 d.advance();
             }
             Phase::Adjudication => {
-                let first = d.state.pending.first().map(|r| r.choice.clone());
+                let first = d.state.pending.first().map(|r| r.choice.to_string());
                 if let (0, Some(choice)) = (d.state.turn % 5, first) {
                     d.fac(Command::Override {
                         choice,

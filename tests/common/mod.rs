@@ -221,7 +221,7 @@ impl Game {
             .scenario
             .flags
             .iter()
-            .position(|f| f.id == id)
+            .position(|f| *f.id == *id)
             .unwrap_or_else(|| panic!("no flag {id}"));
         self.state.world.flags[ix]
     }
