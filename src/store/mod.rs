@@ -451,8 +451,11 @@ fn session_row(
 /// Most requests committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-/// How often the checkpoint thread looks for newly committed pages.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+/// How often the checkpoint thread looks for newly committed pages. Each round
+/// ends with an fsync of the database file, which delays the writer's WAL fsyncs
+/// on the same disk: at 100 ms the broadcast p99 under load was about 9 ms, at
+/// one second about 5 ms (docs/BENCHMARKS.md).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 /// WAL frames (pages) after which the writer checkpoints on commit (SQLite's
 /// default is 1000): 16 MiB, of which the checkpoint thread has copied most.
 const WRITER_CHECKPOINT_FRAMES: i64 = 4096;
