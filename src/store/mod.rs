@@ -12,11 +12,11 @@
 //! `store` knows nothing of HTTP, WebSockets or the game rules; it stores events as
 //! JSON text and hands them back.
 //!
-//! **Invariant:** the rows the writer touches on every append are small. A
-//! session's scenario source (tens of KiB of TOML) lives once per distinct text in
-//! `scenario_sources`, not in the `sessions` row whose `last_seq` changes with
-//! every command (and `state_hash`/`hash_seq` at the session's checkpoints); events are serialised by the caller, not on the
-//! single writer thread.
+//! **Invariant:** an append writes little besides its events. A session's
+//! scenario source (tens of KiB of TOML) lives once per distinct text in
+//! `scenario_sources`; the `sessions` row changes only at the session's hash
+//! checkpoints; events are serialised by the caller, not on the single writer
+//! thread.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -403,7 +403,12 @@ impl Drop for Store {
     }
 }
 
-const SESSION_COLUMNS: &str = "id, join_code, scenario_id, title, created_at, facilitator_token_hash, last_seq, state_hash, source_id, hash_seq";
+/// `last_seq` is read from the events: the column of that name is only written at
+/// hash checkpoints (it equals `hash_seq`).
+const SESSION_COLUMNS: &str =
+    "id, join_code, scenario_id, title, created_at, facilitator_token_hash,
+    (SELECT COALESCE(MAX(seq), 0) FROM events WHERE events.session_id = sessions.id),
+    state_hash, source_id, hash_seq";
 const SESSION_COLUMN_COUNT: usize = 10;
 
 /// A stored event body back into an event.
@@ -634,13 +639,18 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             seat,
             ..
         } => {
-            let actual: Option<i64> = tx
-                .prepare_cached("SELECT last_seq FROM sessions WHERE id = ?1")?
-                .query_row([session], |r| r.get(0))
-                .optional()?;
-            let Some(actual) = actual else {
+            // The last stored seq comes from the events index: the sessions row is
+            // written only at hash checkpoints, one page less per commit.
+            let (exists, actual): (bool, Option<i64>) = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1),
+                            (SELECT MAX(seq) FROM events WHERE session_id = ?1)",
+                )?
+                .query_row([session], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if !exists {
                 return Err(StoreError::NotFound);
-            };
+            }
+            let actual = actual.unwrap_or(0);
             if actual as u64 != *expected {
                 return Err(StoreError::Conflict {
                     expected: *expected,
@@ -649,16 +659,12 @@ fn apply_write(tx: &Connection, w: &Write) -> Result<(), StoreError> {
             }
             insert_events(tx, session, events)?;
             let last = events.last().map_or(*expected, |e| e.seq);
-            match state_hash {
-                Some(hash) => tx
-                    .prepare_cached(
-                        "UPDATE sessions SET last_seq = ?2, state_hash = ?3, hash_seq = ?2 WHERE id = ?1",
-                    )?
-                    .execute(params![session, last as i64, hash])?,
-                None => tx
-                    .prepare_cached("UPDATE sessions SET last_seq = ?2 WHERE id = ?1")?
-                    .execute(params![session, last as i64])?,
-            };
+            if let Some(hash) = state_hash {
+                tx.prepare_cached(
+                    "UPDATE sessions SET last_seq = ?2, state_hash = ?3, hash_seq = ?2 WHERE id = ?1",
+                )?
+                .execute(params![session, last as i64, hash])?;
+            }
             if let Some(seat) = seat {
                 tx.prepare_cached(
                     "INSERT INTO seats (token_hash, session_id, player, team) VALUES (?1, ?2, ?3, ?4)",
