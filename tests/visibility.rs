@@ -310,3 +310,62 @@ fn other_teams_learn_only_that_a_team_submitted() {
     assert!(red.submitted);
     assert!(view.draft.is_none() && view.drafts.is_none() && view.pending.is_none());
 }
+
+/// A session created with `private_rationales`: an overt choice's outcome is published
+/// to everyone, its rationale only to its own team and the White Cell, and the setting
+/// survives a replay of the log.
+#[test]
+fn a_session_can_keep_overt_rationales_private() {
+    let at = 1_750_000_000_000;
+    let (state, created) = engine::create_with(
+        fixture("covert.toml"),
+        &engine::Settings {
+            title: "private",
+            seed: SEED,
+            max_turns: None,
+            auto_advance: true,
+            private_rationales: true,
+        },
+        at,
+    );
+    let mut g = Game {
+        scenario: fixture("covert.toml"),
+        state,
+        events: vec![created],
+        at,
+    };
+    g.advance_to(Phase::Decision);
+    g.submit("red", &[("red_overt", "MARK-red-private-why")]);
+    g.submit("blue", &[("blue_overt", "MARK-blue-private-why")]);
+    g.advance_to(Phase::Review);
+    for (name, viewer) in viewers() {
+        let text = seen_by(&g, &viewer);
+        let view = engine::view(&g.state, &viewer);
+        assert!(
+            view.private_rationales,
+            "{name} is told rationales are private"
+        );
+        // Every seat sees both outcomes.
+        assert_eq!(view.choices.len(), 2, "{name}");
+        for (team, mark) in [
+            ("red", "MARK-red-private-why"),
+            ("blue", "MARK-blue-private-why"),
+        ] {
+            assert_eq!(
+                text.contains(mark),
+                name == team,
+                "{name} and the rationale of {team}:\n{}",
+                excerpt(&text, mark)
+            );
+        }
+    }
+    assert_sees(
+        &g,
+        &Viewer::Facilitator,
+        &["MARK-red-private-why", "MARK-blue-private-why"],
+        "review",
+    );
+    let replayed = engine::replay(g.scenario.clone(), &g.events);
+    assert!(replayed.private_rationales);
+    assert_eq!(replayed.hash(), g.state.hash());
+}

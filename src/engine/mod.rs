@@ -18,7 +18,8 @@ mod view;
 
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
 pub use rules::{
-    MAX_TIMER_SECONDS, create, decide, describe_condition, detection_odds, evolve, odds,
+    MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition, detection_odds,
+    evolve, odds,
 };
 pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
 pub use state::*;

@@ -27,6 +27,43 @@ pub fn create(
     auto_advance: bool,
     at: i64,
 ) -> (State, Event) {
+    create_with(
+        scenario,
+        &Settings {
+            title,
+            seed,
+            max_turns,
+            auto_advance,
+            private_rationales: false,
+        },
+        at,
+    )
+}
+
+/// What a facilitator chooses when creating a session.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    pub title: &'a str,
+    pub seed: u64,
+    pub max_turns: Option<u32>,
+    pub auto_advance: bool,
+    /// Keep overt choices' rationales from other teams even after publication.
+    pub private_rationales: bool,
+}
+
+/// `create` with every setting.
+pub fn create_with(
+    scenario: std::sync::Arc<Scenario>,
+    settings: &Settings,
+    at: i64,
+) -> (State, Event) {
+    let Settings {
+        title,
+        seed,
+        max_turns,
+        auto_advance,
+        private_rationales,
+    } = *settings;
     let mut state = State::blank(scenario);
     let event = Event {
         seq: 1,
@@ -41,6 +78,7 @@ pub fn create(
             seed: Some(seed),
             max_turns: max_turns.unwrap_or(state.scenario.max_turns).clamp(1, 50),
             auto_advance,
+            private_rationales,
         },
     };
     evolve(&mut state, &event);
@@ -491,6 +529,7 @@ fn publish(e: &mut Emitter) {
             stage: r.stage.clone(),
             covert: r.covert,
             rationale: Some(r.rationale.clone()),
+            rationale_private: state.private_rationales && !r.covert,
             base: r.base,
             modifiers: r.modifiers.clone(),
             target: r.target,
@@ -1088,12 +1127,14 @@ pub fn evolve(state: &mut State, event: &Event) {
             seed,
             max_turns,
             auto_advance,
+            private_rationales,
             ..
         } => {
             state.title = title.clone();
             state.seed = seed.unwrap_or(0);
             state.max_turns = *max_turns;
             state.auto_advance = *auto_advance;
+            state.private_rationales = *private_rationales;
             state.created_at = event.at;
         }
         EventBody::PlayerJoined {

@@ -89,6 +89,9 @@ pub struct State {
     /// ChaCha20 word position: how much of the session's dice stream is used.
     pub rng: u64,
     pub auto_advance: bool,
+    /// Not serialised when off, so the state hash of sessions without it is unchanged.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub private_rationales: bool,
     pub max_turns: u32,
     pub created_at: i64,
     pub seq: u64,
@@ -120,6 +123,7 @@ impl State {
             seed: 0,
             rng: 0,
             auto_advance: true,
+            private_rationales: false,
             max_turns: scenario.max_turns,
             created_at: 0,
             seq: 0,

@@ -314,6 +314,9 @@ pub struct Resolution {
     /// Hidden (`None`) from seats that may not read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<Arc<str>>,
+    /// The session keeps rationales private: other seats never read this one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rationale_private: bool,
     pub base: i64,
     pub modifiers: Vec<AppliedModifier>,
     pub target: i64,
@@ -413,6 +416,10 @@ pub enum EventBody {
         seed: Option<u64>,
         max_turns: u32,
         auto_advance: bool,
+        /// Overt choices' rationales stay with their team and the White Cell even
+        /// after publication.
+        #[serde(default, skip_serializing_if = "is_false")]
+        private_rationales: bool,
     },
     PlayerJoined {
         player: String,
@@ -505,4 +512,10 @@ impl EventBody {
             EventBody::SessionEnded { .. } => "session_ended",
         }
     }
+}
+
+/// For `skip_serializing_if`: a setting left at its default is not written, so
+/// logs and exports from before the setting existed read the same.
+pub fn is_false(b: &bool) -> bool {
+    !*b
 }

@@ -4,8 +4,9 @@
 //! Rules:
 //! - Drafts and rationales: own team and facilitator only, until published.
 //! - Dice during adjudication, overrides, skipped script entries: facilitator only.
-//! - Published overt choices: everyone (with rationale). Covert choices: owner and
-//!   facilitator; other seats see them only if detected, and never their rationale.
+//! - Published overt choices: everyone (with rationale, unless the session keeps
+//!   rationales private). Covert choices: owner and facilitator; other seats see them
+//!   only if detected, and never their rationale.
 //! - Targeted injects: the teams they were sent to and the facilitator.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
 
@@ -33,7 +34,11 @@ pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> 
         return Some(r.clone());
     }
     if !r.covert {
-        return Some(r.clone());
+        let mut r = r.clone();
+        if r.rationale_private {
+            r.rationale = None;
+        }
+        return Some(r);
     }
     if r.detection.as_ref().is_some_and(|d| d.detected) {
         let mut r = r.clone();
@@ -62,6 +67,7 @@ pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
             title,
             max_turns,
             auto_advance,
+            private_rationales,
             ..
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
@@ -70,6 +76,7 @@ pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
             seed: None,
             max_turns: *max_turns,
             auto_advance: *auto_advance,
+            private_rationales: *private_rationales,
         },
         EventBody::ChoicesSubmitted { team, .. } if !is_team(viewer, team) => {
             EventBody::ChoicesSubmitted {
@@ -174,6 +181,8 @@ pub struct View {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     pub auto_advance: bool,
+    /// Whether overt choices' rationales stay with their team after publication.
+    pub private_rationales: bool,
     pub ended: Option<Ending>,
 }
 
@@ -327,6 +336,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         }),
         seed: fac.then_some(state.seed),
         auto_advance: state.auto_advance,
+        private_rationales: state.private_rationales,
         ended: state.ended.clone(),
     }
 }

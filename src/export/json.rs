@@ -75,6 +75,8 @@ struct Session<'a> {
     seed: u64,
     max_turns: u32,
     auto_advance: bool,
+    #[serde(skip_serializing_if = "crate::engine::is_false")]
+    private_rationales: bool,
     created_at: Option<String>,
     last_event_at: Option<String>,
     turn: u32,
@@ -442,6 +444,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             seed: st.seed,
             max_turns: st.max_turns,
             auto_advance: st.auto_advance,
+            private_rationales: st.private_rationales,
             created_at: r.first_at().map(iso),
             last_event_at: r.last_at().map(iso),
             turn: st.turn,

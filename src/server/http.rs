@@ -153,6 +153,8 @@ struct CreateSession {
     seed: Option<u64>,
     max_turns: Option<u32>,
     auto_advance: Option<bool>,
+    #[serde(default)]
+    private_rationales: bool,
 }
 
 async fn create_session(
@@ -220,12 +222,15 @@ async fn create_session(
     }
     let id = auth::new_session_id();
     let now = now_ms();
-    let (state, first) = engine::create(
+    let (state, first) = engine::create_with(
         loaded.scenario.clone(),
-        title,
-        seed,
-        body.max_turns,
-        body.auto_advance.unwrap_or(true),
+        &engine::Settings {
+            title,
+            seed,
+            max_turns: body.max_turns,
+            auto_advance: body.auto_advance.unwrap_or(true),
+            private_rationales: body.private_rationales,
+        },
         now,
     );
     let hash = auth::hash_token(&token);

@@ -873,3 +873,43 @@ async fn a_client_that_stops_reading_is_dropped_without_stalling_anyone() {
     assert_eq!(injects.len(), TOTAL);
     assert_eq!(again.snapshot["phase"], "briefing");
 }
+
+/// `private_rationales` on create: outcomes reach every seat, rationales only their team.
+#[actix_rt::test]
+async fn a_session_created_with_private_rationales_keeps_them_from_other_teams() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post(
+            "/api/sessions",
+            json!({"scenario": "belarus-2025", "title": "Closed", "seed": 5, "private_rationales": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let code = body["join_code"].as_str().expect("code");
+    let mut fac = app
+        .ws(body["facilitator_token"].as_str().expect("token"))
+        .await;
+    assert_eq!(fac.snapshot["private_rationales"], true);
+    let by_token = app.join(code, "belarus", "Minsk").await;
+    let ru_token = app.join(code, "russia", "Moscow").await;
+    let mut by = app.ws(&by_token).await;
+    let mut ru = app.ws(&ru_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    by.ok(submit(1, &[("adopt_defence_law", "MARK-minsk-reasons")]))
+        .await;
+    ru.ok(submit(1, &[("press_minsk", "MARK-moscow-reasons")]))
+        .await;
+    fac.ok(json!({"type": "advance"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    for c in [&mut by, &mut ru] {
+        c.until(|f| f["kind"] == "phase_changed" && f["phase"] == "review")
+            .await;
+    }
+    let by_snap = by.resnapshot(&by_token).await;
+    assert_eq!(by_snap["choices"].as_array().map(Vec::len), Some(2));
+    let by_text = by.all_text();
+    let ru_text = ru.all_text();
+    assert!(by_text.contains("MARK-minsk-reasons") && !by_text.contains("MARK-moscow-reasons"));
+    assert!(ru_text.contains("MARK-moscow-reasons") && !ru_text.contains("MARK-minsk-reasons"));
+}

@@ -901,7 +901,10 @@
     }
     $('observer-btn').disabled = !code;
     const seed = st.seed !== undefined && st.seed !== null ? `Dice seed ${st.seed} (only the White Cell sees it). ` : '';
-    setText($('seed-line'), `${seed}Automatic close when the decision timer runs out: ${st.auto_advance ? 'on' : 'off'}.`);
+    const rationales = st.private_rationales
+      ? ' Rationales are private: each team sees only its own.'
+      : ' Rationales of overt choices are published to every team.';
+    setText($('seed-line'), `${seed}Automatic close when the decision timer runs out: ${st.auto_advance ? 'on' : 'off'}.${rationales}`);
     $('console-key').value = WG.encodeKey(S.sessionId, S.rec.token, code);
     const ended = !!st.ended;
     $('end-btn').disabled = ended;

@@ -65,6 +65,7 @@
       return;
     }
     const body = { scenario, title, auto_advance: $('auto-advance').checked };
+    if ($('private-rationales').checked) body.private_rationales = true;
     if (seedText) {
       if (!/^[0-9]{1,15}$/.test(seedText)) {
         WG.feedback(fb, 'error', 'The seed must be a whole number of at most 15 digits, or empty.');

@@ -129,13 +129,16 @@
       placeholder: 'Why your team takes this action, and what you expect.',
     });
     rationale.value = S.selection.get(o.id) || '';
-    // Who reads it: an overt choice is published with its rationale to every team.
+    // Who reads it: an overt choice is published with its rationale to every team,
+    // unless the session keeps rationales private.
     const ratHint = el('p', {
       class: 'hint',
       id: `${id}-rat-hint`,
       text: o.covert
         ? 'Covert: only your team and the White Cell read this.'
-        : 'The White Cell reads it now; every team sees it with the published result.',
+        : S.state && S.state.private_rationales
+          ? 'Only your team and the White Cell read this, even after the results are published.'
+          : 'The White Cell reads it now; every team sees it with the published result.',
     });
     rationale.setAttribute('aria-describedby', ratHint.id);
     const ratWrap = el(
