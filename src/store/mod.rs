@@ -47,6 +47,9 @@ pub enum StoreError {
     },
     #[error("the database writer has stopped")]
     Closed,
+    /// The batch's transaction failed as a whole; every request in it gets this.
+    #[error("the write failed and nothing was stored: {0}")]
+    BatchFailed(String),
 }
 
 /// Append-only migrations; each runs once, in order, inside a transaction.
@@ -522,18 +525,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
     let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(batch.len());
     let tx = match conn.transaction() {
         Ok(tx) => tx,
-        Err(e) => {
-            let msg = e.to_string();
-            for w in batch {
-                reply(
-                    w,
-                    Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
-                        msg.clone(),
-                    ))),
-                );
-            }
-            return;
-        }
+        Err(e) => return fail_all(batch, &e),
     };
     for w in &batch {
         match in_savepoint(&tx, w) {
@@ -542,28 +534,23 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Write>) {
                 // A savepoint could not be rolled back: nothing in this
                 // transaction can be trusted, so none of it is committed.
                 drop(tx);
-                let msg = e.to_string();
-                for w in batch {
-                    reply(
-                        w,
-                        Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
-                            msg.clone(),
-                        ))),
-                    );
-                }
-                return;
+                return fail_all(batch, &e);
             }
         }
     }
-    let committed = tx.commit();
+    if let Err(e) = tx.commit() {
+        return fail_all(batch, &e);
+    }
     for (w, r) in batch.into_iter().zip(results) {
-        let r = match &committed {
-            Ok(()) => r,
-            Err(e) => Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
-                e.to_string(),
-            ))),
-        };
         reply(w, r);
+    }
+}
+
+/// Every request of a batch whose transaction failed gets the same error.
+fn fail_all(batch: Vec<Write>, e: &rusqlite::Error) {
+    let msg = e.to_string();
+    for w in batch {
+        reply(w, Err(StoreError::BatchFailed(msg.clone())));
     }
 }
 
