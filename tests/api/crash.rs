@@ -116,12 +116,7 @@ async fn sigkill_mid_turn_loses_nothing_acknowledged() {
     assert_eq!(team_after["draft"]["choices"][0]["rationale"], "acked 2");
 
     // The replay command agrees with the stored state hash.
-    let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
-        .args(["replay", "--db"])
-        .arg(&db)
-        .args(["--session", &session])
-        .output()
-        .expect("replay");
+    let out = replay_cli(&db, &session);
     assert!(
         out.status.success(),
         "{}",
@@ -139,15 +134,19 @@ async fn sigkill_mid_turn_loses_nothing_acknowledged() {
         )
         .expect("alter an event");
     assert_eq!(altered, 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_wargame"))
-        .args(["replay", "--db"])
-        .arg(&db)
-        .args(["--session", &session])
-        .output()
-        .expect("replay");
+    let out = replay_cli(&db, &session);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "an altered log replayed cleanly");
     assert!(err.contains("differs from the stored"), "{err}");
+}
+
+fn replay_cli(db: &std::path::Path, session: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["replay", "--db"])
+        .arg(db)
+        .args(["--session", session])
+        .output()
+        .expect("run wargame replay")
 }
 
 fn export_cli(db: &std::path::Path, session: &str, format: &str) -> Vec<u8> {

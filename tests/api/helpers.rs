@@ -242,6 +242,18 @@ impl Client {
         }
     }
 
+    /// Waits for a presence frame in which `team` has a seat with this `connected`.
+    pub async fn presence(&mut self, team: &str, connected: bool) -> Value {
+        self.until(|f| {
+            f["type"] == "presence"
+                && f["seats"].as_array().is_some_and(|s| {
+                    s.iter()
+                        .any(|x| x["team"] == team && x["connected"] == connected)
+                })
+        })
+        .await
+    }
+
     /// Drops the frames received but not yet read, without waiting for more.
     pub fn pending_clear(&mut self) {
         self.pending.clear();

@@ -582,16 +582,7 @@ async fn presence_shows_who_is_connected() {
         "a re-auth broadcast presence"
     );
     drop(t.teams.remove(0));
-    let p = t
-        .fac
-        .until(|f| {
-            f["type"] == "presence"
-                && f["seats"].as_array().is_some_and(|s| {
-                    s.iter()
-                        .any(|x| x["team"] == "belarus" && x["connected"] == false)
-                })
-        })
-        .await;
+    let p = t.fac.presence("belarus", false).await;
     assert!(p["seats"][0]["last_seen"].is_i64());
 }
 
@@ -775,14 +766,7 @@ async fn a_client_that_stops_reading_is_dropped_without_stalling_anyone() {
     let mut fac = app.ws(&fac_token).await;
     let mut healthy = app.ws(&healthy_token).await;
     let mut slow = stalled_client(app.port, &slow_token).await;
-    fac.until(|f| {
-        f["type"] == "presence"
-            && f["seats"].as_array().is_some_and(|s| {
-                s.iter()
-                    .any(|x| x["team"] == "nato" && x["connected"] == true)
-            })
-    })
-    .await;
+    fac.presence("nato", true).await;
     // Injects addressed to NATO alone, 16 KB a frame (4,000 four-byte characters):
     // 10 MB in all, more than the socket buffers (the kernel grows the server's to
     // 4 MB) and the server's queue of 256 frames hold. The rate limit is per
@@ -815,14 +799,7 @@ async fn a_client_that_stops_reading_is_dropped_without_stalling_anyone() {
 
     // The White Cell is told NATO's only seat has gone.
     fac.pending_clear();
-    fac.until(|f| {
-        f["type"] == "presence"
-            && f["seats"].as_array().is_some_and(|s| {
-                s.iter()
-                    .any(|x| x["team"] == "nato" && x["connected"] == false)
-            })
-    })
-    .await;
+    fac.presence("nato", false).await;
     // Nobody else was held up: a command is acknowledged and broadcast at once.
     fac.ok(json!({"type": "start"})).await;
     assert_eq!(healthy.event("phase_changed").await["phase"], "briefing");
