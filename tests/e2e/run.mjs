@@ -8,11 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, sleep, text, waiters } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -33,53 +33,7 @@ let browser;
 let tmp;
 const pages = []; // every page opened, with what it saw
 
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(fn, what, timeout = 15000) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeout) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (${last.message})` : ''}`);
-}
-
-async function text(page, selector) {
-  return (await page.locator(selector).first().textContent({ timeout: 5000 })) || '';
-}
-
-async function waitText(page, selector, re, timeout) {
-  let seen = '';
-  try {
-    await until(async () => {
-      seen = await text(page, selector);
-      return re.test(seen);
-    }, `${selector} to match ${re}`, timeout);
-  } catch (e) {
-    throw new Error(`${e.message}; last text: ${JSON.stringify(seen.slice(0, 400))}`);
-  }
-  return seen;
-}
+const { until, waitText } = waiters(15000);
 
 async function connected(page) {
   await waitText(page, '#conn', /Connected/);
