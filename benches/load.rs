@@ -33,6 +33,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use actix_tls::connect::{ConnectError, ConnectInfo, Connection};
+use awc::http;
 use awc::ws;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -381,11 +383,25 @@ fn http_client() -> awc::Client {
     awc::Client::builder()
         .connector(
             awc::Connector::new()
+                .connector(actix_service::fn_service(connect_nodelay))
                 .limit(0)
                 .timeout(Duration::from_secs(30)),
         )
         .timeout(Duration::from_secs(30))
         .finish()
+}
+
+/// Opens the client's TCP connections with Nagle's algorithm off, as browsers do.
+/// With it on (awc's default), a command sent right after a pong waits for the
+/// server's delayed ACK, up to 40 ms, which is the client's delay, not the server's.
+async fn connect_nodelay(
+    req: ConnectInfo<http::Uri>,
+) -> Result<Connection<http::Uri, actix_rt::net::TcpStream>, ConnectError> {
+    let stream = actix_rt::net::TcpStream::connect((req.hostname(), req.port()))
+        .await
+        .map_err(ConnectError::Io)?;
+    stream.set_nodelay(true).map_err(ConnectError::Io)?;
+    Ok(Connection::new(req.request().clone(), stream))
 }
 
 async fn post(
@@ -1045,14 +1061,7 @@ fn client_thread(
     actix_rt::System::new().block_on(async move {
         let stats = Rc::new(RefCell::new(Stats::default()));
         let tasks = Rc::new(RefCell::new(Vec::new()));
-        let client = awc::Client::builder()
-            .connector(
-                awc::Connector::new()
-                    .limit(0)
-                    .timeout(Duration::from_secs(30)),
-            )
-            .timeout(Duration::from_secs(30))
-            .finish();
+        let client = http_client();
         let tables: Vec<Option<Table>> = futures_util::stream::iter(sessions)
             .map(|c| {
                 connect_table(
@@ -1169,6 +1178,11 @@ fn run_sockets(args: &Args) {
     );
     println!("note: the load generator runs on the same cores as the server");
     let dir = tempfile::tempdir().expect("temp dir");
+    let disk = disk_sync_probe(dir.path());
+    println!(
+        "disk under the database (before the server starts): fdatasync of 4 KiB p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} syncs); every durable command waits for one",
+        disk.p50, disk.p99, disk.max, disk.n
+    );
     let db = dir.path().join("load.db");
     let limit = Duration::from_secs_f64(
         300.0 + sockets as f64 / 10.0 + 2.0 * (args.duration + args.warmup + args.settle),
@@ -1310,8 +1324,8 @@ fn run_sockets(args: &Args) {
     );
     println!("server log: {server_warnings} WARN/ERROR lines");
     let mut result = format!(
-        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2} cpu_pressure_pct={cpu_wait:.0} io_pressure_pct={io_wait:.0}",
-        args.mode, args.sessions
+        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2} cpu_pressure_pct={cpu_wait:.0} io_pressure_pct={io_wait:.0} disk_sync_p99_ms={:.2}",
+        args.mode, args.sessions, disk.p99
     );
     if args.mode != Mode::Hold {
         let secs = args.duration.max(1e-9);
@@ -1375,6 +1389,55 @@ fn run_sockets(args: &Args) {
         );
     }
     println!("{result}");
+}
+
+struct DiskProbe {
+    n: usize,
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+/// Times `fdatasync` of 4 KiB overwrites in `dir`, paced like a lightly loaded
+/// writer (2 ms apart): the floor under every durable command's latency on this
+/// disk, measured so that a run's tail can be read against it.
+fn disk_sync_probe(dir: &Path) -> DiskProbe {
+    const SYNCS: usize = 500;
+    const FILE: u64 = 1 << 20;
+    let path = dir.join("sync-probe");
+    let mut us = Vec::with_capacity(SYNCS);
+    let mut probe = || -> std::io::Result<()> {
+        let mut f = std::fs::File::options()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&path)?;
+        f.write_all(&vec![0u8; FILE as usize])?;
+        f.sync_all()?;
+        let block = [7u8; 4096];
+        for i in 0..SYNCS {
+            use std::io::Seek;
+            f.seek(std::io::SeekFrom::Start((i as u64 * 4096) % FILE))?;
+            f.write_all(&block)?;
+            let t = Instant::now();
+            f.sync_data()?;
+            us.push(micros(t.elapsed()));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    };
+    if let Err(e) = probe() {
+        println!("disk probe failed: {e}");
+    }
+    let _ = std::fs::remove_file(&path);
+    us.sort_unstable();
+    DiskProbe {
+        n: us.len(),
+        p50: pct(&us, 0.50),
+        p99: pct(&us, 0.99),
+        max: pct(&us, 1.0),
+    }
 }
 
 // ---------------------------------------------------------------------------
