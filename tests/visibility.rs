@@ -312,8 +312,8 @@ fn other_teams_learn_only_that_a_team_submitted() {
 }
 
 /// A session created with `private_rationales`: an overt choice's outcome is published
-/// to everyone, its rationale only to its own team and the White Cell, and the setting
-/// survives a replay of the log.
+/// to everyone, its rationale and the White Cell's override note on it only to its own
+/// team and the White Cell, and the setting survives a replay of the log.
 #[test]
 fn a_session_can_keep_overt_rationales_private() {
     let at = 1_750_000_000_000;
@@ -337,6 +337,12 @@ fn a_session_can_keep_overt_rationales_private() {
     g.advance_to(Phase::Decision);
     g.submit("red", &[("red_overt", "MARK-red-private-why")]);
     g.submit("blue", &[("blue_overt", "MARK-blue-private-why")]);
+    g.advance_to(Phase::Adjudication);
+    g.fac(override_cmd(
+        "t1-blue-1",
+        Outcome::Failure,
+        "MARK-blue-override-why",
+    ));
     g.advance_to(Phase::Review);
     for (name, viewer) in viewers() {
         let text = seen_by(&g, &viewer);
@@ -350,6 +356,7 @@ fn a_session_can_keep_overt_rationales_private() {
         for (team, mark) in [
             ("red", "MARK-red-private-why"),
             ("blue", "MARK-blue-private-why"),
+            ("blue", "MARK-blue-override-why"),
         ] {
             assert_eq!(
                 text.contains(mark),
@@ -362,9 +369,23 @@ fn a_session_can_keep_overt_rationales_private() {
     assert_sees(
         &g,
         &Viewer::Facilitator,
-        &["MARK-red-private-why", "MARK-blue-private-why"],
+        &[
+            "MARK-red-private-why",
+            "MARK-blue-private-why",
+            "MARK-blue-override-why",
+        ],
         "review",
     );
+    // Other seats still see that Blue's result was overridden, and to what.
+    let red_view = engine::view(&g.state, &Viewer::Team("red".to_string()));
+    let blue_choice = &red_view
+        .choices
+        .iter()
+        .find(|c| &*c.resolution.team == "blue")
+        .expect("blue's outcome is public")
+        .resolution;
+    assert!(blue_choice.overridden && blue_choice.note.is_none());
+    assert_eq!(blue_choice.result, Outcome::Failure);
     let replayed = engine::replay(g.scenario.clone(), &g.events);
     assert!(replayed.private_rationales);
     assert_eq!(replayed.hash(), g.state.hash());

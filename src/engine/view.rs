@@ -4,9 +4,9 @@
 //! Rules:
 //! - Drafts and rationales: own team and facilitator only, until published.
 //! - Dice during adjudication, overrides, skipped script entries: facilitator only.
-//! - Published overt choices: everyone (with rationale, unless the session keeps
-//!   rationales private). Covert choices: owner and facilitator; other seats see them
-//!   only if detected, and never their rationale.
+//! - Published overt choices: everyone (with rationale and override note, unless the
+//!   session keeps rationales private). Covert choices: owner and facilitator; other
+//!   seats see them only if detected, and never their rationale or override note.
 //! - Targeted injects: the teams they were sent to and the facilitator.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
 
@@ -36,7 +36,10 @@ pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> 
     if !r.covert {
         let mut r = r.clone();
         if r.rationale_private {
+            // The White Cell's reason for an override often answers the rationale,
+            // so it stays with the team too; the overridden result stays public.
             r.rationale = None;
+            r.note = None;
         }
         return Some(r);
     }

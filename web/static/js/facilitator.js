@@ -534,7 +534,8 @@
       el('option', { value: 'failure', text: 'Failure' })
     );
     sel.value = draft.result || (current === 'success' ? 'failure' : 'success');
-    // The note is published with the outcome: to every team for an overt choice.
+    // The note is published with the outcome: to every team for an overt choice,
+    // unless the session keeps rationales private.
     const note = el('input', {
       id: noteId,
       maxlength: 4000,
@@ -545,7 +546,10 @@
     const who = el('p', {
       class: 'hint',
       id: `${noteId}-who`,
-      text: r.covert ? 'Goes into the report and to this team.' : 'Goes into the report and to every team.',
+      text:
+        r.covert || (S.state && S.state.private_rationales)
+          ? 'Goes into the report and to this team.'
+          : 'Goes into the report and to every team.',
     });
     note.value = draft.note || '';
     const save = () => S.overrideDrafts.set(id, { result: sel.value, note: note.value });
