@@ -1152,6 +1152,24 @@ fn pressure() -> (u64, u64) {
     (read("cpu"), read("io"))
 }
 
+/// The machine's CPU time so far, in clock ticks: (all, busy, stolen). "Stolen" is
+/// time the hypervisor gave this virtual machine's CPUs to someone else.
+fn cpu_ticks() -> (u64, u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or(0);
+    // user nice system idle iowait irq softirq steal
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    (busy + at(3) + at(4) + at(7), busy, at(7))
+}
+
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -1272,14 +1290,21 @@ fn run_sockets(args: &Args) {
     let (cpu_at, server_cpu0, client_cpu0) =
         (Instant::now(), cpu_secs(&pid.to_string()), cpu_secs("self"));
     let pressure0 = pressure();
+    let ticks0 = cpu_ticks();
     wait_until(end, &mut rss_peak);
     let pressure1 = pressure();
+    let ticks1 = cpu_ticks();
     let held = connected.saturating_sub(shared.lost.load(Ordering::SeqCst));
     let wall = cpu_at.elapsed().as_secs_f64().max(1e-9);
     let server_busy = (cpu_secs(&pid.to_string()) - server_cpu0) / wall;
     let client_busy = (cpu_secs("self") - client_cpu0) / wall;
     let cpu_wait = (pressure1.0.saturating_sub(pressure0.0)) as f64 / 1e6 / wall * 100.0;
     let io_wait = (pressure1.1.saturating_sub(pressure0.1)) as f64 / 1e6 / wall * 100.0;
+    let all_ticks = ticks1.0.saturating_sub(ticks0.0).max(1) as f64;
+    let stolen = ticks1.2.saturating_sub(ticks0.2) as f64 / all_ticks * 100.0;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let machine_busy = ticks1.1.saturating_sub(ticks0.1) as f64 / all_ticks * cores;
+    let others = (machine_busy - server_busy - client_busy).max(0.0);
     let rss_end = rss_kib(pid);
     // Let the drivers' last commands finish, then close everything.
     std::thread::sleep(Duration::from_millis(500));
@@ -1320,11 +1345,14 @@ fn run_sockets(args: &Args) {
         "machine pressure in the window (PSI): some task waited for CPU {cpu_wait:.0}% and for I/O {io_wait:.0}% of the time"
     );
     println!(
+        "rest of the machine in the window: other processes and the kernel {others:.2} cores; stolen by the hypervisor {stolen:.1}% of CPU time"
+    );
+    println!(
         "server RSS: before sockets {rss_before} KiB, idle sockets {rss_idle} KiB, peak {rss_peak} KiB, end {rss_end} KiB"
     );
     println!("server log: {server_warnings} WARN/ERROR lines");
     let mut result = format!(
-        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2} cpu_pressure_pct={cpu_wait:.0} io_pressure_pct={io_wait:.0} disk_sync_p99_ms={:.2}",
+        "RESULT mode={:?} sessions={} sockets={connected} held={held} rss_before_kib={rss_before} rss_idle_kib={rss_idle} kib_per_idle_socket={per_conn:.1} rss_peak_kib={rss_peak} server_cores={server_busy:.2} client_cores={client_busy:.2} cpu_pressure_pct={cpu_wait:.0} io_pressure_pct={io_wait:.0} other_cores={others:.2} steal_pct={stolen:.1} disk_sync_p99_ms={:.2}",
         args.mode, args.sessions, disk.p99
     );
     if args.mode != Mode::Hold {
