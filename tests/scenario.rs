@@ -121,50 +121,50 @@ const BROKEN: &[(&str, &[&str])] = &[
     (
         "unknown_refs.toml",
         &[
-            "tests/fixtures/broken/unknown_refs.toml:24: teams[red].options[talk].requires[0]: condition `alarm`: unknown flag `alarm`",
-            "tests/fixtures/broken/unknown_refs.toml:24: teams[red].options[talk].success.events[0]: unknown event `riot`",
-            "tests/fixtures/broken/unknown_refs.toml:24: teams[red].options[talk].success.effects.morale: unknown indicator `morale`",
-            "tests/fixtures/broken/unknown_refs.toml:24: teams[red].options[talk].success.set[0]: unknown flag `alarm`",
-            "tests/fixtures/broken/unknown_refs.toml:34: triggers[boom].event: unknown event `explosion`",
-            "tests/fixtures/broken/unknown_refs.toml:45: end_conditions[collapse].when[0]: condition `morale <= 0`: unknown indicator `morale`",
-            "tests/fixtures/broken/unknown_refs.toml:45: end_conditions[collapse].when[1]: condition `!alarm`: unknown flag `alarm`",
-            "tests/fixtures/broken/unknown_refs.toml:39: script[msel-1].event: unknown event `ceasefire`",
-            "tests/fixtures/broken/unknown_refs.toml:39: script[msel-1].to[0]: unknown team `purple` (use a team id or \"all\")",
+            "tests/fixtures/broken/unknown_refs.toml:28: teams[red].options[talk].requires[0]: condition `alarm`: unknown flag `alarm`",
+            "tests/fixtures/broken/unknown_refs.toml:31: teams[red].options[talk].success.events[0]: unknown event `riot`",
+            "tests/fixtures/broken/unknown_refs.toml:31: teams[red].options[talk].success.effects.morale: unknown indicator `morale`",
+            "tests/fixtures/broken/unknown_refs.toml:31: teams[red].options[talk].success.set[0]: unknown flag `alarm`",
+            "tests/fixtures/broken/unknown_refs.toml:36: triggers[boom].event: unknown event `explosion`",
+            "tests/fixtures/broken/unknown_refs.toml:46: end_conditions[collapse].when[0]: condition `morale <= 0`: unknown indicator `morale`",
+            "tests/fixtures/broken/unknown_refs.toml:46: end_conditions[collapse].when[1]: condition `!alarm`: unknown flag `alarm`",
+            "tests/fixtures/broken/unknown_refs.toml:41: script[msel-1].event: unknown event `ceasefire`",
+            "tests/fixtures/broken/unknown_refs.toml:42: script[msel-1].to[0]: unknown team `purple` (use a team id or \"all\")",
         ],
     ),
     (
         "odds.toml",
         &[
-            "tests/fixtures/broken/odds.toml: detection_base: is a chance and must be within 0-100, not 101",
-            "tests/fixtures/broken/odds.toml:14: teams[red].options[sure_thing].odds: odds 120 must be within 0-100",
-            "tests/fixtures/broken/odds.toml:22: teams[red].options[hopeless].odds: odds -1 must be within 0-100",
-            "tests/fixtures/broken/odds.toml:22: teams[red].options[hopeless].detection: detection -5 must be within 0-100",
+            "tests/fixtures/broken/odds.toml:7: detection_base: is a chance and must be within 0-100, not 101",
+            "tests/fixtures/broken/odds.toml:18: teams[red].options[sure_thing].odds: odds 120 must be within 0-100",
+            "tests/fixtures/broken/odds.toml:28: teams[red].options[hopeless].odds: odds -1 must be within 0-100",
+            "tests/fixtures/broken/odds.toml:27: teams[red].options[hopeless].detection: detection -5 must be within 0-100",
         ],
     ),
     (
         "cost.toml",
         &[
-            "tests/fixtures/broken/cost.toml:14: teams[red].options[grand_plan].cost: cost 3 must be between 1 and the team's budget of 2",
+            "tests/fixtures/broken/cost.toml:16: teams[red].options[grand_plan].cost: cost 3 must be between 1 and the team's budget of 2",
         ],
     ),
     (
         "start_range.toml",
         &[
-            "tests/fixtures/broken/start_range.toml:9: indicators[tension].start: start 11 is outside the range 0-10",
+            "tests/fixtures/broken/start_range.toml:13: indicators[tension].start: start 11 is outside the range 0-10",
         ],
     ),
     (
         "unsatisfiable.toml",
         &[
-            "tests/fixtures/broken/unsatisfiable.toml:25: teams[red].options[respond].requires: prerequisites can never be met by any sequence of play: nothing in the scenario can make `alert` true",
+            "tests/fixtures/broken/unsatisfiable.toml:29: teams[red].options[respond].requires: prerequisites can never be met by any sequence of play: nothing in the scenario can make `alert` true",
         ],
     ),
     (
         "missing_source.toml",
         &[
-            "tests/fixtures/broken/missing_source.toml:28: events[storm].source: missing source: cite the seed section (e.g. \"§5\") or write \"designer addition: <reason>\"",
+            "tests/fixtures/broken/missing_source.toml:30: events[storm].source: missing source: cite the seed section (e.g. \"§5\") or write \"designer addition: <reason>\"",
             "tests/fixtures/broken/missing_source.toml:13: teams[red].options[talk].source: missing source: cite the seed section (e.g. \"§5\") or write \"designer addition: <reason>\"",
-            "tests/fixtures/broken/missing_source.toml:20: teams[red].options[shout].source: a designer addition must give its reason: \"designer addition: <why>\"",
+            "tests/fixtures/broken/missing_source.toml:25: teams[red].options[shout].source: a designer addition must give its reason: \"designer addition: <why>\"",
         ],
     ),
 ];
@@ -211,7 +211,7 @@ fn one_bad_file_fails_the_whole_run_but_every_file_is_reported() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("scenarios/belarus-2025.toml: ok ("));
-    assert!(lines[1].starts_with("tests/fixtures/broken/cost.toml:14: "));
+    assert!(lines[1].starts_with("tests/fixtures/broken/cost.toml:16: "));
     assert!(
         lines[2].starts_with("tests/fixtures/no-such-file.toml: cannot read the file: "),
         "{}",

@@ -60,6 +60,37 @@ pub fn compile(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     }
 }
 
+/// Where the table around `at` sets the last key of `path` (or, failing that, an
+/// enclosing key: `success` for `success.effects.morale` written inline). `None`
+/// when none is written on a line of its own in that table: a missing key, or one
+/// in a sub-table.
+fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
+    let (before, after) = (text.get(..at)?, text.get(at..)?);
+    // The table block: from its header (a line starting with '[') to the next.
+    let start = before.rfind("\n[").map_or(0, |i| i + 1);
+    let end = after.find("\n[").map_or(text.len(), |i| at + i + 1);
+    let block = text.get(start..end)?;
+    let keys = path
+        .rsplit('.')
+        .map(|segment| segment.split('[').next().unwrap_or(segment));
+    for key in keys {
+        if key.is_empty() || key == "id" {
+            return None;
+        }
+        let mut offset = start;
+        for line in block.split_inclusive('\n') {
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                return Some(offset + (line.len() - trimmed.len()));
+            }
+            offset += line.len();
+        }
+    }
+    None
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset)
         .map(|s| s.bytes().filter(|b| *b == b'\n').count() + 1)
@@ -95,16 +126,26 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl Compiler<'_> {
+    /// Records a problem. `span` is the item's (usually its id); the line shown is
+    /// the one that sets the path's key in that item's table, when it is written there.
     fn problem(
         &mut self,
         span: Option<Range<usize>>,
         path: impl Into<String>,
         message: impl Into<String>,
     ) {
+        let path = path.into();
+        let line = match span {
+            Some(s) => Some(key_offset(self.text, s.start, &path).unwrap_or(s.start)),
+            // A top-level key (`detection_base`): the lines before the first table.
+            None if !path.contains(['.', '[']) => key_offset(self.text, 0, &path),
+            None => None,
+        }
+        .map(|at| line_of(self.text, at));
         self.problems.push(Problem {
             file: self.file.to_string(),
-            line: span.map(|s| line_of(self.text, s.start)),
-            path: path.into(),
+            line,
+            path,
             message: message.into(),
         });
     }
