@@ -19,7 +19,8 @@
 //! Every loop is bounded in count and time, the tool stops by itself, and the
 //! child server is killed when the tool exits. The load generator runs on the same
 //! machine as the server, so both share its cores; the report says how much CPU
-//! each used.
+//! each used, how much the hypervisor stole, and how fast the disk under the
+//! database syncs (timed before the server starts).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
