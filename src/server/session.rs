@@ -69,6 +69,10 @@ enum Msg {
     Lobby {
         reply: oneshot::Sender<serde_json::Value>,
     },
+    /// Hand the task and its inbox over, to be run on the asker's thread.
+    Relocate {
+        reply: oneshot::Sender<(SessionTask, mpsc::Receiver<Msg>)>,
+    },
 }
 
 #[derive(Clone)]
@@ -133,6 +137,25 @@ impl SessionHandle {
             .await
             .ok()?;
         rx.await.ok()
+    }
+
+    /// Moves the session's task onto the calling thread (an actix worker) between
+    /// two messages. Called when the White Cell connects: most commands come from
+    /// its console, and with the task on the same worker they reach it, and their
+    /// replies come back, without a wake-up across threads. The move runs in its
+    /// own task, so a connection that goes away meanwhile cannot drop the session;
+    /// if the hand-over fails the task goes on where it was.
+    pub fn relocate_here(&self) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let (reply, rx) = oneshot::channel();
+            if tx.send(Msg::Relocate { reply }).await.is_err() {
+                return;
+            }
+            if let Ok((task, inbox)) = rx.await {
+                task.run(inbox).await;
+            }
+        });
     }
 
     pub async fn unsubscribe(&self, conn: u64) {
@@ -233,20 +256,37 @@ impl SessionTask {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                msg = rx.recv() => match msg {
-                    Some(msg) => self.handle(msg).await,
-                    None => break,
-                },
+            let msg = tokio::select! {
+                msg = rx.recv() => msg,
                 () = sleep => {
-                    if let Some(t) = self.state.timer.clone() {
-                        self.timer_tried = Some(t.deadline);
-                        let cmd = Command::TimerExpired { turn: t.turn, phase: t.phase };
-                        match self.apply(Actor::System, cmd, None).await {
-                            Ok((_, events)) => self.broadcast(&events),
-                            Err(e) => tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}"),
-                        }
-                    }
+                    self.timer_expired().await;
+                    continue;
+                }
+            };
+            match msg {
+                None => break,
+                Some(Msg::Relocate { reply }) => match reply.send((self, rx)) {
+                    // The asker runs the task from here on.
+                    Ok(()) => return,
+                    Err((task, inbox)) => (self, rx) = (task, inbox),
+                },
+                Some(msg) => self.handle(msg).await,
+            }
+        }
+    }
+
+    /// The decision timer ran out: close the window if the session auto-advances.
+    async fn timer_expired(&mut self) {
+        if let Some(t) = self.state.timer.clone() {
+            self.timer_tried = Some(t.deadline);
+            let cmd = Command::TimerExpired {
+                turn: t.turn,
+                phase: t.phase,
+            };
+            match self.apply(Actor::System, cmd, None).await {
+                Ok((_, events)) => self.broadcast(&events),
+                Err(e) => {
+                    tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}")
                 }
             }
         }
@@ -319,6 +359,8 @@ impl SessionTask {
                     }
                 }
             }
+            // `run` takes these itself; dropping one leaves the task where it is.
+            Msg::Relocate { .. } => {}
             // Dropping the message drops its reply channel: the caller sees "unavailable".
             Msg::Subscribe { .. } | Msg::Preview { .. } | Msg::Lobby { .. } if !readable => {}
             Msg::Subscribe {

@@ -135,6 +135,9 @@ impl Conn {
                 .await;
         };
         tracing::info!(conn = self.id, session = %seat.session_id, role = ?role_name(&seat.actor), "seat connected");
+        if matches!(seat.actor, Actor::Facilitator) {
+            handle.relocate_here();
+        }
         self.seat = Some((seat, handle));
         self.outbound = Some(rx);
         self.send(snapshot.to_string()).await
