@@ -674,6 +674,45 @@ async fn the_timer_closes_the_decision_window_by_itself() {
     t.fac.event("dice_rolled").await;
 }
 
+/// Each White Cell console that connects moves the session's task to its worker; a
+/// pending timer, the seats and the commands in flight go with it.
+#[actix_rt::test]
+async fn the_timer_and_the_seats_survive_the_white_cell_opening_more_consoles() {
+    let mut t = table(14).await;
+    t.fac.ok(json!({"type": "start"})).await;
+    t.fac.ok(json!({"type": "advance"})).await;
+    t.fac.ok(json!({"type": "timer", "seconds": 2})).await;
+    t.teams[2].event("timer_set").await;
+    let mut consoles = Vec::new();
+    for _ in 0..3 {
+        let mut c = t.app.ws(&t.fac_token).await;
+        c.ok(json!({"type": "note", "text": "Second console here.", "public": true}))
+            .await;
+        consoles.push(c);
+    }
+    t.teams[0]
+        .ok(submit(
+            1,
+            &[("adopt_defence_law", "Sent while consoles open.")],
+        ))
+        .await;
+    for _ in 0..3 {
+        let note = t.teams[3].event("note_added").await;
+        assert_eq!(note["text"], "Second console here.");
+    }
+    t.observer.event("timer_expired").await;
+    let pc = t
+        .observer
+        .until(|f| f["kind"] == "phase_changed" && f["phase"] == "adjudication")
+        .await;
+    assert_eq!(pc["turn"], 1);
+    // Every console and the original one still drive the same session.
+    for c in &mut consoles {
+        c.event("dice_rolled").await;
+    }
+    t.fac.event("dice_rolled").await;
+}
+
 #[actix_rt::test]
 async fn sessions_survive_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
