@@ -154,6 +154,14 @@ const BROKEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "subtables.toml",
+        &[
+            "tests/fixtures/broken/subtables.toml:33: teams[red].options[talk].modifiers[1].when[0]: condition `calm`: unknown flag `calm`",
+            "tests/fixtures/broken/subtables.toml:39: teams[red].options[talk].success.effects.morale: unknown indicator `morale`",
+            "tests/fixtures/broken/subtables.toml:43: teams[red].options[talk].failure.set[0]: unknown flag `nope`",
+        ],
+    ),
+    (
         "unsatisfiable.toml",
         &[
             "tests/fixtures/broken/unsatisfiable.toml:29: teams[red].options[respond].requires: prerequisites can never be met by any sequence of play: nothing in the scenario can make `alert` true",

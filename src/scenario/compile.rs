@@ -60,20 +60,86 @@ pub fn compile(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
     }
 }
 
-/// Where the table around `at` sets the last key of `path` (or, failing that, an
-/// enclosing key: `success` for `success.effects.morale` written inline). `None`
-/// when none is written on a line of its own in that table: a missing key, or one
-/// in a sub-table.
+/// Where the file sets the key that `path` names, for an item whose table contains
+/// `at` (usually its id): a line of that table, or of one of its sub-tables
+/// (`[teams.options.success]`, the second `[[teams.options.modifiers]]`). Failing the
+/// key itself, an enclosing key written inline (the `success = {...}` line for
+/// `success.effects.morale`), or the sub-table's header. `None` when the file does not
+/// write it anywhere there, such as a missing key.
 fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
     let (before, after) = (text.get(..at)?, text.get(at..)?);
-    // The table block: from its header (a line starting with '[') to the next.
+    // The item's table: from its header (a line starting with '[') to the next one.
     let start = before.rfind("\n[").map_or(0, |i| i + 1);
     let end = after.find("\n[").map_or(text.len(), |i| at + i + 1);
+    let header = header_at(text, start);
+    // The path's first segments name the item itself, one per part of its header.
+    let depth = header.map_or(0, |(name, _)| name.split('.').count());
+    let below: Vec<&str> = path.split('.').skip(depth).collect();
+    if let Some(offset) = find_keys(text, start, end, &below) {
+        return Some(offset);
+    }
+    let (item, _) = header?;
+    // Sub-tables follow the item's table until the next table that is not one of them.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut pos = end;
+    while let Some((name, is_array)) = header_at(text, pos) {
+        let sub = name.strip_prefix(item)?.strip_prefix('.')?;
+        let body = text
+            .get(pos..)?
+            .find('\n')
+            .map_or(text.len(), |i| pos + i + 1);
+        let next = text
+            .get(body..)?
+            .find("\n[")
+            .map_or(text.len(), |i| body + i + 1);
+        let index = is_array.then(|| {
+            let n = seen.entry(sub).or_default();
+            *n += 1;
+            *n - 1
+        });
+        let parts: Vec<&str> = sub.split('.').collect();
+        let names_it = parts.len() <= below.len()
+            && parts
+                .iter()
+                .zip(&below)
+                .enumerate()
+                .all(|(i, (part, seg))| {
+                    let (seg_name, seg_index) = split_index(seg);
+                    seg_name == *part
+                        && (i + 1 < parts.len() || index.is_none() || seg_index == index)
+                });
+        if names_it {
+            return find_keys(text, body, next, &below[parts.len()..]).or(Some(pos));
+        }
+        pos = next;
+    }
+    None
+}
+
+/// The name of the table header starting at `at` (`[a.b]` or `[[a.b]]`), and whether
+/// it is an array of tables.
+fn header_at(text: &str, at: usize) -> Option<(&str, bool)> {
+    let line = text.get(at..)?.lines().next()?.trim();
+    if let Some(rest) = line.strip_prefix("[[") {
+        return Some((rest.split("]]").next()?.trim(), true));
+    }
+    let rest = line.strip_prefix('[')?;
+    Some((rest.split(']').next()?.trim(), false))
+}
+
+/// `modifiers[1]` -> ("modifiers", Some(1)); `options[talk]` -> ("options", None).
+fn split_index(segment: &str) -> (&str, Option<usize>) {
+    match segment.split_once('[') {
+        Some((name, rest)) => (name, rest.trim_end_matches(']').parse().ok()),
+        None => (segment, None),
+    }
+}
+
+/// The line in `text[start..end]` that sets the last of `keys`, or failing that the
+/// one before it, and so on.
+fn find_keys(text: &str, start: usize, end: usize, keys: &[&str]) -> Option<usize> {
     let block = text.get(start..end)?;
-    let keys = path
-        .rsplit('.')
-        .map(|segment| segment.split('[').next().unwrap_or(segment));
-    for key in keys {
+    for key in keys.iter().rev().map(|k| split_index(k).0) {
         if key.is_empty() || key == "id" {
             return None;
         }
