@@ -67,10 +67,9 @@ pub fn compile(file: &str, text: &str) -> Result<Scenario, Vec<Problem>> {
 /// `success.effects.morale`), or the sub-table's header. `None` when the file does not
 /// write it anywhere there, such as a missing key.
 fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
-    let (before, after) = (text.get(..at)?, text.get(at..)?);
     // The item's table: from its header (a line starting with '[') to the next one.
-    let start = before.rfind("\n[").map_or(0, |i| i + 1);
-    let end = after.find("\n[").map_or(text.len(), |i| at + i + 1);
+    let start = text.get(..at)?.rfind("\n[").map_or(0, |i| i + 1);
+    let end = next_table(text, at)?;
     let header = header_at(text, start);
     // The path's first segments name the item itself, one per part of its header.
     let depth = header.map_or(0, |(name, _)| name.split('.').count());
@@ -88,10 +87,7 @@ fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
             .get(pos..)?
             .find('\n')
             .map_or(text.len(), |i| pos + i + 1);
-        let next = text
-            .get(body..)?
-            .find("\n[")
-            .map_or(text.len(), |i| body + i + 1);
+        let next = next_table(text, body)?;
         let index = is_array.then(|| {
             let n = seen.entry(sub).or_default();
             *n += 1;
@@ -114,6 +110,15 @@ fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
         pos = next;
     }
     None
+}
+
+/// Where the first table header after `from` starts (the end of the text if none).
+fn next_table(text: &str, from: usize) -> Option<usize> {
+    Some(
+        text.get(from..)?
+            .find("\n[")
+            .map_or(text.len(), |i| from + i + 1),
+    )
 }
 
 /// The name of the table header starting at `at` (`[a.b]` or `[[a.b]]`), and whether

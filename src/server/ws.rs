@@ -42,7 +42,7 @@ pub async fn route(
     actix_web::rt::spawn(async move {
         let reason = connection(app, session.clone(), stream).await;
         // The close frame queues behind whatever a stalled peer has not read.
-        let _ = tokio::time::timeout(CLIENT_TIMEOUT, session.close(Some(reason))).await;
+        timely(session.close(Some(reason))).await;
     });
     Ok(response)
 }
@@ -84,10 +84,7 @@ impl Conn {
     /// `CLIENT_TIMEOUT`: a peer that stops reading must not hold this loop (and its
     /// heartbeat) forever.
     async fn send(&mut self, text: impl Into<String>) -> bool {
-        matches!(
-            tokio::time::timeout(CLIENT_TIMEOUT, self.session.text(text.into())).await,
-            Ok(Ok(()))
-        )
+        timely(self.session.text(text.into())).await
     }
 
     /// Authenticates (or re-authenticates) with a token; sends the snapshot.
@@ -284,6 +281,15 @@ impl Conn {
     }
 }
 
+/// Runs one write to the socket; false when it failed or the peer took no frame for
+/// `CLIENT_TIMEOUT` (a write queues behind whatever a stalled peer has not read).
+async fn timely<E>(write: impl std::future::Future<Output = Result<(), E>>) -> bool {
+    matches!(
+        tokio::time::timeout(CLIENT_TIMEOUT, write).await,
+        Ok(Ok(()))
+    )
+}
+
 fn role_name(actor: &Actor) -> &'static str {
     match actor {
         Actor::Facilitator => "facilitator",
@@ -350,7 +356,7 @@ async fn connection(
                         }
                     }
                     Ok(AggregatedMessage::Ping(bytes)) => {
-                        if !matches!(tokio::time::timeout(CLIENT_TIMEOUT, conn.session.pong(&bytes)).await, Ok(Ok(()))) {
+                        if !timely(conn.session.pong(&bytes)).await {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
@@ -388,7 +394,7 @@ async fn connection(
                 if last_heard.elapsed() > CLIENT_TIMEOUT {
                     break CloseReason { code: CloseCode::Away, description: Some("no response to heartbeat".into()) };
                 }
-                if !matches!(tokio::time::timeout(CLIENT_TIMEOUT, conn.session.ping(b"")).await, Ok(Ok(()))) {
+                if !timely(conn.session.ping(b"")).await {
                     break CloseReason::from(CloseCode::Normal);
                 }
             }
