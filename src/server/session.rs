@@ -3,17 +3,20 @@
 //!
 //! **Invariant:** save, then acknowledge, then broadcast. A command's events are
 //! committed to the store before its reply is sent, and only then fanned out to
-//! the connected seats, each filtered by `engine::visible`.
+//! the connected seats, each filtered by `engine::visible`. Both are handed out by
+//! the store's writer thread the moment the commit returns (a [`Release`] the task
+//! prepared), while the task waits for that write; the sender's own connection is
+//! busy awaiting the reply, so on its socket the ack always precedes the events.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AppState, now_ms};
 use crate::engine::{self, Actor, Command, Event, EventBody, Rejection, State, Viewer};
-use crate::store::SeatRow;
+use crate::store::{OnCommit, SeatRow};
 
 /// Frames waiting for one connection; a client that lets this fill is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
@@ -78,6 +81,55 @@ enum Msg {
 #[derive(Clone)]
 pub struct SessionHandle {
     tx: mpsc::Sender<Msg>,
+}
+
+fn unsaved() -> CommandError {
+    CommandError::Unavailable(
+        "The server could not save that; nothing was changed. Please try again.".into(),
+    )
+}
+
+/// Answers the one who asked for a write: `Ok(seq)` once it is stored.
+type Ack = Box<dyn FnOnce(Result<u64, CommandError>) + Send>;
+
+/// What a write releases once it is stored: first the ack, then each connected
+/// seat's event frames. Run by the store's writer thread as soon as the commit
+/// returns, before the session task is woken, so that no other message of the
+/// session can come in between. Dropped without running (the write never reached
+/// the writer), it answers that nothing was saved.
+struct Release {
+    ack: Option<Ack>,
+    seq: u64,
+    sends: Vec<(u64, mpsc::Sender<Frame>, Frame)>,
+    /// Connections whose queue was full, for the session task to drop.
+    dropped: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Release {
+    fn run(&mut self, committed: bool) {
+        let Some(ack) = self.ack.take() else { return };
+        if !committed {
+            return ack(Err(unsaved()));
+        }
+        ack(Ok(self.seq));
+        let mut full = Vec::new();
+        for (conn, tx, frame) in self.sends.drain(..) {
+            if tx.try_send(frame).is_err() && !full.contains(&conn) {
+                full.push(conn);
+            }
+        }
+        if !full.is_empty()
+            && let Ok(mut dropped) = self.dropped.lock()
+        {
+            dropped.extend(full);
+        }
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.run(false);
+    }
 }
 
 fn gone() -> CommandError {
@@ -283,12 +335,13 @@ impl SessionTask {
                 turn: t.turn,
                 phase: t.phase,
             };
-            match self.apply(Actor::System, cmd, None).await {
-                Ok((_, events)) => self.broadcast(&events),
-                Err(e) => {
-                    tracing::debug!(session = %self.id, "timer expiry not applied: {e:?}")
+            let id = self.id.clone();
+            let ack: Ack = Box::new(move |r| {
+                if let Err(e) = r {
+                    tracing::debug!(session = %id, "timer expiry not applied: {e:?}");
                 }
-            }
+            });
+            self.apply(Actor::System, cmd, None, ack).await;
         }
     }
 
@@ -303,20 +356,13 @@ impl SessionTask {
                 reply,
             } => {
                 tracing::debug!(session = %self.id, command = command.name(), "command");
-                let r = self.apply(actor.clone(), command, None).await;
                 if let Some(p) = player_of(&actor) {
                     self.last_seen.insert(p.to_string(), now_ms());
                 }
-                // Saved; now acknowledge, then broadcast.
-                match r {
-                    Ok((seq, events)) => {
-                        let _ = reply.send(Ok(seq));
-                        self.broadcast(&events);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
+                let ack: Ack = Box::new(move |r| {
+                    let _ = reply.send(r);
+                });
+                self.apply(actor, command, None, ack).await;
             }
             Msg::Join {
                 team,
@@ -341,23 +387,18 @@ impl SessionTask {
                     player: player.clone(),
                     team: team.clone(),
                 };
-                match self
-                    .apply(Actor::System, Command::Join { team, name }, Some(seat))
-                    .await
-                {
-                    Ok((_, events)) => {
-                        let seat = Seat {
-                            session_id: self.id.clone(),
-                            actor,
-                        };
-                        self.app.register_token(token_hash, seat.clone());
-                        let _ = reply.send(Ok((player, seat)));
-                        self.broadcast(&events);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
+                let app = self.app.clone();
+                let session_id = self.id.clone();
+                // The token works before the new player hears that it does.
+                let ack: Ack = Box::new(move |r| {
+                    let _ = reply.send(r.map(|_| {
+                        let seat = Seat { session_id, actor };
+                        app.register_token(token_hash, seat.clone());
+                        (player, seat)
+                    }));
+                });
+                self.apply(Actor::System, Command::Join { team, name }, Some(seat), ack)
+                    .await;
             }
             // `run` takes these itself; dropping one leaves the task where it is.
             Msg::Relocate { .. } => {}
@@ -444,30 +485,25 @@ impl SessionTask {
         Arc::from(value.to_string())
     }
 
-    /// decide -> evolve -> store. The caller then replies, then broadcasts the events.
+    /// decide -> evolve -> store -> release (the ack, then the events).
     ///
     /// The state evolves in place (no copy of the whole session per command); no
     /// other message is handled until the write has finished, so nobody sees it
-    /// before it is stored. If the write fails, the state is re-derived from the
-    /// store, where the failed transaction left nothing.
-    async fn apply(
-        &mut self,
-        actor: Actor,
-        command: Command,
-        seat: Option<SeatRow>,
-    ) -> Result<(u64, Vec<Event>), CommandError> {
-        let unsaved = || {
-            CommandError::Unavailable(
-                "The server could not save that; nothing was changed. Please try again.".into(),
-            )
-        };
+    /// before it is stored. The ack and the event frames are released by the
+    /// store's writer thread the moment the commit returns ([`Release`]), which
+    /// spares them a wake-up of this task on the way out. If the write fails, the
+    /// state is re-derived from the store, where the failed transaction left nothing.
+    async fn apply(&mut self, actor: Actor, command: Command, seat: Option<SeatRow>, ack: Ack) {
         if self.stale && !self.reload() {
-            return Err(unsaved());
+            return ack(Err(unsaved()));
         }
         let at = now_ms().max(self.state.created_at);
-        let events = engine::decide(&self.state, &actor, &command, at)?;
+        let events = match engine::decide(&self.state, &actor, &command, at) {
+            Ok(events) => events,
+            Err(r) => return ack(Err(r.into())),
+        };
         if events.is_empty() {
-            return Ok((self.state.seq, events));
+            return ack(Ok(self.state.seq));
         }
         let expected = self.state.seq;
         for e in &events {
@@ -483,23 +519,32 @@ impl SessionTask {
                 )
             });
         let hash = checkpoint.then(|| self.state.hash());
-        match self
+        let dropped = Arc::new(Mutex::new(Vec::new()));
+        let mut release = Release {
+            ack: Some(ack),
+            seq: self.state.seq,
+            sends: self.frames(&events),
+            dropped: dropped.clone(),
+        };
+        let on_commit: OnCommit = Box::new(move |committed| release.run(committed));
+        let stored = self
             .app
             .store
-            .append(&self.id, expected, &events, hash, seat)
-            .await
-        {
+            .append_then(&self.id, expected, &events, hash, seat, Some(on_commit))
+            .await;
+        match stored {
             Ok(()) => {
                 if checkpoint {
                     self.hashed_at = self.state.seq;
                 }
-                Ok((self.state.seq, events))
+                let dropped =
+                    std::mem::take(&mut *dropped.lock().unwrap_or_else(|e| e.into_inner()));
+                self.drop_slow(dropped);
             }
             Err(e) => {
                 tracing::error!(session = %self.id, "could not store events: {e}");
                 self.stale = true;
                 self.reload();
-                Err(unsaved())
             }
         }
     }
@@ -520,11 +565,12 @@ impl SessionTask {
         }
     }
 
-    fn broadcast(&mut self, events: &[Event]) {
-        let mut dropped = Vec::new();
+    /// Each connected seat's frame for each event, filtered once per viewer; and
+    /// each distinct filtered form serialised once (most events look the same to
+    /// every team).
+    fn frames(&self, events: &[Event]) -> Vec<(u64, mpsc::Sender<Frame>, Frame)> {
+        let mut out = Vec::with_capacity(events.len() * self.subscribers.len());
         for e in events {
-            // The frame for each viewer, filtered once per viewer; and each distinct
-            // filtered form serialised once (most events look the same to every team).
             let mut by_viewer: Vec<(&Viewer, Option<Frame>)> = Vec::new();
             let mut forms: Vec<(Event, Frame)> = Vec::new();
             for (conn, sub) in &self.subscribers {
@@ -545,21 +591,26 @@ impl SessionTask {
                         f
                     }
                 };
-                if let Some(frame) = frame
-                    && sub.tx.try_send(frame).is_err()
-                {
-                    dropped.push(*conn);
+                if let Some(frame) = frame {
+                    out.push((*conn, sub.tx.clone(), frame));
                 }
             }
         }
-        if !dropped.is_empty() {
-            for conn in dropped {
-                if self.subscribers.remove(&conn).is_some() {
-                    tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
-                }
-            }
-            self.broadcast_presence();
+        out
+    }
+
+    /// Forgets the connections whose outbound queue was full (their loops close
+    /// them when they see the queue gone) and tells the others who is left.
+    fn drop_slow(&mut self, dropped: Vec<u64>) {
+        if dropped.is_empty() {
+            return;
         }
+        for conn in dropped {
+            if self.subscribers.remove(&conn).is_some() {
+                tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
+            }
+        }
+        self.broadcast_presence();
     }
 
     fn presence_value(&self) -> serde_json::Value {

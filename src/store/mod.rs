@@ -173,9 +173,16 @@ enum Write {
         /// The hash of the state after these events, when this append checkpoints it.
         state_hash: Option<String>,
         seat: Option<SeatRow>,
+        /// Run on the writer thread as soon as the outcome is known, before `reply`.
+        on_commit: Option<OnCommit>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
 }
+
+/// Work to release the moment a write's outcome is known (`true`: committed),
+/// run on the writer thread before the caller is woken. A session uses it to hand
+/// out the ack and the events without waiting for its own task to be scheduled.
+pub type OnCommit = Box<dyn FnOnce(bool) + Send>;
 
 pub struct Store {
     path: PathBuf,
@@ -284,6 +291,22 @@ impl Store {
         state_hash: Option<String>,
         seat: Option<SeatRow>,
     ) -> Result<(), StoreError> {
+        self.append_then(session, expected, events, state_hash, seat, None)
+            .await
+    }
+
+    /// [`Store::append`], running `on_commit` on the writer thread as soon as the
+    /// outcome is known, before this future resolves. A request refused before it
+    /// reaches the writer returns its error without running it.
+    pub async fn append_then(
+        &self,
+        session: &str,
+        expected: u64,
+        events: &[Event],
+        state_hash: Option<String>,
+        seat: Option<SeatRow>,
+        on_commit: Option<OnCommit>,
+    ) -> Result<(), StoreError> {
         let events = rows(session, events)?;
         let (reply, rx) = oneshot::channel();
         self.send(Write::Append {
@@ -292,6 +315,7 @@ impl Store {
             events,
             state_hash,
             seat,
+            on_commit,
             reply,
         })?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -572,7 +596,15 @@ fn in_savepoint(tx: &Connection, w: &Write) -> Result<Result<(), StoreError>, ru
 
 fn reply(w: Write, r: Result<(), StoreError>) {
     let tx = match w {
-        Write::Create { reply, .. } | Write::Append { reply, .. } => reply,
+        Write::Create { reply, .. } => reply,
+        Write::Append {
+            reply, on_commit, ..
+        } => {
+            if let Some(f) = on_commit {
+                f(r.is_ok());
+            }
+            reply
+        }
     };
     let _ = tx.send(r);
 }
@@ -842,5 +874,21 @@ mod tests {
             (a.last_seq, a.hash_seq, a.state_hash.as_str()),
             (3, 2, "h2")
         );
+        // The hook of `append_then` has run, with the outcome, by the time the
+        // append resolves: true once committed, false for a refused append.
+        let outcome = |cell: &Arc<Mutex<Vec<bool>>>| -> OnCommit {
+            let cell = cell.clone();
+            Box::new(move |ok| cell.lock().expect("cell").push(ok))
+        };
+        let (committed, refused) = (Arc::new(Mutex::new(vec![])), Arc::new(Mutex::new(vec![])));
+        next.seq = 4;
+        let one = std::slice::from_ref(&next);
+        let (good, bad) = tokio::join!(
+            store.append_then("a", 3, one, None, None, Some(outcome(&committed))),
+            store.append_then("b", 3, one, None, None, Some(outcome(&refused))),
+        );
+        assert!(good.is_ok() && bad.is_err(), "{good:?} {bad:?}");
+        assert_eq!(*committed.lock().expect("cell"), [true]);
+        assert_eq!(*refused.lock().expect("cell"), [false]);
     }
 }

@@ -213,10 +213,23 @@ impl Client {
             .await
     }
 
+    /// Sends a command that must be accepted; returns the ack's seq. The sender
+    /// hears the ack before its command's events: when the ack's seq is new to this
+    /// socket, no event with that seq was read before it.
     pub async fn ok(&mut self, v: Value) -> u64 {
+        let known = self.seen.iter().filter_map(|f| f["seq"].as_u64()).max();
+        let read_before = self.seen.len();
         let reply = self.cmd(v.clone()).await;
         assert_eq!(reply["type"], "ack", "{v} was refused: {reply}");
-        reply["seq"].as_u64().expect("seq")
+        let seq = reply["seq"].as_u64().expect("seq");
+        if known.is_none_or(|k| seq > k) {
+            let early = self.seen[read_before..]
+                .iter()
+                .take_while(|f| f["type"] != "ack" || f["ref"] != reply["ref"])
+                .any(|f| f["type"] == "event" && f["seq"].as_u64() == Some(seq));
+            assert!(!early, "an event of {v} arrived before its ack");
+        }
+        seq
     }
 
     pub async fn refused(&mut self, v: Value, code: &str) {
