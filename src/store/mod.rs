@@ -600,8 +600,13 @@ fn reply(w: Write, r: Result<(), StoreError>) {
         Write::Append {
             reply, on_commit, ..
         } => {
+            // The writer outlives any hook: one that panicked has lost only its
+            // own frames, and its caller still gets the outcome below.
             if let Some(f) = on_commit {
-                f(r.is_ok());
+                let ok = r.is_ok();
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ok))).is_err() {
+                    tracing::error!("a commit hook panicked; the writer goes on");
+                }
             }
             reply
         }
@@ -890,5 +895,20 @@ mod tests {
         assert!(good.is_ok() && bad.is_err(), "{good:?} {bad:?}");
         assert_eq!(*committed.lock().expect("cell"), [true]);
         assert_eq!(*refused.lock().expect("cell"), [false]);
+        // A hook that panics costs the writer nothing: its append is still
+        // answered, and the next one is committed.
+        next.seq = 5;
+        let panics: OnCommit = Box::new(|_| panic!("a faulty hook"));
+        let one = std::slice::from_ref(&next);
+        let r = store
+            .append_then("a", 4, one, None, None, Some(panics))
+            .await;
+        assert!(r.is_ok(), "{r:?}");
+        next.seq = 6;
+        let r = store
+            .append("a", 5, std::slice::from_ref(&next), None, None)
+            .await;
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(store.session("a").expect("a").last_seq, 6);
     }
 }
