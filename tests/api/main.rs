@@ -929,3 +929,60 @@ async fn a_session_created_with_private_rationales_keeps_them_from_other_teams()
     assert!(by_text.contains("MARK-minsk-reasons") && !by_text.contains("MARK-moscow-reasons"));
     assert!(ru_text.contains("MARK-moscow-reasons") && !ru_text.contains("MARK-minsk-reasons"));
 }
+
+/// Save, then broadcast: a command whose write fails is answered `unavailable`, no
+/// seat sees its event, and the session goes on from what is stored.
+#[actix_web::test]
+async fn a_command_whose_write_fails_reaches_nobody_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("test.db");
+    let app = spawn_app_in(dir).await;
+    let (_, code, fac_token) = app.create(5).await;
+    let token = app.join(&code, "belarus", "Alesia").await;
+    let mut fac = app.ws(&fac_token).await;
+    let mut by = app.ws(&token).await;
+    let stored = fac
+        .ok(json!({"type": "note", "text": "Stored.", "public": true}))
+        .await;
+    by.until(|f| f["type"] == "event" && f["seq"] == stored)
+        .await;
+    // The fault: the database refuses any event that carries the marker.
+    let conn = rusqlite::Connection::open(&db).expect("open the database");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.body LIKE '%UNSAVABLE%'
+         BEGIN SELECT RAISE(ABORT, 'the disk says no'); END",
+    )
+    .expect("trigger");
+    let reply = fac
+        .cmd(json!({"type": "note", "text": "UNSAVABLE", "public": true}))
+        .await;
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert_eq!(reply["code"], "unavailable", "{reply}");
+    assert!(
+        reply["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nothing was changed")),
+        "{reply}"
+    );
+    by.drain().await;
+    fac.drain().await;
+    for (who, c) in [("the team", &by), ("the White Cell", &fac)] {
+        assert!(
+            !c.all_text().contains("UNSAVABLE"),
+            "{who} saw an event that was never stored"
+        );
+    }
+    // Once the database takes writes again, the next command follows the last
+    // stored one, and everyone sees it.
+    conn.execute_batch("DROP TRIGGER refuse")
+        .expect("drop trigger");
+    let next = fac
+        .ok(json!({"type": "note", "text": "Saved after all.", "public": true}))
+        .await;
+    assert_eq!(next, stored + 1);
+    let seen = by.until(|f| f["type"] == "event" && f["seq"] == next).await;
+    assert!(seen.to_string().contains("Saved after all."), "{seen}");
+    assert_eq!(by.resnapshot(&token).await["seq"].as_u64(), Some(next));
+}
