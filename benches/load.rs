@@ -1619,7 +1619,7 @@ async fn commit(
         engine::evolve(state, e);
     }
     store
-        .append(id, expected, &events, Some(state.hash()), seat)
+        .append(id, expected, &events, Some(state.hash()), seat, None)
         .await
         .map_err(|e| format!("append {id}: {e}"))
 }

@@ -100,7 +100,8 @@ type Ack = Box<dyn FnOnce(Result<u64, CommandError>) + Send>;
 struct Release {
     ack: Option<Ack>,
     seq: u64,
-    sends: Vec<(u64, mpsc::Sender<Frame>, Frame)>,
+    /// Each connection's frames, in order.
+    sends: Vec<(u64, mpsc::Sender<Frame>, Vec<Frame>)>,
     /// Connections whose queue was full, for the session task to drop.
     dropped: Arc<Mutex<Vec<u64>>>,
 }
@@ -113,8 +114,8 @@ impl Release {
         }
         ack(Ok(self.seq));
         let mut full = Vec::new();
-        for (conn, tx, frame) in self.sends.drain(..) {
-            if tx.try_send(frame).is_err() && !full.contains(&conn) {
+        for (conn, tx, frames) in self.sends.drain(..) {
+            if frames.into_iter().any(|f| tx.try_send(f).is_err()) {
                 full.push(conn);
             }
         }
@@ -530,7 +531,7 @@ impl SessionTask {
         let stored = self
             .app
             .store
-            .append_then(&self.id, expected, &events, hash, seat, Some(on_commit))
+            .append(&self.id, expected, &events, hash, seat, Some(on_commit))
             .await;
         match stored {
             Ok(()) => {
@@ -565,15 +566,16 @@ impl SessionTask {
         }
     }
 
-    /// Each connected seat's frame for each event, filtered once per viewer; and
-    /// each distinct filtered form serialised once (most events look the same to
-    /// every team).
-    fn frames(&self, events: &[Event]) -> Vec<(u64, mpsc::Sender<Frame>, Frame)> {
-        let mut out = Vec::with_capacity(events.len() * self.subscribers.len());
+    /// Each connected seat's frames for these events: each event filtered once per
+    /// viewer, and each distinct filtered form serialised once (most events look
+    /// the same to every team).
+    fn frames(&self, events: &[Event]) -> Vec<(u64, mpsc::Sender<Frame>, Vec<Frame>)> {
+        let subs: Vec<(&u64, &Subscriber)> = self.subscribers.iter().collect();
+        let mut frames = vec![Vec::new(); subs.len()];
         for e in events {
             let mut by_viewer: Vec<(&Viewer, Option<Frame>)> = Vec::new();
             let mut forms: Vec<(Event, Frame)> = Vec::new();
-            for (conn, sub) in &self.subscribers {
+            for ((_, sub), out) in subs.iter().zip(frames.iter_mut()) {
                 let frame = match by_viewer.iter().find(|(v, _)| *v == &sub.viewer) {
                     Some((_, f)) => f.clone(),
                     None => {
@@ -591,12 +593,14 @@ impl SessionTask {
                         f
                     }
                 };
-                if let Some(frame) = frame {
-                    out.push((*conn, sub.tx.clone(), frame));
-                }
+                out.extend(frame);
             }
         }
-        out
+        subs.into_iter()
+            .zip(frames)
+            .filter(|(_, f)| !f.is_empty())
+            .map(|((conn, sub), f)| (*conn, sub.tx.clone(), f))
+            .collect()
     }
 
     /// Forgets the connections whose outbound queue was full (their loops close

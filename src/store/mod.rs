@@ -282,23 +282,11 @@ impl Store {
 
     /// Appends events after `expected` (the session's last stored seq); resolves
     /// once committed. A seat token, if given, is stored in the same transaction;
-    /// so is the state hash after these events, if given.
+    /// so is the state hash after these events, if given. `on_commit`, if given,
+    /// runs on the writer thread as soon as the outcome is known, before this
+    /// future resolves; a request refused before it reaches the writer returns its
+    /// error without running it.
     pub async fn append(
-        &self,
-        session: &str,
-        expected: u64,
-        events: &[Event],
-        state_hash: Option<String>,
-        seat: Option<SeatRow>,
-    ) -> Result<(), StoreError> {
-        self.append_then(session, expected, events, state_hash, seat, None)
-            .await
-    }
-
-    /// [`Store::append`], running `on_commit` on the writer thread as soon as the
-    /// outcome is known, before this future resolves. A request refused before it
-    /// reaches the writer returns its error without running it.
-    pub async fn append_then(
         &self,
         session: &str,
         expected: u64,
@@ -849,8 +837,22 @@ mod tests {
         let mut next = event.clone();
         next.seq = 2;
         let (good, bad) = tokio::join!(
-            store.append("a", 1, std::slice::from_ref(&next), Some("h2".into()), None),
-            store.append("b", 5, std::slice::from_ref(&next), Some("h2".into()), None),
+            store.append(
+                "a",
+                1,
+                std::slice::from_ref(&next),
+                Some("h2".into()),
+                None,
+                None
+            ),
+            store.append(
+                "b",
+                5,
+                std::slice::from_ref(&next),
+                Some("h2".into()),
+                None,
+                None
+            ),
         );
         assert!(good.is_ok(), "{good:?}");
         assert!(
@@ -871,7 +873,7 @@ mod tests {
         // An append without a hash moves last_seq and keeps the checkpointed hash.
         next.seq = 3;
         store
-            .append("a", 2, std::slice::from_ref(&next), None, None)
+            .append("a", 2, std::slice::from_ref(&next), None, None, None)
             .await
             .expect("append without hash");
         let a = store.session("a").expect("a");
@@ -879,7 +881,7 @@ mod tests {
             (a.last_seq, a.hash_seq, a.state_hash.as_str()),
             (3, 2, "h2")
         );
-        // The hook of `append_then` has run, with the outcome, by the time the
+        // The `on_commit` hook has run, with the outcome, by the time the
         // append resolves: true once committed, false for a refused append.
         let outcome = |cell: &Arc<Mutex<Vec<bool>>>| -> OnCommit {
             let cell = cell.clone();
@@ -889,8 +891,8 @@ mod tests {
         next.seq = 4;
         let one = std::slice::from_ref(&next);
         let (good, bad) = tokio::join!(
-            store.append_then("a", 3, one, None, None, Some(outcome(&committed))),
-            store.append_then("b", 3, one, None, None, Some(outcome(&refused))),
+            store.append("a", 3, one, None, None, Some(outcome(&committed))),
+            store.append("b", 3, one, None, None, Some(outcome(&refused))),
         );
         assert!(good.is_ok() && bad.is_err(), "{good:?} {bad:?}");
         assert_eq!(*committed.lock().expect("cell"), [true]);
@@ -900,13 +902,11 @@ mod tests {
         next.seq = 5;
         let panics: OnCommit = Box::new(|_| panic!("a faulty hook"));
         let one = std::slice::from_ref(&next);
-        let r = store
-            .append_then("a", 4, one, None, None, Some(panics))
-            .await;
+        let r = store.append("a", 4, one, None, None, Some(panics)).await;
         assert!(r.is_ok(), "{r:?}");
         next.seq = 6;
         let r = store
-            .append("a", 5, std::slice::from_ref(&next), None, None)
+            .append("a", 5, std::slice::from_ref(&next), None, None, None)
             .await;
         assert!(r.is_ok(), "{r:?}");
         assert_eq!(store.session("a").expect("a").last_seq, 6);
