@@ -5,22 +5,27 @@
 //! of the state. `engine` knows nothing of tokio, actix or SQL (a test enforces it).
 //!
 //! - [`decide`]`(state, actor, command, at) -> Result<Vec<Event>, Rejection>`
-//! - [`evolve`]`(state, event)`: live play and replay share it.
+//!   (`decide.rs`, with `adjudicate.rs` for odds and dice, `inject.rs` for injects,
+//!   triggers and the script, and `emit.rs`, the scratch board they write on).
+//! - [`evolve`]`(state, event)`: live play and replay share it (`evolve.rs`).
 //! - [`view`] / [`visible`]: what one seat may see, in one place.
 //! - [`preview`]: Monte Carlo odds for the current turn on a separate stream.
 
+mod adjudicate;
+mod decide;
+mod emit;
+mod evolve;
+mod inject;
 mod preview;
-mod rules;
 mod simulate;
 mod state;
 mod types;
 mod view;
 
+pub use adjudicate::{detection_odds, odds};
+pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
+pub use evolve::evolve;
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
-pub use rules::{
-    MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition, detection_odds,
-    evolve, odds,
-};
 pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
 pub use state::*;
 pub use types::*;

@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use super::rules::{detection_odds, odds};
+use super::adjudicate::{detection_odds, odds};
 use super::state::State;
 use super::types::{Outcome, Phase};
 use crate::scenario::{Outcome as OutcomeDef, Scenario, all_hold};

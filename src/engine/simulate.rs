@@ -10,7 +10,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use super::rules::{create, decide, evolve};
+use super::decide::{create, decide};
+use super::evolve::evolve;
 use super::state::State;
 use super::types::*;
 use super::view::option_status;

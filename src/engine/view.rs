@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::rules::{describe_condition, odds};
+use super::adjudicate::odds;
+use super::decide::describe_condition;
 use super::state::*;
 use super::types::*;
 use crate::scenario::Scenario;
@@ -279,7 +280,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             .iter()
             .map(|h| HistoryRow {
                 turn: h.turn,
-                indicators: super::rules::indicator_map(s, &h.indicators),
+                indicators: super::emit::indicator_map(s, &h.indicators),
             })
             .collect(),
         teams,

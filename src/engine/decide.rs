@@ -1,0 +1,488 @@
+//! `decide`: a command and the state it meets become events, or a rejection.
+//!
+//! `decide` never mutates the state. Where a command produces several events that
+//! build on each other (adjudication, triggers), it plays them onto a scratch copy
+//! of the [`World`] (the [`Emitter`]) with the same `apply_world` that `evolve` uses.
+//! Dice and odds live in `adjudicate`, injects, triggers and the script in `inject`.
+
+use std::sync::Arc;
+
+use super::adjudicate::{close_decision, publish};
+use super::emit::{Emitter, check_text, wrong_phase};
+use super::evolve::evolve;
+use super::inject::{inject, skip};
+use super::state::*;
+use super::types::*;
+use crate::scenario::Scenario;
+
+/// Longest phase timer, in seconds (a day).
+pub const MAX_TIMER_SECONDS: u32 = 86_400;
+
+/// Creates a session: the first event of its log, and the state after it.
+pub fn create(
+    scenario: std::sync::Arc<Scenario>,
+    title: &str,
+    seed: u64,
+    max_turns: Option<u32>,
+    auto_advance: bool,
+    at: i64,
+) -> (State, Event) {
+    create_with(
+        scenario,
+        &Settings {
+            title,
+            seed,
+            max_turns,
+            auto_advance,
+            private_rationales: false,
+        },
+        at,
+    )
+}
+
+/// What a facilitator chooses when creating a session.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    pub title: &'a str,
+    pub seed: u64,
+    pub max_turns: Option<u32>,
+    pub auto_advance: bool,
+    /// Keep overt choices' rationales from other teams even after publication.
+    pub private_rationales: bool,
+}
+
+/// `create` with every setting.
+pub fn create_with(
+    scenario: std::sync::Arc<Scenario>,
+    settings: &Settings,
+    at: i64,
+) -> (State, Event) {
+    let Settings {
+        title,
+        seed,
+        max_turns,
+        auto_advance,
+        private_rationales,
+    } = *settings;
+    let mut state = State::blank(scenario);
+    let event = Event {
+        seq: 1,
+        at,
+        turn: 0,
+        phase: Phase::Lobby,
+        actor: Actor::Facilitator,
+        body: EventBody::SessionCreated {
+            scenario: state.scenario.id.clone(),
+            scenario_digest: state.scenario.digest.clone(),
+            title: title.to_string(),
+            seed: Some(seed),
+            max_turns: max_turns.unwrap_or(state.scenario.max_turns).clamp(1, 50),
+            auto_advance,
+            private_rationales,
+        },
+    };
+    evolve(&mut state, &event);
+    (state, event)
+}
+
+/// Decides what a command does to a session: the events it produces, or why not.
+pub fn decide(
+    state: &State,
+    actor: &Actor,
+    command: &Command,
+    at: i64,
+) -> Result<Vec<Event>, Rejection> {
+    let mut e = Emitter::new(state, actor, at);
+    if state.phase == Phase::Ended && !matches!(command, Command::Note { .. }) {
+        return Err(Rejection::new(
+            "session_ended",
+            "The session has ended; nothing more can be played.",
+        ));
+    }
+    match command {
+        Command::Join { team, name } => {
+            system_only(actor, "join")?;
+            join(&mut e, team, name)?;
+        }
+        Command::TimerExpired { turn, phase } => {
+            system_only(actor, "timer_expired")?;
+            timer_expired(&mut e, *turn, *phase)?;
+        }
+        Command::Submit { turn, choices } => {
+            let Actor::Team { team, player } = actor else {
+                return Err(Rejection::new(
+                    "forbidden",
+                    "Only a team's players can submit that team's choices.",
+                ));
+            };
+            submit(&mut e, team, player, *turn, choices)?;
+        }
+        other => {
+            facilitator_only(actor, other.name())?;
+            match other {
+                Command::Start => start(&mut e)?,
+                Command::Advance => advance(&mut e)?,
+                Command::Inject {
+                    event,
+                    custom,
+                    script,
+                    to,
+                } => inject(
+                    &mut e,
+                    event.as_deref(),
+                    custom.as_ref(),
+                    script.as_deref(),
+                    to,
+                )?,
+                Command::Skip { script } => skip(&mut e, script)?,
+                Command::Override {
+                    choice,
+                    result,
+                    note,
+                } => override_outcome(&mut e, choice, *result, note)?,
+                Command::Note { text, public } => note(&mut e, text, *public)?,
+                Command::Timer {
+                    seconds,
+                    auto_advance,
+                } => timer(&mut e, *seconds, *auto_advance)?,
+                Command::End { reason } => end(&mut e, reason.as_deref()),
+                Command::Join { .. } | Command::TimerExpired { .. } | Command::Submit { .. } => {}
+            }
+        }
+    }
+    Ok(e.events)
+}
+
+fn facilitator_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
+    match actor {
+        Actor::Facilitator | Actor::System => Ok(()),
+        _ => Err(Rejection::new(
+            "forbidden",
+            format!(
+                "Only the facilitator (White Cell) can {}.",
+                what.replace('_', " ")
+            ),
+        )),
+    }
+}
+
+fn system_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
+    match actor {
+        Actor::System => Ok(()),
+        _ => Err(Rejection::new(
+            "forbidden",
+            format!("`{what}` is issued by the server itself."),
+        )),
+    }
+}
+
+fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Rejection::new(
+            "empty_text",
+            "Please give a name so the White Cell knows who is playing.",
+        ));
+    }
+    check_text(name, MAX_NAME, "name")?;
+    if name.chars().any(char::is_control) {
+        return Err(Rejection::new(
+            "invalid_name",
+            "A name cannot contain control characters.",
+        ));
+    }
+    if team != "observer" && e.scenario().team_index(team).is_none() {
+        let ids: Vec<&str> = e.scenario().teams.iter().map(|t| &*t.id).collect();
+        return Err(Rejection::new(
+            "unknown_team",
+            format!(
+                "There is no team `{team}`; choose one of {} or observer.",
+                ids.join(", ")
+            ),
+        ));
+    }
+    let seat = e.state.players.iter().filter(|p| p.team == team).count() as u32 + 1;
+    let player = format!("p{}", e.state.players.len() + 1);
+    e.push(EventBody::PlayerJoined {
+        player,
+        team: team.to_string(),
+        name: name.to_string(),
+        seat,
+    });
+    Ok(())
+}
+
+fn start(e: &mut Emitter) -> Result<(), Rejection> {
+    if e.phase != Phase::Lobby {
+        return Err(wrong_phase(e, "start the game", "the lobby"));
+    }
+    e.change_phase(Phase::Briefing, 1, Vec::new());
+    Ok(())
+}
+
+fn advance(e: &mut Emitter) -> Result<(), Rejection> {
+    match e.phase {
+        Phase::Lobby => return Err(wrong_phase(e, "advance", "a turn (start the game first)")),
+        Phase::Briefing => e.change_phase(Phase::Decision, e.turn, Vec::new()),
+        Phase::Decision => close_decision(e),
+        Phase::Adjudication => publish(e),
+        Phase::Review => next_turn(e),
+        Phase::Ended => {}
+    }
+    Ok(())
+}
+
+fn next_turn(e: &mut Emitter) {
+    if e.turn >= e.state.max_turns {
+        e.phase = Phase::Ended;
+        e.push(EventBody::SessionEnded {
+            reason: "turn_limit".to_string(),
+            title: "Turn limit reached".to_string(),
+            text: format!(
+                "The game ends after turn {} of {}.",
+                e.turn, e.state.max_turns
+            ),
+        });
+        return;
+    }
+    let s = e.scenario();
+    let lapsed: Vec<Arc<str>> = s
+        .flags
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| e.world.flags[*i] && e.world.flag_expiry[*i].is_some_and(|t| t <= e.turn))
+        .map(|(_, f)| f.id.clone())
+        .collect();
+    e.change_phase(Phase::Briefing, e.turn + 1, lapsed);
+}
+
+fn submit(
+    e: &mut Emitter,
+    team: &str,
+    player: &str,
+    turn: u32,
+    choices: &[ChoiceInput],
+) -> Result<(), Rejection> {
+    if e.phase != Phase::Decision {
+        return Err(wrong_phase(e, "submit choices", "the decision phase"));
+    }
+    if turn != e.turn {
+        return Err(Rejection::new(
+            "stale_turn",
+            format!(
+                "That submission is for turn {turn}, but the session is on turn {}.",
+                e.turn
+            ),
+        ));
+    }
+    let s = e.scenario();
+    let Some(ti) = s.team_index(team) else {
+        return Err(Rejection::new(
+            "unknown_team",
+            format!("There is no team `{team}`."),
+        ));
+    };
+    let budget = s.teams[ti].budget;
+    let mut cost = 0u32;
+    let mut seen: Vec<&str> = Vec::new();
+    for c in choices {
+        let Some((owner, _, opt)) = s.option(&c.option) else {
+            return Err(Rejection::new(
+                "unknown_option",
+                format!("There is no option `{}`.", c.option),
+            ));
+        };
+        if owner != ti {
+            return Err(Rejection::new(
+                "not_your_option",
+                format!(
+                    "“{}” belongs to {}, not to your team.",
+                    opt.title, s.teams[owner].name
+                ),
+            ));
+        }
+        if seen.contains(&&*opt.id) {
+            return Err(Rejection::new(
+                "duplicate_option",
+                format!(
+                    "“{}” is chosen twice; choose each option at most once a turn.",
+                    opt.title
+                ),
+            ));
+        }
+        seen.push(&opt.id);
+        if let Some(unmet) = opt
+            .requires
+            .iter()
+            .find(|c| !c.holds(&e.world.indicators, &e.world.flags))
+        {
+            return Err(Rejection::new(
+                "unmet_prerequisite",
+                format!(
+                    "“{}” is not available yet: it requires {}.",
+                    opt.title,
+                    describe_condition(s, unmet)
+                ),
+            ));
+        }
+        check_text(&c.rationale, MAX_TEXT, "rationale")?;
+        cost += opt.cost;
+    }
+    if cost > budget {
+        return Err(Rejection::new(
+            "over_budget",
+            format!("These choices cost {cost} points; your budget is {budget} a turn."),
+        ));
+    }
+    let revision = e.state.drafts[ti]
+        .as_ref()
+        .filter(|d| d.turn == turn)
+        .map_or(1, |d| d.revision + 1);
+    e.push(EventBody::ChoicesSubmitted {
+        team: team.to_string(),
+        choices: choices
+            .iter()
+            .map(|c| DraftChoice {
+                option: c.option.clone(),
+                rationale: Arc::from(c.rationale.as_str()),
+            })
+            .collect(),
+        cost: Some(cost),
+        revision: Some(revision),
+        redacted: false,
+    });
+    let _ = player;
+    Ok(())
+}
+
+/// A prerequisite in words, for a player reading why an option is unavailable.
+pub fn describe_condition(s: &Scenario, c: &crate::scenario::Condition) -> String {
+    use crate::scenario::Condition;
+    match c {
+        Condition::Flag { flag, set, .. } => {
+            let name = s.flags.get(*flag).map_or("?", |f| f.name.as_str());
+            if *set {
+                format!("“{name}”")
+            } else {
+                format!("that “{name}” is not in force")
+            }
+        }
+        Condition::Compare {
+            indicator,
+            op,
+            value,
+            ..
+        } => {
+            let name = s
+                .indicators
+                .get(*indicator)
+                .map_or("?", |i| i.name.as_str());
+            format!("{name} {} {value}", op.symbol())
+        }
+    }
+}
+
+fn override_outcome(
+    e: &mut Emitter,
+    choice: &str,
+    result: Outcome,
+    note: &str,
+) -> Result<(), Rejection> {
+    if e.phase != Phase::Adjudication {
+        return Err(wrong_phase(e, "override an outcome", "adjudication"));
+    }
+    let Some(r) = e.state.pending.iter().find(|r| &*r.choice == choice) else {
+        return Err(Rejection::new(
+            "unknown_choice",
+            format!("There is no choice `{choice}` awaiting adjudication this turn."),
+        ));
+    };
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(Rejection::new(
+            "note_required",
+            "An override needs a note saying why, for the after-action report.",
+        ));
+    }
+    check_text(note, MAX_TEXT, "override note")?;
+    let previous = r.overridden.as_ref().map(|o| o.result).unwrap_or(r.result);
+    e.push(EventBody::OutcomeOverridden {
+        choice: r.choice.clone(),
+        team: r.team.clone(),
+        option: r.option.clone(),
+        result,
+        previous,
+        note: note.to_string(),
+    });
+    Ok(())
+}
+
+fn note(e: &mut Emitter, text: &str, public: bool) -> Result<(), Rejection> {
+    if text.trim().is_empty() {
+        return Err(Rejection::new("empty_text", "A note needs some text."));
+    }
+    check_text(text, MAX_TEXT, "note")?;
+    e.push(EventBody::NoteAdded {
+        text: text.to_string(),
+        public,
+    });
+    Ok(())
+}
+
+fn timer(e: &mut Emitter, seconds: u32, auto_advance: Option<bool>) -> Result<(), Rejection> {
+    if e.phase == Phase::Lobby {
+        return Err(wrong_phase(e, "set a phase timer", "a turn"));
+    }
+    if seconds > MAX_TIMER_SECONDS {
+        return Err(Rejection::new(
+            "invalid_timer",
+            format!(
+                "A timer of {seconds} s is too long; the limit is {MAX_TIMER_SECONDS} s (a day)."
+            ),
+        ));
+    }
+    let deadline = (seconds > 0).then(|| e.at + i64::from(seconds) * 1000);
+    e.push(EventBody::TimerSet {
+        seconds,
+        deadline,
+        auto_advance: auto_advance.unwrap_or(e.state.auto_advance),
+    });
+    Ok(())
+}
+
+fn timer_expired(e: &mut Emitter, turn: u32, phase: Phase) -> Result<(), Rejection> {
+    let Some(t) = &e.state.timer else {
+        return Err(Rejection::new("stale_timer", "No timer is running."));
+    };
+    if t.turn != turn || t.phase != phase || t.turn != e.turn || t.phase != e.phase {
+        return Err(Rejection::new(
+            "stale_timer",
+            "That timer belongs to an earlier phase.",
+        ));
+    }
+    if e.at < t.deadline {
+        return Err(Rejection::new(
+            "stale_timer",
+            "The timer has not run out yet.",
+        ));
+    }
+    let auto = t.auto_advance;
+    e.push(EventBody::TimerExpired {});
+    if auto && e.phase == Phase::Decision {
+        close_decision(e);
+    }
+    Ok(())
+}
+
+fn end(e: &mut Emitter, reason: Option<&str>) {
+    e.phase = Phase::Ended;
+    e.push(EventBody::SessionEnded {
+        reason: "facilitator".to_string(),
+        title: "Ended by the White Cell".to_string(),
+        text: reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("The facilitator ended the session.")
+            .to_string(),
+    });
+}
