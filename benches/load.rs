@@ -1583,7 +1583,7 @@ async fn fill_session(
                 stored += n;
                 game.acked(&command, state.seq);
             }
-            Err(r) => game.refused(r.code),
+            Err(r) => game.refused(r.code.as_str()),
         }
     }
     Ok(stored)

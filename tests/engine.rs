@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use wargame::engine::{
     self, Actor, Command, Event, EventBody, MAX_TEXT, MAX_TIMER_SECONDS, Outcome, Phase,
-    REJECTION_CODES,
+    RejectionCode,
 };
 
 use common::*;
@@ -766,7 +766,7 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         match got {
             Ok(events) => panic!("{what}: expected `{code}`, but it was accepted: {events:?}"),
             Err(r) => {
-                assert_eq!(r.code, code, "{what}: wrong code ({})", r.message);
+                assert_eq!(r.code.as_str(), code, "{what}: wrong code ({})", r.message);
                 assert!(
                     r.message.len() > 10 && !r.message.contains("{"),
                     "{what}: the message should be a sentence: {}",
@@ -782,7 +782,7 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         assert_eq!(g.state.rng, before.rng);
         seen.insert(code);
     }
-    let expected: BTreeSet<&str> = REJECTION_CODES.iter().copied().collect();
+    let expected: BTreeSet<&str> = RejectionCode::ALL.iter().map(|c| c.as_str()).collect();
     assert!(expected.contains("invalid_name"));
     assert_eq!(
         seen, expected,
@@ -918,7 +918,7 @@ fn try_martial_law(g: &Game) -> Result<(), &'static str> {
         g.at + 1,
     )
     .map(|_| ())
-    .map_err(|r| r.code)
+    .map_err(|r| r.code.as_str())
 }
 
 #[test]
@@ -1146,7 +1146,8 @@ fn the_turn_limit_ends_the_session() {
     let turns: Vec<u32> = g.state.history.iter().map(|h| h.turn).collect();
     assert_eq!(turns, [0, 1, 2]);
     assert_eq!(
-        g.try_cmd(&FAC, Command::Advance).map_err(|r| r.code),
+        g.try_cmd(&FAC, Command::Advance)
+            .map_err(|r| r.code.as_str()),
         Err("session_ended")
     );
 }
@@ -1217,7 +1218,7 @@ fn timer_expiry_closes_the_decision_window() {
     };
     assert_eq!(
         g.try_cmd_at(&Actor::System, expire.clone(), deadline - 1)
-            .map_err(|r| r.code),
+            .map_err(|r| r.code.as_str()),
         Err("stale_timer")
     );
     let ev = g
@@ -1231,7 +1232,7 @@ fn timer_expiry_closes_the_decision_window() {
     // The same expiry cannot fire twice.
     assert_eq!(
         g.try_cmd_at(&Actor::System, expire, deadline + 5)
-            .map_err(|r| r.code),
+            .map_err(|r| r.code.as_str()),
         Err("stale_timer")
     );
 }
@@ -1285,7 +1286,7 @@ fn a_phase_change_cancels_the_timer() {
             },
             g.at + 120_000
         )
-        .map_err(|r| r.code),
+        .map_err(|r| r.code.as_str()),
         Err("stale_timer")
     );
 }

@@ -2,13 +2,15 @@
 //!
 //! - `src/engine` is pure: no async runtime, web framework, database, file system,
 //!   network, clock or global randomness. Comments may mention them; code may not.
-//! - Every rejection code the engine can give is listed in `REJECTION_CODES`, and
-//!   every listed code is given somewhere.
+//! - Every rejection code (`RejectionCode`) is snake_case, serialises as its
+//!   `as_str`, and docs/PROTOCOL.md lists them all. (That every code is given
+//!   somewhere is `tests/engine.rs`'s business: it provokes each one.)
+//! - No file of the engine is longer than 700 lines.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use wargame::engine::REJECTION_CODES;
+use wargame::engine::RejectionCode;
 
 /// Words the engine must not use. Matched as whole identifiers / paths.
 const FORBIDDEN: &[&str] = &[
@@ -225,51 +227,63 @@ fn d() { let _ = r"/* std::fs */"; let _ = SystemTime::now(); }
     );
 }
 
-/// Every `Rejection::new("code", ...)` literal in the engine.
-fn codes_in_source() -> BTreeSet<String> {
-    let mut codes = BTreeSet::new();
-    for f in engine_files() {
-        let code = strip_comments(&std::fs::read_to_string(f).expect("readable source"));
-        let mut rest = code.as_str();
-        while let Some(k) = rest.find("Rejection::new(") {
-            rest = &rest[k + "Rejection::new(".len()..];
-            let arg = rest.trim_start();
-            let Some(arg) = arg.strip_prefix('"') else {
-                panic!(
-                    "a rejection code must be a string literal: Rejection::new({}",
-                    &arg[..arg.len().min(40)]
-                );
-            };
-            let end = arg.find('"').expect("closed literal");
-            codes.insert(arg[..end].to_string());
-        }
-    }
-    codes
+/// The backticked names in docs/PROTOCOL.md's list of the engine's error codes.
+fn codes_in_protocol_doc() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/PROTOCOL.md"))
+            .expect("docs/PROTOCOL.md is readable");
+    let start = doc
+        .find("the engine's:")
+        .expect("PROTOCOL.md lists the engine's error codes after \"the engine's:\"");
+    let list = &doc[start..];
+    let list = &list[..list.find("\n\n").unwrap_or(list.len())];
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
-fn rejection_codes_in_the_source_match_the_published_list() {
-    let in_source = codes_in_source();
-    let listed: BTreeSet<String> = REJECTION_CODES.iter().map(|c| c.to_string()).collect();
+fn every_rejection_code_is_snake_case_unique_and_documented() {
+    let names: Vec<&str> = RejectionCode::ALL.iter().map(|c| c.as_str()).collect();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
     assert_eq!(
-        listed.len(),
-        REJECTION_CODES.len(),
-        "REJECTION_CODES has duplicates"
+        unique.len(),
+        names.len(),
+        "RejectionCode::ALL has duplicates"
     );
-    let unlisted: Vec<_> = in_source.difference(&listed).collect();
-    let dead: Vec<_> = listed.difference(&in_source).collect();
-    assert!(
-        unlisted.is_empty(),
-        "codes the engine gives but REJECTION_CODES does not list: {unlisted:?}"
-    );
-    assert!(
-        dead.is_empty(),
-        "codes listed in REJECTION_CODES that the engine never gives: {dead:?}"
-    );
-    for c in &in_source {
+    for c in RejectionCode::ALL {
+        let s = c.as_str();
         assert!(
-            !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
-            "`{c}` is not snake_case"
+            !s.is_empty() && s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+            "`{s}` is not snake_case"
+        );
+        // The wire form (serde) and the documented form (as_str) are one string.
+        assert_eq!(
+            serde_json::to_value(c).expect("a code serialises"),
+            serde_json::Value::String(s.to_string())
+        );
+        assert_eq!(c.to_string(), s);
+    }
+    let documented = codes_in_protocol_doc();
+    assert_eq!(
+        documented, names,
+        "docs/PROTOCOL.md must list the engine's rejection codes in RejectionCode::ALL order"
+    );
+}
+
+#[test]
+fn no_engine_file_is_too_long_to_read_in_one_sitting() {
+    for f in engine_files() {
+        let lines = std::fs::read_to_string(&f)
+            .expect("readable source")
+            .lines()
+            .count();
+        assert!(
+            lines <= 700,
+            "{} has {lines} lines; split it by concern (limit 700)",
+            f.display()
         );
     }
 }

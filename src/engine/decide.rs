@@ -95,7 +95,7 @@ pub fn decide(
     let mut e = Emitter::new(state, actor, at);
     if state.phase == Phase::Ended && !matches!(command, Command::Note { .. }) {
         return Err(Rejection::new(
-            "session_ended",
+            RejectionCode::SessionEnded,
             "The session has ended; nothing more can be played.",
         ));
     }
@@ -111,7 +111,7 @@ pub fn decide(
         Command::Submit { turn, choices } => {
             let Actor::Team { team, player } = actor else {
                 return Err(Rejection::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "Only a team's players can submit that team's choices.",
                 ));
             };
@@ -157,7 +157,7 @@ fn facilitator_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
     match actor {
         Actor::Facilitator | Actor::System => Ok(()),
         _ => Err(Rejection::new(
-            "forbidden",
+            RejectionCode::Forbidden,
             format!(
                 "Only the facilitator (White Cell) can {}.",
                 what.replace('_', " ")
@@ -170,7 +170,7 @@ fn system_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
     match actor {
         Actor::System => Ok(()),
         _ => Err(Rejection::new(
-            "forbidden",
+            RejectionCode::Forbidden,
             format!("`{what}` is issued by the server itself."),
         )),
     }
@@ -180,21 +180,21 @@ fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Rejection::new(
-            "empty_text",
+            RejectionCode::EmptyText,
             "Please give a name so the White Cell knows who is playing.",
         ));
     }
     check_text(name, MAX_NAME, "name")?;
     if name.chars().any(char::is_control) {
         return Err(Rejection::new(
-            "invalid_name",
+            RejectionCode::InvalidName,
             "A name cannot contain control characters.",
         ));
     }
     if team != "observer" && e.scenario().team_index(team).is_none() {
         let ids: Vec<&str> = e.scenario().teams.iter().map(|t| &*t.id).collect();
         return Err(Rejection::new(
-            "unknown_team",
+            RejectionCode::UnknownTeam,
             format!(
                 "There is no team `{team}`; choose one of {} or observer.",
                 ids.join(", ")
@@ -268,7 +268,7 @@ fn submit(
     }
     if turn != e.turn {
         return Err(Rejection::new(
-            "stale_turn",
+            RejectionCode::StaleTurn,
             format!(
                 "That submission is for turn {turn}, but the session is on turn {}.",
                 e.turn
@@ -278,7 +278,7 @@ fn submit(
     let s = e.scenario();
     let Some(ti) = s.team_index(team) else {
         return Err(Rejection::new(
-            "unknown_team",
+            RejectionCode::UnknownTeam,
             format!("There is no team `{team}`."),
         ));
     };
@@ -288,13 +288,13 @@ fn submit(
     for c in choices {
         let Some((owner, _, opt)) = s.option(&c.option) else {
             return Err(Rejection::new(
-                "unknown_option",
+                RejectionCode::UnknownOption,
                 format!("There is no option `{}`.", c.option),
             ));
         };
         if owner != ti {
             return Err(Rejection::new(
-                "not_your_option",
+                RejectionCode::NotYourOption,
                 format!(
                     "“{}” belongs to {}, not to your team.",
                     opt.title, s.teams[owner].name
@@ -303,7 +303,7 @@ fn submit(
         }
         if seen.contains(&&*opt.id) {
             return Err(Rejection::new(
-                "duplicate_option",
+                RejectionCode::DuplicateOption,
                 format!(
                     "“{}” is chosen twice; choose each option at most once a turn.",
                     opt.title
@@ -317,7 +317,7 @@ fn submit(
             .find(|c| !c.holds(&e.world.indicators, &e.world.flags))
         {
             return Err(Rejection::new(
-                "unmet_prerequisite",
+                RejectionCode::UnmetPrerequisite,
                 format!(
                     "“{}” is not available yet: it requires {}.",
                     opt.title,
@@ -330,7 +330,7 @@ fn submit(
     }
     if cost > budget {
         return Err(Rejection::new(
-            "over_budget",
+            RejectionCode::OverBudget,
             format!("These choices cost {cost} points; your budget is {budget} a turn."),
         ));
     }
@@ -393,14 +393,14 @@ fn override_outcome(
     }
     let Some(r) = e.state.pending.iter().find(|r| &*r.choice == choice) else {
         return Err(Rejection::new(
-            "unknown_choice",
+            RejectionCode::UnknownChoice,
             format!("There is no choice `{choice}` awaiting adjudication this turn."),
         ));
     };
     let note = note.trim();
     if note.is_empty() {
         return Err(Rejection::new(
-            "note_required",
+            RejectionCode::NoteRequired,
             "An override needs a note saying why, for the after-action report.",
         ));
     }
@@ -419,7 +419,10 @@ fn override_outcome(
 
 fn note(e: &mut Emitter, text: &str, public: bool) -> Result<(), Rejection> {
     if text.trim().is_empty() {
-        return Err(Rejection::new("empty_text", "A note needs some text."));
+        return Err(Rejection::new(
+            RejectionCode::EmptyText,
+            "A note needs some text.",
+        ));
     }
     check_text(text, MAX_TEXT, "note")?;
     e.push(EventBody::NoteAdded {
@@ -435,7 +438,7 @@ fn timer(e: &mut Emitter, seconds: u32, auto_advance: Option<bool>) -> Result<()
     }
     if seconds > MAX_TIMER_SECONDS {
         return Err(Rejection::new(
-            "invalid_timer",
+            RejectionCode::InvalidTimer,
             format!(
                 "A timer of {seconds} s is too long; the limit is {MAX_TIMER_SECONDS} s (a day)."
             ),
@@ -452,17 +455,20 @@ fn timer(e: &mut Emitter, seconds: u32, auto_advance: Option<bool>) -> Result<()
 
 fn timer_expired(e: &mut Emitter, turn: u32, phase: Phase) -> Result<(), Rejection> {
     let Some(t) = &e.state.timer else {
-        return Err(Rejection::new("stale_timer", "No timer is running."));
+        return Err(Rejection::new(
+            RejectionCode::StaleTimer,
+            "No timer is running.",
+        ));
     };
     if t.turn != turn || t.phase != phase || t.turn != e.turn || t.phase != e.phase {
         return Err(Rejection::new(
-            "stale_timer",
+            RejectionCode::StaleTimer,
             "That timer belongs to an earlier phase.",
         ));
     }
     if e.at < t.deadline {
         return Err(Rejection::new(
-            "stale_timer",
+            RejectionCode::StaleTimer,
             "The timer has not run out yet.",
         ));
     }

@@ -107,7 +107,7 @@ pub(super) fn check_text(text: &str, max: usize, what: &str) -> Result<(), Rejec
     let n = text.chars().count();
     if n > max {
         return Err(Rejection::new(
-            "text_too_long",
+            RejectionCode::TextTooLong,
             format!("The {what} is {n} characters long; the limit is {max}."),
         ));
     }
@@ -116,7 +116,7 @@ pub(super) fn check_text(text: &str, max: usize, what: &str) -> Result<(), Rejec
 
 pub(super) fn wrong_phase(e: &Emitter, what: &str, allowed: &str) -> Rejection {
     Rejection::new(
-        "wrong_phase",
+        RejectionCode::WrongPhase,
         format!(
             "You can {what} only during {allowed}; the session is in {}.",
             e.phase

@@ -27,7 +27,7 @@ pub(super) fn inject(
     for t in to {
         if s.team_index(t).is_none() {
             return Err(Rejection::new(
-                "unknown_team",
+                RejectionCode::UnknownTeam,
                 format!("There is no team `{t}` to send the inject to."),
             ));
         }
@@ -56,13 +56,13 @@ pub(super) fn inject(
     if let Some(sid) = script {
         let Some(item) = s.script.iter().find(|i| &*i.id == sid) else {
             return Err(Rejection::new(
-                "unknown_script",
+                RejectionCode::UnknownScript,
                 format!("There is no scripted inject `{sid}`."),
             ));
         };
         if e.state.script.contains_key(sid) {
             return Err(Rejection::new(
-                "script_already_used",
+                RejectionCode::ScriptAlreadyUsed,
                 format!(
                     "Scripted inject “{}” was already fired or skipped.",
                     item.title
@@ -84,14 +84,14 @@ pub(super) fn inject(
     } else if let Some(eid) = event {
         let Some(ix) = s.event_index(eid) else {
             return Err(Rejection::new(
-                "unknown_event",
+                RejectionCode::UnknownEvent,
                 format!("There is no catalog event `{eid}`."),
             ));
         };
         event_ix = Some(ix);
     } else if custom.is_none() {
         return Err(Rejection::new(
-            "invalid_inject",
+            RejectionCode::InvalidInject,
             "An inject needs a catalog `event`, a scripted `script` entry, or a `custom` inject.",
         ));
     }
@@ -111,7 +111,7 @@ pub(super) fn inject(
         let title = c.title.trim();
         if title.is_empty() && event_ix.is_none() {
             return Err(Rejection::new(
-                "empty_text",
+                RejectionCode::EmptyText,
                 "A custom inject needs a title.",
             ));
         }
@@ -130,13 +130,13 @@ pub(super) fn inject(
         for (id, d) in &c.effects {
             let Some(ix) = s.indicator_index(id) else {
                 return Err(Rejection::new(
-                    "unknown_indicator",
+                    RejectionCode::UnknownIndicator,
                     format!("There is no indicator `{id}`."),
                 ));
             };
             if !(-100..=100).contains(d) {
                 return Err(Rejection::new(
-                    "invalid_inject",
+                    RejectionCode::InvalidInject,
                     format!("A change of {d} to `{id}` is outside -100..100."),
                 ));
             }
@@ -182,13 +182,13 @@ pub(super) fn check_end(e: &mut Emitter) -> bool {
 pub(super) fn skip(e: &mut Emitter, script: &str) -> Result<(), Rejection> {
     let Some(item) = e.scenario().script.iter().find(|i| &*i.id == script) else {
         return Err(Rejection::new(
-            "unknown_script",
+            RejectionCode::UnknownScript,
             format!("There is no scripted inject `{script}`."),
         ));
     };
     if e.state.script.contains_key(script) {
         return Err(Rejection::new(
-            "script_already_used",
+            RejectionCode::ScriptAlreadyUsed,
             format!(
                 "Scripted inject “{}” was already fired or skipped.",
                 item.title

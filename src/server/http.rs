@@ -49,7 +49,7 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         match e {
             CommandError::Rejected(r) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.message)
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code.as_str(), r.message)
             }
             CommandError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)

@@ -272,7 +272,8 @@ impl Conn {
                     .await
             }
             Err(CommandError::Rejected(r)) => {
-                self.send(error_frame(&r#ref, r.code, &r.message)).await
+                self.send(error_frame(&r#ref, r.code.as_str(), &r.message))
+                    .await
             }
             Err(CommandError::Unavailable(m)) => {
                 self.send(error_frame(&r#ref, "unavailable", &m)).await
