@@ -2,7 +2,8 @@
 //!
 //! Every snapshot (`view`) and every live event (`visible`) a seat could receive is
 //! serialised and searched for markers it must not contain. Uses the covert fixture,
-//! whose detection is certain either way, so the test does not depend on the dice.
+//! whose detection is certain either way, so the test does not depend on the dice;
+//! secret flags use their ids as markers.
 
 mod common;
 
@@ -67,7 +68,7 @@ const MARKERS: &[Marker] = &[
 fn seen_by(g: &Game, viewer: &Viewer) -> String {
     let mut out = serde_json::to_string(&engine::view(&g.state, viewer)).expect("view json");
     for e in &g.events {
-        if let Some(v) = engine::visible(e, viewer) {
+        if let Some(v) = engine::visible(&g.scenario, e, viewer) {
             out.push('\n');
             out.push_str(&serde_json::to_string(&v).expect("event json"));
         }
@@ -292,7 +293,8 @@ fn other_teams_learn_only_that_a_team_submitted() {
     let mut g = Game::new(fixture("covert.toml"), SEED);
     g.advance_to(Phase::Decision);
     let ev = g.submit("red", &[("red_overt", "why"), ("red_seen", "why")]);
-    let other = engine::visible(&ev[0], &Viewer::Team("blue".to_string())).expect("delivered");
+    let other =
+        engine::visible(&g.scenario, &ev[0], &Viewer::Team("blue".to_string())).expect("delivered");
     let json = serde_json::to_value(&other).expect("json");
     assert_eq!(json["kind"], "choices_submitted");
     assert_eq!(json["team"], "red");
@@ -303,7 +305,8 @@ fn other_teams_learn_only_that_a_team_submitted() {
         json["actor"]["player"], "",
         "the submitting player is not named"
     );
-    let own = engine::visible(&ev[0], &Viewer::Team("red".to_string())).expect("delivered");
+    let own =
+        engine::visible(&g.scenario, &ev[0], &Viewer::Team("red".to_string())).expect("delivered");
     assert_eq!(own, ev[0]);
     let view = engine::view(&g.state, &Viewer::Observer);
     let red = view.teams.iter().find(|t| &*t.team == "red").expect("red");
@@ -389,4 +392,235 @@ fn a_session_can_keep_overt_rationales_private() {
     let replayed = engine::replay(g.scenario.clone(), &g.events);
     assert!(replayed.private_rationales);
     assert_eq!(replayed.hash(), g.state.hash());
+}
+
+/// Every non-facilitator seat of the default scenario.
+fn belarus_seats() -> Vec<(&'static str, Viewer)> {
+    let mut v: Vec<(&'static str, Viewer)> = ["belarus", "russia", "ukraine", "nato"]
+        .into_iter()
+        .map(|t| (t, Viewer::Team(t.to_string())))
+        .collect();
+    v.push(("observer", Viewer::Observer));
+    v
+}
+
+/// Russia's secret flag, set by a covert choice, lapses after the next decision
+/// window: the phase change that clears it names it only to Russia and the White Cell.
+#[test]
+fn a_lapsed_secret_flag_reaches_only_its_owner_and_the_white_cell() {
+    const SECRET: &str = "northern_axis_prepared";
+    let mut g = Game::new(fixture("lapsing-secret.toml"), SEED);
+    g.advance_to(Phase::Decision);
+    g.submit("russia", &[("prepare_northern_strikes", "Quietly.")]);
+    g.advance_to(Phase::Adjudication);
+    let choice = g.state.pending[0].choice.to_string();
+    g.fac(override_cmd(&choice, Outcome::Success, "It works."));
+    g.advance_to(Phase::Review);
+    assert!(g.flag(SECRET), "the covert choice set the secret flag");
+    // Turn 2 plays through its decision window; turn 3's briefing clears the flag.
+    g.advance();
+    g.advance_to(Phase::Review);
+    assert!(g.flag(SECRET), "the flag stays live through turn 2");
+    let lapse = g.advance();
+    assert!(!g.flag(SECRET), "the flag lapsed");
+    let lapse = lapse
+        .iter()
+        .find(|e| matches!(e.body, engine::EventBody::PhaseChanged { .. }))
+        .expect("a phase change opens turn 3");
+    let lapsed_secret = |e: &engine::Event| match &e.body {
+        engine::EventBody::PhaseChanged { lapsed_secret, .. } => lapsed_secret
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    assert_eq!(lapsed_secret(lapse), [SECRET], "the log records the lapse");
+    for (name, viewer) in belarus_seats() {
+        let delivered =
+            engine::visible(&g.scenario, lapse, &viewer).expect("phase changes reach everyone");
+        let text = seen_by(&g, &viewer);
+        if name == "russia" {
+            assert_eq!(
+                lapsed_secret(&delivered),
+                [SECRET],
+                "the owner is told its flag lapsed"
+            );
+        } else {
+            assert!(
+                lapsed_secret(&delivered).is_empty(),
+                "{name} is told of the lapse"
+            );
+            assert!(
+                !text.contains(SECRET),
+                "{name} can read Russia's secret flag:\n{}",
+                excerpt(&text, SECRET)
+            );
+        }
+    }
+    let fac = engine::visible(&g.scenario, lapse, &Viewer::Facilitator).expect("delivered");
+    assert_eq!(lapsed_secret(&fac), [SECRET]);
+}
+
+/// A scenario whose choices, catalog event and trigger set and clear Red's secret
+/// flag along with a public one. Odds and detection are certain.
+const SECRET_SETS: &str = r#"
+id = "secret-sets"
+title = "Secret sets"
+max_turns = 3
+budget = 3
+stages = ["political"]
+detection_base = 0
+
+[[indicators]]
+id = "tension"
+name = "Tension"
+min = 0
+max = 10
+start = 5
+
+[[flags]]
+id = "red_secret_plan"
+name = "Red's secret plan"
+owner = "red"
+
+[[flags]]
+id = "public_alarm"
+name = "Public alarm"
+
+[[teams]]
+id = "red"
+name = "Red"
+
+[[teams.options]]
+id = "red_open"
+title = "Red acts openly"
+cost = 1
+stage = "political"
+odds = 100
+source = "designer addition: test fixture"
+success = { text = "Red acts.", set = ["red_secret_plan", "public_alarm"] }
+failure = { text = "Red fails." }
+
+[[teams.options]]
+id = "red_caught"
+title = "Red acts covertly and is caught"
+cost = 1
+stage = "political"
+covert = true
+detection = 100
+odds = 100
+source = "designer addition: test fixture"
+success = { text = "Red is caught.", clear = ["red_secret_plan", "public_alarm"] }
+failure = { text = "Red fails." }
+
+[[teams]]
+id = "blue"
+name = "Blue"
+
+[[teams.options]]
+id = "blue_waits"
+title = "Blue waits"
+cost = 1
+stage = "political"
+odds = 50
+source = "designer addition: test fixture"
+
+[[events]]
+id = "leak"
+title = "A leak"
+text = "Something leaks."
+source = "designer addition: test fixture"
+set = ["red_secret_plan", "public_alarm"]
+
+[[triggers]]
+id = "boiling_point"
+when = ["tension >= 8"]
+event = "leak"
+source = "designer addition: test fixture"
+"#;
+
+/// Wherever an event lists flags it sets or clears (an overt choice, a detected covert
+/// choice, a catalog inject, a trigger's inject), other seats get the list without the
+/// secret ones; the owner and the White Cell get it whole.
+#[test]
+fn flags_set_or_cleared_in_the_open_never_name_another_teams_secret_flag() {
+    const SECRET: &str = "red_secret_plan";
+    let scenario = match wargame::scenario::compile("secret-sets.toml", SECRET_SETS) {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(p) => panic!("the test scenario does not validate: {p:?}"),
+    };
+    let mut g = Game::new(scenario, SEED);
+    g.advance_to(Phase::Decision);
+    g.submit(
+        "red",
+        &[("red_open", "Openly."), ("red_caught", "Covertly.")],
+    );
+    g.advance_to(Phase::Review);
+    assert!(
+        !g.flag(SECRET) && !g.flag("public_alarm"),
+        "set, then cleared"
+    );
+    g.fac(inject_event("leak"));
+    g.fac(custom_inject(
+        "Heat",
+        "Tension rises.",
+        &[("tension", 3)],
+        &[],
+    ));
+    assert!(
+        g.events
+            .iter()
+            .any(|e| matches!(e.body, engine::EventBody::TriggerFired { .. })),
+        "the trigger fired"
+    );
+    // The log names the secret flag in four places: two choices and two injects.
+    let lists = |e: &engine::Event| -> Option<(Vec<String>, Vec<String>)> {
+        let names = |v: &[std::sync::Arc<str>]| v.iter().map(|f| f.to_string()).collect();
+        match &e.body {
+            engine::EventBody::ChoiceResolved(r) => Some((names(&r.set), names(&r.clear))),
+            engine::EventBody::EventInjected { inject } => {
+                Some((names(&inject.set), names(&inject.clear)))
+            }
+            _ => None,
+        }
+    };
+    let naming = g
+        .events
+        .iter()
+        .filter_map(|e| lists(e))
+        .filter(|(set, clear)| set.iter().chain(clear).any(|f| f == SECRET))
+        .count();
+    assert_eq!(
+        naming, 4,
+        "the test must exercise every place a flag is named"
+    );
+    let blue = Viewer::Team("blue".to_string());
+    let red = Viewer::Team("red".to_string());
+    for viewer in [blue.clone(), Viewer::Observer] {
+        let text = seen_by(&g, &viewer);
+        assert!(
+            !text.contains(SECRET),
+            "{viewer:?} can read Red's secret flag:\n{}",
+            excerpt(&text, SECRET)
+        );
+        // The public flag in the same lists still arrives.
+        let public = g
+            .events
+            .iter()
+            .filter_map(|e| engine::visible(&g.scenario, e, &viewer))
+            .filter_map(|e| lists(&e))
+            .filter(|(set, clear)| set.iter().chain(clear).any(|f| f == "public_alarm"))
+            .count();
+        assert_eq!(public, 4, "{viewer:?} sees the public flag change");
+    }
+    assert_sees(&g, &red, &[SECRET], "review");
+    assert_sees(&g, &Viewer::Facilitator, &[SECRET], "review");
+    let red_view = engine::view(&g.state, &red);
+    assert!(
+        red_view
+            .choices
+            .iter()
+            .any(|c| c.resolution.set.iter().any(|f| &**f == SECRET)),
+        "Red's own snapshot keeps its flag"
+    );
 }

@@ -30,7 +30,8 @@ pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
 pub use state::*;
 pub use types::*;
 pub use view::{
-    OptionStatus, TeamStatus, View, can_see_inject, option_status, redact_resolution, view, visible,
+    OptionStatus, TeamStatus, View, can_see_inject, option_status, redact_inject,
+    redact_resolution, view, visible,
 };
 
 /// Re-derives a session from its events: the state `evolve` reaches.

@@ -8,7 +8,15 @@
 //!   session keeps rationales private). Covert choices: owner and facilitator; other
 //!   seats see them only if detected, and never their rationale or override note.
 //! - Targeted injects: the teams they were sent to and the facilitator.
+//! - Secret flags (scenario flags with an `owner`): their owner and the facilitator.
+//!   Wherever an event names flags (a choice's or an inject's `set` and `clear`, a
+//!   phase change's `lapsed` and `lapsed_secret`), other seats get the list without
+//!   them; the snapshot's `flags` leaves them out.
+//! - Other teams' player ids on an event's actor: blanked.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+//!
+//! [`visible`] names every event kind and [`redact_actor`] every actor: a new kind
+//! does not compile until someone decides who may see it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,12 +37,32 @@ fn is_team(v: &Viewer, team: &str) -> bool {
     matches!(v, Viewer::Team(t) if t == team)
 }
 
+/// Whether this viewer may see flag `id`. An id the scenario does not know is
+/// treated as secret.
+fn sees_flag(s: &Scenario, id: &str, viewer: &Viewer) -> bool {
+    is_facilitator(viewer)
+        || s.flags
+            .iter()
+            .position(|f| &*f.id == id)
+            .is_some_and(|ix| s.flag_visible_to(ix, viewer.team(), false))
+}
+
+/// The flag ids of `ids` this viewer may see.
+fn seen_flags(s: &Scenario, ids: &[Arc<str>], viewer: &Viewer) -> Vec<Arc<str>> {
+    ids.iter()
+        .filter(|id| sees_flag(s, id, viewer))
+        .cloned()
+        .collect()
+}
+
 /// A published choice as this viewer may see it, or `None`.
-pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> {
-    if is_facilitator(viewer) || is_team(viewer, &r.team) {
+pub fn redact_resolution(s: &Scenario, r: &Resolution, viewer: &Viewer) -> Option<Resolution> {
+    if is_facilitator(viewer) {
         return Some(r.clone());
     }
-    if !r.covert {
+    let mut r = if is_team(viewer, &r.team) {
+        r.clone()
+    } else if !r.covert {
         let mut r = r.clone();
         if r.rationale_private {
             // The White Cell's reason for an override often answers the rationale,
@@ -42,15 +70,18 @@ pub fn redact_resolution(r: &Resolution, viewer: &Viewer) -> Option<Resolution> 
             r.rationale = None;
             r.note = None;
         }
-        return Some(r);
-    }
-    if r.detection.as_ref().is_some_and(|d| d.detected) {
+        r
+    } else if r.detection.as_ref().is_some_and(|d| d.detected) {
         let mut r = r.clone();
         r.rationale = None;
         r.note = None;
-        return Some(r);
-    }
-    None
+        r
+    } else {
+        return None;
+    };
+    r.set = seen_flags(s, &r.set, viewer);
+    r.clear = seen_flags(s, &r.clear, viewer);
+    Some(r)
 }
 
 pub fn can_see_inject(inject: &Inject, viewer: &Viewer) -> bool {
@@ -59,8 +90,22 @@ pub fn can_see_inject(inject: &Inject, viewer: &Viewer) -> bool {
         || matches!(viewer, Viewer::Team(t) if inject.to.iter().any(|x| **x == **t))
 }
 
+/// An inject as this viewer may see it, or `None` when it was not sent to them.
+pub fn redact_inject(s: &Scenario, inject: &Inject, viewer: &Viewer) -> Option<Inject> {
+    if !can_see_inject(inject, viewer) {
+        return None;
+    }
+    let mut inject = inject.clone();
+    if !is_facilitator(viewer) {
+        inject.set = seen_flags(s, &inject.set, viewer);
+        inject.clear = seen_flags(s, &inject.clear, viewer);
+    }
+    Some(inject)
+}
+
 /// The event as this viewer may see it, or `None` when it must not reach them.
-pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
+/// `s` is the session's scenario: it says which flags are whose secret.
+pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
     if is_facilitator(viewer) {
         return Some(event.clone());
     }
@@ -69,10 +114,10 @@ pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
             scenario,
             scenario_digest,
             title,
+            seed: _,
             max_turns,
             auto_advance,
             private_rationales,
-            ..
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -82,24 +127,42 @@ pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
             auto_advance: *auto_advance,
             private_rationales: *private_rationales,
         },
-        EventBody::ChoicesSubmitted { team, .. } if !is_team(viewer, team) => {
-            EventBody::ChoicesSubmitted {
-                team: team.clone(),
-                choices: Vec::new(),
-                cost: None,
-                revision: None,
-                redacted: true,
-            }
-        }
-        EventBody::EventInjected { inject } if !can_see_inject(inject, viewer) => return None,
+        // Names and seats are shown to every seat in the lobby.
+        EventBody::PlayerJoined { .. } => event.body.clone(),
+        EventBody::PhaseChanged {
+            from,
+            lapsed,
+            lapsed_secret,
+            indicators,
+        } => EventBody::PhaseChanged {
+            from: *from,
+            lapsed: seen_flags(s, lapsed, viewer),
+            lapsed_secret: seen_flags(s, lapsed_secret, viewer),
+            indicators: indicators.clone(),
+        },
+        EventBody::ChoicesSubmitted { team, .. } if is_team(viewer, team) => event.body.clone(),
+        EventBody::ChoicesSubmitted { team, .. } => EventBody::ChoicesSubmitted {
+            team: team.clone(),
+            choices: Vec::new(),
+            cost: None,
+            revision: None,
+            redacted: true,
+        },
+        EventBody::EventInjected { inject } => EventBody::EventInjected {
+            inject: redact_inject(s, inject, viewer)?,
+        },
         EventBody::ScriptSkipped { .. }
         | EventBody::DiceRolled { .. }
-        | EventBody::OutcomeOverridden { .. } => {
-            return None;
-        }
-        EventBody::ChoiceResolved(r) => EventBody::ChoiceResolved(redact_resolution(r, viewer)?),
+        | EventBody::OutcomeOverridden { .. } => return None,
+        EventBody::ChoiceResolved(r) => EventBody::ChoiceResolved(redact_resolution(s, r, viewer)?),
+        // A trigger names itself and its catalog event, never a flag; the inject it
+        // fires is filtered on its own.
+        EventBody::TriggerFired { .. } => event.body.clone(),
+        EventBody::NoteAdded { public: true, .. } => event.body.clone(),
         EventBody::NoteAdded { public: false, .. } => return None,
-        other => other.clone(),
+        EventBody::TimerSet { .. }
+        | EventBody::TimerExpired {}
+        | EventBody::SessionEnded { .. } => event.body.clone(),
     };
     Some(Event {
         seq: event.seq,
@@ -111,13 +174,26 @@ pub fn visible(event: &Event, viewer: &Viewer) -> Option<Event> {
     })
 }
 
+/// Who acted, as this viewer may know it: other seats' player ids are blanked.
 fn redact_actor(actor: &Actor, viewer: &Viewer) -> Actor {
     match actor {
-        Actor::Team { team, .. } if !is_team(viewer, team) => Actor::Team {
+        Actor::Facilitator => Actor::Facilitator,
+        Actor::System => Actor::System,
+        Actor::Team { team, player } => Actor::Team {
             team: team.clone(),
-            player: String::new(),
+            player: if is_team(viewer, team) || is_facilitator(viewer) {
+                player.clone()
+            } else {
+                String::new()
+            },
         },
-        other => other.clone(),
+        Actor::Observer { player } => Actor::Observer {
+            player: if is_facilitator(viewer) {
+                player.clone()
+            } else {
+                String::new()
+            },
+        },
     }
 }
 
@@ -304,7 +380,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             .choices
             .iter()
             .filter_map(|c| {
-                redact_resolution(&c.resolution, viewer).map(|resolution| TurnChoice {
+                redact_resolution(s, &c.resolution, viewer).map(|resolution| TurnChoice {
                     turn: c.turn,
                     resolution,
                 })
@@ -313,8 +389,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         injects: state
             .injects
             .iter()
-            .filter(|i| can_see_inject(i, viewer))
-            .cloned()
+            .filter_map(|i| redact_inject(s, i, viewer))
             .collect(),
         notes: state
             .notes

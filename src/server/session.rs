@@ -579,7 +579,7 @@ impl SessionTask {
                 let frame = match by_viewer.iter().find(|(v, _)| *v == &sub.viewer) {
                     Some((_, f)) => f.clone(),
                     None => {
-                        let f = engine::visible(e, &sub.viewer).map(|v| {
+                        let f = engine::visible(&self.state.scenario, e, &sub.viewer).map(|v| {
                             match forms.iter().find(|(form, _)| *form == v) {
                                 Some((_, f)) => f.clone(),
                                 None => {

@@ -986,3 +986,80 @@ async fn a_command_whose_write_fails_reaches_nobody_and_changes_nothing() {
     assert!(seen.to_string().contains("Saved after all."), "{seen}");
     assert_eq!(by.resnapshot(&token).await["seq"].as_u64(), Some(next));
 }
+
+/// A secret flag that also lapses (Russia's, in a copy of the default scenario): the
+/// `phase_changed` that clears it names it to Russia and the White Cell, never to
+/// another team or the projector.
+#[actix_web::test]
+async fn a_lapsing_secret_flag_is_named_only_to_its_owner_and_the_white_cell() {
+    const SECRET: &str = "northern_axis_prepared";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).expect("scenarios dir");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lapsing-secret.toml"),
+        scenarios.join("lapsing-secret.toml"),
+    )
+    .expect("fixture copied");
+    let config = wargame::server::Config {
+        addr: "127.0.0.1:0".into(),
+        db: dir.path().join("test.db"),
+        scenarios,
+    };
+    let server = wargame::server::Application::build(config)
+        .await
+        .expect("server builds");
+    let port = server.port();
+    actix_web::rt::spawn(server.run_until_stopped(false));
+    let app = TestApp { port, _dir: dir };
+    let (status, body) = app
+        .post(
+            "/api/sessions",
+            json!({"scenario": "lapsing-secret", "title": "Lapse", "seed": 7}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let code = body["join_code"].as_str().expect("code");
+    let mut fac = app
+        .ws(body["facilitator_token"].as_str().expect("token"))
+        .await;
+    let by_token = app.join(code, "belarus", "Minsk").await;
+    let ru_token = app.join(code, "russia", "Moscow").await;
+    let obs_token = app.join(code, "observer", "Projector").await;
+    let mut by = app.ws(&by_token).await;
+    let mut ru = app.ws(&ru_token).await;
+    let mut obs = app.ws(&obs_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    ru.ok(submit(1, &[("prepare_northern_strikes", "Quietly.")]))
+        .await;
+    fac.ok(json!({"type": "advance"})).await;
+    fac.ok(json!({"type": "override", "choice": "t1-russia-1", "result": "success", "note": "The preparations succeed."}))
+        .await;
+    // Publish turn 1 (the flag is set), play turn 2 through its decision window, then
+    // open turn 3: the flag lapses.
+    for _ in 0..6 {
+        fac.ok(json!({"type": "advance"})).await;
+    }
+    let lapse = |f: &Value| {
+        f["type"] == "event"
+            && f["kind"] == "phase_changed"
+            && f["turn"] == 3
+            && f["phase"] == "briefing"
+    };
+    for (who, c) in [("white cell", &mut fac), ("russia", &mut ru)] {
+        let frame = c.until(lapse).await;
+        assert_eq!(frame["lapsed_secret"], json!([SECRET]), "{who}: {frame}");
+    }
+    for (who, c) in [("belarus", &mut by), ("observer", &mut obs)] {
+        let frame = c.until(lapse).await;
+        assert!(frame.get("lapsed_secret").is_none(), "{who}: {frame}");
+        for f in c.seen.iter().filter(|f| f["kind"] == "phase_changed") {
+            assert!(!f.to_string().contains(SECRET), "{who} is told: {f}");
+        }
+        assert!(
+            !c.all_text().contains(SECRET),
+            "{who} learns of the secret flag"
+        );
+    }
+}
