@@ -1552,6 +1552,7 @@ async fn fill_session(
         let join = Cmd::Join {
             team: (*team).to_string(),
             name: format!("Player {i}"),
+            player: format!("p{}", i + 1),
         };
         stored += apply(
             store,

@@ -40,6 +40,7 @@ fn play_full_game(seed: u64, choice_seed: u64) -> (Game, Vec<(Actor, Command)>) 
             Command::Join {
                 team: t.to_string(),
                 name: name.to_string(),
+                player: format!("player-{name}"),
             },
         );
     }
@@ -320,10 +321,14 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         turn,
         choices: choices(list),
     };
-    let join = |t: &str, name: &str| Command::Join {
+    let join_as = |t: &str, name: &str, player: &str| Command::Join {
         team: t.to_string(),
         name: name.to_string(),
+        player: player.to_string(),
     };
+    let join = |t: &str, name: &str| join_as(t, name, "p-new");
+    let mut seated = game_in(Lobby);
+    seated.cmd(&Actor::System, join_as("belarus", "Ana", "p-taken"));
     let note = |text: &str| Command::Note {
         text: text.to_string(),
         public: false,
@@ -685,6 +690,21 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
             custom_inject(" ", "text", &[], &[]),
             "empty_text",
         ),
+        // invalid_player
+        (
+            "a join without a player id",
+            game_in(Lobby),
+            sys.clone(),
+            join_as("belarus", "Ana", " "),
+            "invalid_player",
+        ),
+        (
+            "a join with a player id already in use",
+            seated,
+            sys.clone(),
+            join_as("russia", "Boris", "p-taken"),
+            "invalid_player",
+        ),
         // invalid_name
         (
             "a name with a control character",
@@ -814,6 +834,7 @@ fn limits_are_inclusive() {
         Command::Join {
             team: "observer".to_string(),
             name: long(60),
+            player: "p-long-name".to_string(),
         },
     );
     // Notes are still possible after the end, for the after-action report.
@@ -1321,13 +1342,15 @@ fn triggers_fire_once_and_inject_their_event() {
 }
 
 #[test]
-fn joins_number_players_and_seats() {
+fn joins_use_the_given_player_id_and_number_seats() {
     let mut g = Game::new(belarus(), 1);
-    let mut join = |t: &str, n: &str| match &g.cmd(
+    // The player id is the server's, carried by the command; the engine numbers seats.
+    let mut join = |t: &str, n: &str, id: &str| match &g.cmd(
         &Actor::System,
         Command::Join {
             team: t.to_string(),
             name: n.to_string(),
+            player: id.to_string(),
         },
     )[0]
     .body
@@ -1335,10 +1358,10 @@ fn joins_number_players_and_seats() {
         EventBody::PlayerJoined { player, seat, .. } => (player.clone(), *seat),
         b => panic!("unexpected {b:?}"),
     };
-    assert_eq!(join("belarus", "A"), ("p1".to_string(), 1));
-    assert_eq!(join("belarus", "B"), ("p2".to_string(), 2));
-    assert_eq!(join("nato", "C"), ("p3".to_string(), 1));
-    assert_eq!(join("observer", " D "), ("p4".to_string(), 1));
+    assert_eq!(join("belarus", "A", "id-a"), ("id-a".to_string(), 1));
+    assert_eq!(join("belarus", "B", "id-b"), ("id-b".to_string(), 2));
+    assert_eq!(join("nato", "C", "id-c"), ("id-c".to_string(), 1));
+    assert_eq!(join("observer", " D ", "id-d"), ("id-d".to_string(), 1));
     assert_eq!(g.state.players[3].name, "D", "names are trimmed");
 }
 

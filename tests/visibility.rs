@@ -147,6 +147,7 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
             Command::Join {
                 team: t.to_string(),
                 name: name.to_string(),
+                player: format!("p-{t}"),
             },
         );
     }

@@ -100,9 +100,9 @@ pub fn decide(
         ));
     }
     match command {
-        Command::Join { team, name } => {
+        Command::Join { team, name, player } => {
             system_only(actor, "join")?;
-            join(&mut e, team, name)?;
+            join(&mut e, team, name, player)?;
         }
         Command::TimerExpired { turn, phase } => {
             system_only(actor, "timer_expired")?;
@@ -176,7 +176,7 @@ fn system_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
     }
 }
 
-fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
+fn join(e: &mut Emitter, team: &str, name: &str, player: &str) -> Result<(), Rejection> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Rejection::new(
@@ -201,10 +201,16 @@ fn join(e: &mut Emitter, team: &str, name: &str) -> Result<(), Rejection> {
             ),
         ));
     }
+    // The id is the server's; a blank or reused one would make two seats one player.
+    if player.trim().is_empty() || e.state.player(player).is_some() {
+        return Err(Rejection::new(
+            RejectionCode::InvalidPlayer,
+            "This join carries no player id, or one already in use; join again.",
+        ));
+    }
     let seat = e.state.players.iter().filter(|p| p.team == team).count() as u32 + 1;
-    let player = format!("p{}", e.state.players.len() + 1);
     e.push(EventBody::PlayerJoined {
-        player,
+        player: player.to_string(),
         team: team.to_string(),
         name: name.to_string(),
         seat,

@@ -172,6 +172,10 @@ pub enum Command {
     Join {
         team: String,
         name: String,
+        /// The player's id, minted by the server (identity arrives with the command).
+        /// Absent only in a frame a client sends, which is refused anyway.
+        #[serde(default)]
+        player: String,
     },
     /// The phase timer ran out (issued by the server's clock).
     TimerExpired {
@@ -224,6 +228,7 @@ pub enum RejectionCode {
     TextTooLong,
     EmptyText,
     InvalidName,
+    InvalidPlayer,
     InvalidTimer,
     SessionEnded,
     StaleTimer,
@@ -251,6 +256,7 @@ impl RejectionCode {
         RejectionCode::TextTooLong,
         RejectionCode::EmptyText,
         RejectionCode::InvalidName,
+        RejectionCode::InvalidPlayer,
         RejectionCode::InvalidTimer,
         RejectionCode::SessionEnded,
         RejectionCode::StaleTimer,
@@ -278,6 +284,7 @@ impl RejectionCode {
             RejectionCode::TextTooLong => "text_too_long",
             RejectionCode::EmptyText => "empty_text",
             RejectionCode::InvalidName => "invalid_name",
+            RejectionCode::InvalidPlayer => "invalid_player",
             RejectionCode::InvalidTimer => "invalid_timer",
             RejectionCode::SessionEnded => "session_ended",
             RejectionCode::StaleTimer => "stale_timer",

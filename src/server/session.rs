@@ -44,6 +44,23 @@ pub struct Seat {
     pub actor: Actor,
 }
 
+/// A new player id: a random (version 4) UUID, or `None` if the OS RNG failed.
+fn new_player_id() -> Option<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).ok()?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
+}
+
 enum Msg {
     Command {
         actor: Actor,
@@ -371,7 +388,12 @@ impl SessionTask {
                 token_hash,
                 reply,
             } => {
-                let player = format!("p{}", self.state.players.len() + 1);
+                let Some(player) = new_player_id() else {
+                    let _ = reply.send(Err(CommandError::Unavailable(
+                        "No randomness is available to name the new player; try again.".to_string(),
+                    )));
+                    return;
+                };
                 let actor = if team == "observer" {
                     Actor::Observer {
                         player: player.clone(),
@@ -398,8 +420,12 @@ impl SessionTask {
                         (player, seat)
                     }));
                 });
-                self.apply(Actor::System, Command::Join { team, name }, Some(seat), ack)
-                    .await;
+                let join = Command::Join {
+                    team,
+                    name,
+                    player: seat.player.clone(),
+                };
+                self.apply(Actor::System, join, Some(seat), ack).await;
             }
             // `run` takes these itself; dropping one leaves the task where it is.
             Msg::Relocate { .. } => {}

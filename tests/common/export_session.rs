@@ -157,12 +157,13 @@ pub fn scripted_session() -> Session {
         events: vec![first],
         at: START_AT,
     };
-    for (team, name) in PLAYERS {
+    for (i, (team, name)) in PLAYERS.iter().enumerate() {
         d.run(
             &Actor::System,
             Command::Join {
                 team: team.to_string(),
                 name: name.to_string(),
+                player: format!("p{}", i + 1),
             },
         );
     }
@@ -376,12 +377,13 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
         at: START_AT,
     };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(!seed);
-    for (team, name) in PLAYERS {
+    for (i, (team, name)) in PLAYERS.iter().enumerate() {
         d.run(
             &Actor::System,
             Command::Join {
                 team: team.to_string(),
                 name: name.to_string(),
+                player: format!("p{}", i + 1),
             },
         );
     }
