@@ -58,7 +58,7 @@ fn main() {
     });
     let state = engine::replay(scenario.clone(), &events);
     let hash = median(|| {
-        black_box(black_box(&state).hash());
+        black_box(black_box(&state).hash().expect("the state hashes"));
     });
     println!(
         "engine::replay {:.2}ms, State::hash {:.2}ms (medians)",

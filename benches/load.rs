@@ -1534,7 +1534,7 @@ async fn fill_session(
                 facilitator_token_hash: wargame::server::hash_token(&format!("fac-{id}")),
             },
             &[first],
-            state.hash(),
+            state.hash().map_err(|e| format!("create {id}: {e}"))?,
         )
         .await
         .map_err(|e| format!("create {id}: {e}"))?;
@@ -1619,8 +1619,9 @@ async fn commit(
     for e in &events {
         engine::evolve(state, e);
     }
+    let hash = state.hash().map_err(|e| format!("append {id}: {e}"))?;
     store
-        .append(id, expected, &events, Some(state.hash()), seat, None)
+        .append(id, expected, &events, Some(hash), seat, None)
         .await
         .map_err(|e| format!("append {id}: {e}"))
 }

@@ -96,8 +96,10 @@ fn main() -> ExitCode {
             runs,
         } => match wargame::scenario::load_file(&scenario) {
             Ok((s, _)) => {
-                let summary = wargame::engine::simulate(Arc::new(s), seed, turns, runs);
-                match serde_json::to_string_pretty(&summary) {
+                let summary = wargame::engine::simulate(Arc::new(s), seed, turns, runs)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| serde_json::to_string_pretty(&s).map_err(|e| e.to_string()));
+                match summary {
                     Ok(text) => {
                         println!("{text}");
                         ExitCode::SUCCESS
@@ -226,7 +228,7 @@ fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
     let (_store, row, scenario, events) = open_session(db, session)?;
     let (state, checked) =
         wargame::engine::replay_checked(Arc::new(scenario), &events, row.hash_seq);
-    let Some(checked) = checked else {
+    let Some(checked) = checked? else {
         anyhow::bail!(
             "the stored state hash is for event {}, but the session has {} events",
             row.hash_seq,
@@ -241,7 +243,7 @@ fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
         );
     }
     // The hash of the state as it stands now, for comparing two copies of a session.
-    println!("{}", state.hash());
+    println!("{}", state.hash()?);
     eprintln!(
         "ok: {} events, state hash checked after event {}, turn {}, phase {}",
         events.len(),

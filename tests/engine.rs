@@ -152,7 +152,10 @@ fn same_seed_and_commands_give_identical_events_and_hash() {
         "the game rolled too few dice to be a meaningful check"
     );
     assert_eq!(to_json(&a.events), to_json(&b.events));
-    assert_eq!(a.state.hash(), b.state.hash());
+    assert_eq!(
+        a.state.hash().expect("the state hashes"),
+        b.state.hash().expect("the state hashes")
+    );
 }
 
 #[test]
@@ -172,7 +175,10 @@ fn different_seed_gives_different_rolls_and_hash() {
     let ids = |r: &[(String, u32)]| r.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&ra), ids(&rb), "the same choices are rolled");
     assert_ne!(ra, rb, "a different seed must roll different dice");
-    assert_ne!(a.state.hash(), b.state.hash());
+    assert_ne!(
+        a.state.hash().expect("the state hashes"),
+        b.state.hash().expect("the state hashes")
+    );
     // And the same seed again matches exactly.
     assert_eq!(rolls(&play(1).events), ra);
 }
@@ -205,9 +211,9 @@ fn replay_of_a_full_game_reproduces_the_state_hash() {
     let (g, _) = play_full_game(2025, 11);
     assert_eq!(g.state.phase, Phase::Ended);
     assert!(g.state.turn >= 2, "the game should last a few turns");
-    let live = g.state.hash();
+    let live = g.state.hash().expect("the state hashes");
     let replayed = engine::replay(g.scenario.clone(), &g.events);
-    assert_eq!(replayed.hash(), live);
+    assert_eq!(replayed.hash().expect("the state hashes"), live);
 }
 
 #[test]
@@ -238,7 +244,10 @@ fn replay_after_json_round_trip_of_every_event_reproduces_the_state_hash() {
         decoded.push(back);
     }
     let replayed = engine::replay(g.scenario.clone(), &decoded);
-    assert_eq!(replayed.hash(), g.state.hash());
+    assert_eq!(
+        replayed.hash().expect("the state hashes"),
+        g.state.hash().expect("the state hashes")
+    );
 }
 
 #[test]
@@ -283,8 +292,10 @@ fn rarer_events_survive_a_json_round_trip() {
         assert_eq!(&back, e);
     }
     assert_eq!(
-        engine::replay(g.scenario.clone(), &g.events).hash(),
-        g.state.hash()
+        engine::replay(g.scenario.clone(), &g.events)
+            .hash()
+            .expect("the state hashes"),
+        g.state.hash().expect("the state hashes")
     );
 }
 
@@ -781,7 +792,7 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
     let mut seen = BTreeSet::new();
     for (what, g, actor, cmd, code) in cases {
         let before = g.state.clone();
-        let hash = before.hash();
+        let hash = before.hash().expect("the state hashes");
         let got = engine::decide(&g.state, &actor, &cmd, g.at + 1_000);
         match got {
             Ok(events) => panic!("{what}: expected `{code}`, but it was accepted: {events:?}"),
@@ -795,7 +806,7 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
             }
         }
         assert_eq!(
-            g.state.hash(),
+            g.state.hash().expect("the state hashes"),
             hash,
             "{what}: a rejection changed the state"
         );

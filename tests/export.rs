@@ -337,7 +337,10 @@ fn json_holds_every_choice_and_matches_the_engine() {
 
     // The numbers are the engine's.
     let state = engine::replay(s.scenario.clone(), &s.events);
-    assert_eq!(doc["session"]["state_hash"], state.hash());
+    assert_eq!(
+        doc["session"]["state_hash"],
+        state.hash().expect("the state hashes")
+    );
     assert_eq!(doc["session"]["seed"], export_session::SEED);
     let history = doc["history"].as_array().expect("history");
     assert_eq!(history.len(), state.history.len());

@@ -259,13 +259,13 @@ proptest! {
             prop_assert_eq!(e.seq, i as u64 + 1);
         }
         check_submissions(&g)?;
-        let live = g.state.hash();
-        prop_assert_eq!(engine::replay(g.scenario.clone(), &g.events).hash(), live.clone());
+        let live = g.state.hash().expect("the state hashes");
+        prop_assert_eq!(engine::replay(g.scenario.clone(), &g.events).hash().expect("the state hashes"), live.clone());
         let decoded: Vec<Event> = g
             .events
             .iter()
             .map(|e| serde_json::from_str(&serde_json::to_string(e).expect("json")).expect("event"))
             .collect();
-        prop_assert_eq!(engine::replay(g.scenario.clone(), &decoded).hash(), live);
+        prop_assert_eq!(engine::replay(g.scenario.clone(), &decoded).hash().expect("the state hashes"), live);
     }
 }

@@ -392,7 +392,10 @@ fn a_session_can_keep_overt_rationales_private() {
     assert_eq!(blue_choice.result, Outcome::Failure);
     let replayed = engine::replay(g.scenario.clone(), &g.events);
     assert!(replayed.private_rationales);
-    assert_eq!(replayed.hash(), g.state.hash());
+    assert_eq!(
+        replayed.hash().expect("the state hashes"),
+        g.state.hash().expect("the state hashes")
+    );
 }
 
 /// Every non-facilitator seat of the default scenario.

@@ -46,19 +46,20 @@ pub fn replay<'a>(
     state
 }
 
-/// `replay`, also giving the state hash after event `hash_seq` (`None` when the
+/// `replay`, also giving the state hash after event `hash_seq` (`Ok(None)` when the
 /// events never reach it): how a stored session's checkpointed hash is checked.
+/// Replay itself cannot fail; only hashing can.
 pub fn replay_checked<'a>(
     scenario: std::sync::Arc<crate::scenario::Scenario>,
     events: impl IntoIterator<Item = &'a Event>,
     hash_seq: u64,
-) -> (State, Option<String>) {
+) -> (State, Result<Option<String>, HashError>) {
     let mut state = State::blank(scenario);
-    let mut hash = None;
+    let mut hash = Ok(None);
     for e in events {
         evolve(&mut state, e);
         if state.seq == hash_seq {
-            hash = Some(state.hash());
+            hash = state.hash().map(Some);
         }
     }
     (state, hash)

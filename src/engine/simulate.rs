@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::decide::{create, decide};
 use super::evolve::evolve;
-use super::state::State;
+use super::state::{HashError, State};
 use super::types::*;
 use super::view::option_status;
 use crate::scenario::Scenario;
@@ -161,7 +161,12 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
 }
 
 /// Plays `runs` sessions of `turns` turns and summarises them.
-pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Summary {
+pub fn simulate(
+    scenario: Arc<Scenario>,
+    seed: u64,
+    turns: u32,
+    runs: u32,
+) -> Result<Summary, HashError> {
     let s = scenario.as_ref();
     let n_ind = s.indicators.len();
     let mut finals: Vec<Vec<i64>> = vec![Vec::new(); n_ind];
@@ -179,7 +184,7 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
             turns,
         );
         use sha2::Digest;
-        hashes.update(state.hash().as_bytes());
+        hashes.update(state.hash()?.as_bytes());
         let reason = state
             .ended
             .as_ref()
@@ -260,7 +265,7 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
         })
         .collect();
     use sha2::Digest;
-    Summary {
+    Ok(Summary {
         scenario: s.id.clone(),
         scenario_digest: s.digest.clone(),
         seed,
@@ -272,7 +277,7 @@ pub fn simulate(scenario: Arc<Scenario>, seed: u64, turns: u32, runs: u32) -> Su
         by_turn,
         options,
         state_hashes_digest: hex::encode(hashes.finalize()),
-    }
+    })
 }
 
 fn round3(x: f64) -> f64 {

@@ -9,6 +9,11 @@ use sha2::{Digest, Sha256};
 use super::types::*;
 use crate::scenario::Scenario;
 
+/// The state could not be serialised, so it has no hash.
+#[derive(Debug, thiserror::Error)]
+#[error("the session state cannot be serialised for its hash: {0}")]
+pub struct HashError(serde_json::Error);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Player {
     pub player: String,
@@ -153,9 +158,13 @@ impl State {
     }
 
     /// SHA-256 over the canonical JSON of the state: equal states, equal hashes.
-    pub fn hash(&self) -> String {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        hex::encode(Sha256::digest(&bytes))
+    ///
+    /// The state's serialisation is derived and uses string map keys only, so it does
+    /// not fail today; if a change ever made it fail, the caller hears so instead of
+    /// every such state sharing one hash.
+    pub fn hash(&self) -> Result<String, HashError> {
+        let bytes = serde_json::to_vec(self).map_err(HashError)?;
+        Ok(hex::encode(Sha256::digest(&bytes)))
     }
 
     pub fn indicator_map(&self) -> BTreeMap<Arc<str>, i64> {

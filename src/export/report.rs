@@ -472,9 +472,10 @@ impl<'a> Report<'a> {
 
     /// The engine's hash of the state after the last event, as `wargame replay` prints
     /// it; none when anonymised (the names changed, so the hash would not be the
-    /// session's).
+    /// session's), and none when the state cannot be hashed (better no hash than a
+    /// wrong one).
     pub fn state_hash(&self) -> Option<String> {
-        (!self.anonymized).then(|| self.state.hash())
+        (!self.anonymized).then(|| self.state.hash().ok()).flatten()
     }
 
     /// Why a rolled choice has no published outcome, in words.

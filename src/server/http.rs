@@ -233,6 +233,14 @@ async fn create_session(
         },
         now,
     );
+    let state_hash = state.hash().map_err(|e| {
+        tracing::error!("cannot hash a new session: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The session could not be created; please report this.",
+        )
+    })?;
     let hash = auth::hash_token(&token);
     app.store
         .create_session(
@@ -246,7 +254,7 @@ async fn create_session(
                 facilitator_token_hash: hash.clone(),
             },
             &[first],
-            state.hash(),
+            state_hash,
         )
         .await
         .map_err(|e| {

@@ -545,7 +545,17 @@ impl SessionTask {
                     EventBody::PhaseChanged { .. } | EventBody::SessionEnded { .. }
                 )
             });
-        let hash = checkpoint.then(|| self.state.hash());
+        // A state that cannot be hashed skips this checkpoint (loudly); the next one
+        // tries again, and restore checks the last hash that was stored.
+        let hash = checkpoint
+            .then(|| {
+                self.state
+                    .hash()
+                    .map_err(|e| tracing::error!(session = %self.id, "no checkpoint: {e}"))
+                    .ok()
+            })
+            .flatten();
+        let hashed = hash.is_some();
         let dropped = Arc::new(Mutex::new(Vec::new()));
         let mut release = Release {
             ack: Some(ack),
@@ -561,7 +571,7 @@ impl SessionTask {
             .await;
         match stored {
             Ok(()) => {
-                if checkpoint {
+                if hashed {
                     self.hashed_at = self.state.seq;
                 }
                 let dropped =

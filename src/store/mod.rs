@@ -725,7 +725,7 @@ mod tests {
                 conn.execute(
                     "INSERT INTO sessions (id, join_code, scenario_id, scenario_source, title, created_at, facilitator_token_hash, last_seq, state_hash)
                      VALUES (?1, ?2, 'belarus-2025', ?3, 'Old', ?4, 'fac', 1, ?5)",
-                    params![id, format!("CODE{created}"), source, created, state.hash()],
+                    params![id, format!("CODE{created}"), source, created, state.hash().expect("the state hashes")],
                 )
                 .expect("v1 session");
                 conn.execute(
@@ -745,7 +745,7 @@ mod tests {
         );
         assert_eq!(rows[0].id, "old-a");
         assert_eq!(rows[0].last_seq, 1);
-        assert_eq!(rows[0].state_hash, state.hash());
+        assert_eq!(rows[0].state_hash, state.hash().expect("the state hashes"));
         // Migration 3: the old hash was for the last event.
         assert_eq!(rows[0].hash_seq, rows[0].last_seq);
         let one = store.session("old-b").expect("session");
@@ -764,7 +764,7 @@ mod tests {
                     facilitator_token_hash: "fac2".into(),
                 },
                 std::slice::from_ref(&event),
-                state.hash(),
+                state.hash().expect("the state hashes"),
             )
             .await
             .expect("create");
@@ -796,7 +796,7 @@ mod tests {
                     facilitator_token_hash: "fac".into(),
                 },
                 std::slice::from_ref(&event),
-                state.hash(),
+                state.hash().expect("the state hashes"),
             )
             .await
             .expect("create");
@@ -829,7 +829,7 @@ mod tests {
                         facilitator_token_hash: format!("fac-{id}"),
                     },
                     std::slice::from_ref(&event),
-                    state.hash(),
+                    state.hash().expect("the state hashes"),
                 )
                 .await
                 .expect("create");

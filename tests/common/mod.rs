@@ -137,7 +137,7 @@ impl Game {
         cmd: Command,
         at: i64,
     ) -> Result<Vec<Event>, Rejection> {
-        let before = self.state.hash();
+        let before = self.state.hash().expect("the state hashes");
         match engine::decide(&self.state, actor, &cmd, at) {
             Ok(events) => {
                 for e in &events {
@@ -153,7 +153,7 @@ impl Game {
             }
             Err(r) => {
                 assert_eq!(
-                    self.state.hash(),
+                    self.state.hash().expect("the state hashes"),
                     before,
                     "a rejected command changed the state"
                 );
