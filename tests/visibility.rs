@@ -591,7 +591,7 @@ fn flags_set_or_cleared_in_the_open_never_name_another_teams_secret_flag() {
     let naming = g
         .events
         .iter()
-        .filter_map(|e| lists(e))
+        .filter_map(&lists)
         .filter(|(set, clear)| set.iter().chain(clear).any(|f| f == SECRET))
         .count();
     assert_eq!(
