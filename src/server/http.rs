@@ -142,15 +142,13 @@ pub fn json_config() -> web::JsonConfig {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        ApiError::BadRequest(format!("Bad query string: {err}.")).into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::BadRequest(format!("Bad query string: {err}.")).into())
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| {
-        ApiError::BadRequest(format!("Bad path: {err}.")).into()
-    })
+    web::PathConfig::default()
+        .error_handler(|err, _| ApiError::BadRequest(format!("Bad path: {err}.")).into())
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -211,8 +209,8 @@ async fn create_session(
     let body = body.into_inner();
     let loaded = app.scenarios.get(&body.scenario).ok_or_else(|| {
         ApiError::UnknownScenario(format!(
-                "There is no scenario `{}`; available: {}.",
-                body.scenario,
+            "There is no scenario `{}`; available: {}.",
+            body.scenario,
             app.scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
         ))
     })?;
@@ -428,7 +426,10 @@ async fn export_session(
         &row.scenario_source,
     )
     .map_err(|problems| {
-        let first = problems.first().map(ToString::to_string).unwrap_or_default();
+        let first = problems
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         tracing::error!(session = %row.id, "export cannot compile the stored scenario: {first}");
         ApiError::Internal("The stored scenario cannot be read.")
     })?;

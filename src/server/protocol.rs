@@ -45,11 +45,15 @@ enum FrameType {
 #[derive(Debug)]
 pub enum ClientFrame {
     /// Authenticate (again); answered by a snapshot.
-    Auth { token: Option<Token> },
+    Auth {
+        token: Option<Token>,
+    },
     /// Answered by `pong`, after every event committed before it (see PROTOCOL.md).
     Ping,
     /// The facilitator's Monte Carlo odds for the current turn; `runs` is clamped.
-    Preview { runs: u32 },
+    Preview {
+        runs: u32,
+    },
     Command(ClientCommand),
 }
 

@@ -36,9 +36,8 @@ pub async fn route(
     app: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
     // Answered in JSON like every other HTTP error.
-    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
-        ApiError::BadRequest(format!("`/ws` takes only a WebSocket upgrade: {e}."))
-    })?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::BadRequest(format!("`/ws` takes only a WebSocket upgrade: {e}.")))?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
@@ -167,20 +166,12 @@ impl Conn {
                 .await;
         };
         match handle.command(seat.actor.clone(), command).await {
-            Ok(seq) => {
-                self.send(&ServerFrame::Ack {
-                    r#ref: &r#ref,
-                    seq,
-                })
-                .await
-            }
+            Ok(seq) => self.send(&ServerFrame::Ack { r#ref: &r#ref, seq }).await,
             Err(CommandError::Rejected(r)) => {
                 self.send(&ServerFrame::error(&r#ref, &Refusal::from(&r)))
                     .await
             }
-            Err(CommandError::Unavailable(m)) => {
-                self.refuse(&r#ref, WsCode::Unavailable, &m).await
-            }
+            Err(CommandError::Unavailable(m)) => self.refuse(&r#ref, WsCode::Unavailable, &m).await,
         }
     }
 
