@@ -50,10 +50,6 @@ impl SessionId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl Default for SessionId {
@@ -117,10 +113,6 @@ impl JoinCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl fmt::Display for JoinCode {
@@ -172,11 +164,6 @@ impl fmt::Debug for Token {
 pub struct TokenHash(String);
 
 impl TokenHash {
-    /// A hash as stored in the database.
-    pub fn stored(s: String) -> TokenHash {
-        TokenHash(s)
-    }
-
     /// Compares in constant time.
     pub fn matches(&self, stored: &str) -> bool {
         auth::hashes_equal(&self.0, stored)

@@ -7,7 +7,7 @@
 pub mod assets;
 mod auth;
 mod http;
-pub mod ids;
+mod ids;
 mod protocol;
 mod session;
 mod ws;
