@@ -55,11 +55,6 @@ pub fn new_join_code() -> String {
     code
 }
 
-pub fn new_session_id() -> String {
-    let bytes: [u8; 8] = random_bytes();
-    format!("s{}", hex::encode(bytes))
-}
-
 /// Normalises what a person typed: case, spaces and dashes.
 pub fn normalize_code(code: &str) -> String {
     code.chars()

@@ -5,55 +5,121 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::auth;
+use super::ids::{JoinCode, PlayerId, Role, SessionId, Token};
 use super::session::{CommandError, Seat};
 use super::{AppState, now_ms};
-use crate::engine::{self, Actor};
+use crate::engine::{self, Actor, Rejection, RejectionCode};
 use crate::export;
-use crate::store::NewSession;
+use crate::store::{NewSession, StoreError};
 
-/// An API error: status, stable snake_case code, and a sentence a person can act on.
+/// An API error. Each maps itself to its HTTP status and stable snake_case code;
+/// its `Display` is a sentence a person can act on.
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
+pub enum ApiError {
+    /// Malformed JSON, an unknown field, a bad query or path, a value out of range.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnknownScenario(String),
+    #[error("No session has that join code; check it with the facilitator.")]
+    UnknownJoinCode,
+    #[error("Too many wrong join codes from this device; wait a minute and try again.")]
+    RateLimited,
+    #[error("Send the facilitator token as `Authorization: Bearer <token>`.")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("There is no session `{0}`.")]
+    UnknownSession(String),
+    #[error("Unknown export format `{0}`; use json, markdown, html or csv.")]
+    UnknownFormat(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("Nothing here: {0}.")]
+    NotFound(String),
+    /// A fault of the server's own (already logged where it happened).
+    #[error("{0}")]
+    Internal(&'static str),
+    /// The engine refused (a join, or a title it would not take).
+    #[error("{}", .0.message)]
+    Refused(Rejection),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorFields<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorFields<'a> {
+    code: &'a str,
+    message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::UnknownScenario(_) => "unknown_scenario",
+            ApiError::UnknownJoinCode => "unknown_join_code",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::UnknownSession(_) => "unknown_session",
+            ApiError::UnknownFormat(_) => "unknown_format",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Internal(_) => "internal",
+            ApiError::Refused(r) => r.code.as_str(),
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        match self {
+            ApiError::BadRequest(_) | ApiError::UnknownFormat(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnknownScenario(_)
+            | ApiError::UnknownJoinCode
+            | ApiError::UnknownSession(_)
+            | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // What a person can fix in the form is a bad request; a session that
+            // has ended is a conflict; anything else the engine refuses cannot be
+            // processed as asked.
+            ApiError::Refused(r) => match r.code {
+                RejectionCode::UnknownTeam
+                | RejectionCode::EmptyText
+                | RejectionCode::TextTooLong
+                | RejectionCode::InvalidName => StatusCode::BAD_REQUEST,
+                RejectionCode::SessionEnded => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .json(json!({"error": {"code": self.code, "message": self.message}}))
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: ErrorFields {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        })
     }
 }
 
 impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         match e {
-            CommandError::Rejected(r) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code.as_str(), r.message)
-            }
-            CommandError::Unavailable(m) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
-            }
+            CommandError::Rejected(r) => ApiError::Refused(r),
+            CommandError::Unavailable(m) => ApiError::Unavailable(m),
         }
     }
 }
@@ -72,30 +138,18 @@ pub fn json_config() -> web::JsonConfig {
                 }
                 other => format!("The request body is not the JSON expected: {other}."),
             };
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message).into()
+            ApiError::BadRequest(message).into()
         })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("Bad query string: {err}."),
-        )
-        .into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::BadRequest(format!("Bad query string: {err}.")).into())
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("Bad path: {err}."),
-        )
-        .into()
-    })
+    web::PathConfig::default()
+        .error_handler(|err, _| ApiError::BadRequest(format!("Bad path: {err}.")).into())
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -109,12 +163,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("Nothing here: {} {}.", req.method(), req.path()),
-    )
-    .error_response()
+    ApiError::NotFound(format!("{} {}", req.method(), req.path())).error_response()
 }
 
 async fn healthz() -> HttpResponse {
@@ -134,13 +183,10 @@ async fn scenario(
     app: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let loaded = app.scenarios.get(id.as_str()).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_scenario",
-            format!("There is no scenario `{id}`."),
-        )
-    })?;
+    let loaded = app
+        .scenarios
+        .get(id.as_str())
+        .ok_or_else(|| ApiError::UnknownScenario(format!("There is no scenario `{id}`.")))?;
     Ok(HttpResponse::Ok().json(loaded.scenario.as_ref()))
 }
 
@@ -163,15 +209,11 @@ async fn create_session(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let loaded = app.scenarios.get(&body.scenario).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_scenario",
-            format!(
-                "There is no scenario `{}`; available: {}.",
-                body.scenario,
-                app.scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        )
+        ApiError::UnknownScenario(format!(
+            "There is no scenario `{}`; available: {}.",
+            body.scenario,
+            app.scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
     })?;
     let title = body.title.trim();
     let title = if title.is_empty() {
@@ -180,47 +222,35 @@ async fn create_session(
         title
     };
     if title.chars().count() > engine::MAX_TITLE {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "text_too_long",
+        return Err(ApiError::Refused(Rejection::new(
+            RejectionCode::TextTooLong,
             format!("The title is longer than {} characters.", engine::MAX_TITLE),
-        ));
+        )));
     }
     if let Some(t) = body.max_turns
         && !(1..=50).contains(&t)
     {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "max_turns must be between 1 and 50.",
+        return Err(ApiError::BadRequest(
+            "max_turns must be between 1 and 50.".into(),
         ));
     }
     let seed = match body.seed {
         Some(s) => s,
         None => {
             let mut b = [0u8; 8];
-            getrandom::fill(&mut b).map_err(|_| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "No randomness available.",
-                )
+            getrandom::fill(&mut b).map_err(|e| {
+                tracing::error!("no randomness for a seed: {e}");
+                ApiError::Internal(NO_RANDOMNESS)
             })?;
             u64::from_le_bytes(b) >> 11 // fits a JavaScript number exactly
         }
     };
-    let token = auth::new_token().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "No randomness available.",
-        )
-    })?;
-    let mut code = auth::new_join_code();
-    while app.code_in_use(&code) {
-        code = auth::new_join_code();
+    let token = new_token()?;
+    let mut code = JoinCode::random();
+    while app.code_in_use(code.as_str()) {
+        code = JoinCode::random();
     }
-    let id = auth::new_session_id();
+    let id = SessionId::new();
     let now = now_ms();
     let (state, first) = engine::create_with(
         loaded.scenario.clone(),
@@ -235,23 +265,19 @@ async fn create_session(
     );
     let state_hash = state.hash().map_err(|e| {
         tracing::error!("cannot hash a new session: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The session could not be created; please report this.",
-        )
+        ApiError::Internal("The session could not be created; please report this.")
     })?;
-    let hash = auth::hash_token(&token);
+    let hash = token.hash();
     app.store
         .create_session(
             NewSession {
-                id: id.clone(),
-                join_code: code.clone(),
+                id: id.to_string(),
+                join_code: code.to_string(),
                 scenario_id: loaded.scenario.id.clone(),
                 scenario_source: loaded.source.clone(),
                 title: title.to_string(),
                 created_at: now,
-                facilitator_token_hash: hash.clone(),
+                facilitator_token_hash: hash.as_str().to_string(),
             },
             &[first],
             state_hash,
@@ -259,26 +285,22 @@ async fn create_session(
         .await
         .map_err(|e| {
             tracing::error!("cannot create session: {e}");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The session could not be saved; please try again.",
-            )
+            ApiError::Unavailable("The session could not be saved; please try again.".into())
         })?;
     app.register_token(
-        hash,
+        hash.into_string(),
         Seat {
-            session_id: id.clone(),
+            session_id: id.to_string(),
             actor: Actor::Facilitator,
         },
     );
     let app: Arc<AppState> = app.into_inner();
-    app.register_session(id.clone(), code.clone(), state);
+    app.register_session(id.to_string(), code.to_string(), state);
     tracing::info!(session = %id, scenario = %body.scenario, "session created");
     Ok(HttpResponse::Created().json(json!({
         "session_id": id,
         "join_code": code,
-        "facilitator_token": token,
+        "facilitator_token": token.reveal(),
     })))
 }
 
@@ -295,24 +317,24 @@ fn find_code(
 ) -> Result<(String, super::SessionHandle), ApiError> {
     let ip = client_ip(req);
     if !app.join_limiter.allowed(ip) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many wrong join codes from this device; wait a minute and try again.",
-        ));
+        return Err(ApiError::RateLimited);
     }
-    let code = auth::normalize_code(code);
-    match app.session_by_code(&code) {
+    match app.session_by_code(JoinCode::typed(code).as_str()) {
         Some(found) => Ok(found),
         None => {
             app.join_limiter.failed(ip);
-            Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_join_code",
-                "No session has that join code; check it with the facilitator.",
-            ))
+            Err(ApiError::UnknownJoinCode)
         }
     }
+}
+
+const NO_RANDOMNESS: &str = "The server has no randomness to make a secret with; try again.";
+
+fn new_token() -> Result<Token, ApiError> {
+    Token::generate().ok_or_else(|| {
+        tracing::error!("the OS random number generator failed");
+        ApiError::Internal(NO_RANDOMNESS)
+    })
 }
 
 async fn lobby(
@@ -321,13 +343,10 @@ async fn lobby(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, handle) = find_code(&app, &req, &code)?;
-    let info = handle.lobby().await.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "The session is not running.",
-        )
-    })?;
+    let info = handle
+        .lobby()
+        .await
+        .ok_or_else(|| ApiError::Unavailable("The session is not running.".into()))?;
     Ok(HttpResponse::Ok().json(info))
 }
 
@@ -335,7 +354,7 @@ async fn lobby(
 #[serde(deny_unknown_fields)]
 struct Join {
     join_code: String,
-    team: String,
+    team: Role,
     name: String,
 }
 
@@ -346,39 +365,20 @@ async fn join(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let (session_id, handle) = find_code(&app, &req, &body.join_code)?;
-    let token = auth::new_token().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "No randomness available.",
-        )
-    })?;
+    let token = new_token()?;
     let (player, _) = handle
-        .join(body.team.clone(), body.name, auth::hash_token(&token))
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError {
-                code: "unknown_team",
-                message,
-                ..
-            } => ApiError::new(StatusCode::BAD_REQUEST, "unknown_team", message),
-            ApiError {
-                code: "session_ended",
-                message,
-                ..
-            } => ApiError::new(StatusCode::CONFLICT, "session_ended", message),
-            ApiError {
-                code: c @ ("empty_text" | "text_too_long" | "invalid_name"),
-                message,
-                ..
-            } => ApiError::new(StatusCode::BAD_REQUEST, c, message),
-            other => other,
-        })?;
-    tracing::info!(session = %session_id, team = %body.team, %player, "player joined");
+        .join(
+            body.team.as_str().to_string(),
+            body.name,
+            token.hash().into_string(),
+            PlayerId::new(),
+        )
+        .await?;
+    tracing::info!(session = %session_id, team = %body.team.as_str(), %player, "player joined");
     Ok(HttpResponse::Ok().json(json!({
         "session_id": session_id,
         "team": body.team,
-        "token": token,
+        "token": token.reveal(),
         "player": player,
     })))
 }
@@ -390,13 +390,12 @@ struct ExportQuery {
     anonymize: Option<String>,
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+fn bearer(req: &HttpRequest) -> Option<Token> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| Token::presented(token))
 }
 
 async fn export_session(
@@ -406,53 +405,42 @@ async fn export_session(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(token) = bearer(&req) else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send the facilitator token as `Authorization: Bearer <token>`.",
-        ));
+        return Err(ApiError::Unauthorized);
     };
-    let row = app.store.session(&id).map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_session",
-            format!("There is no session `{id}`."),
-        )
+    let id = id.into_inner();
+    // Not an id at all is as good as an id of no session.
+    let id = SessionId::parse(&id).map_err(|_| ApiError::UnknownSession(id))?;
+    let row = app.store.session(id.as_str()).map_err(|e| match e {
+        StoreError::NotFound => ApiError::UnknownSession(id.to_string()),
+        e => {
+            tracing::error!(session = %id, "export cannot read the session: {e}");
+            ApiError::Internal("The session cannot be read right now; try again.")
+        }
     })?;
-    if !auth::hashes_equal(&row.facilitator_token_hash, &auth::hash_token(token)) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+    if !token.hash().matches(&row.facilitator_token_hash) {
+        return Err(ApiError::Forbidden(
             "Only this session's facilitator can export it.",
         ));
     }
     let format_name = query.format.as_deref().unwrap_or("json");
-    let format = export::Format::parse(format_name).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unknown_format",
-            format!("Unknown export format `{format_name}`; use json, markdown, html or csv."),
-        )
-    })?;
+    let format = export::Format::parse(format_name)
+        .ok_or_else(|| ApiError::UnknownFormat(format_name.to_string()))?;
     let anonymize = matches!(query.anonymize.as_deref(), Some("true" | "1" | "yes"));
     let scenario = crate::scenario::compile(
         &format!("session {} scenario", row.id),
         &row.scenario_source,
     )
-    .map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The stored scenario cannot be read.",
-        )
+    .map_err(|problems| {
+        let first = problems
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::error!(session = %row.id, "export cannot compile the stored scenario: {first}");
+        ApiError::Internal("The stored scenario cannot be read.")
     })?;
     let events = app.store.events(&row.id).map_err(|e| {
         tracing::error!(session = %row.id, "export cannot read events: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The session's events cannot be read.",
-        )
+        ApiError::Internal("The session's events cannot be read.")
     })?;
     let body = export::export(
         format,

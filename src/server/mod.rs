@@ -7,6 +7,8 @@
 pub mod assets;
 mod auth;
 mod http;
+mod ids;
+mod protocol;
 mod session;
 mod ws;
 
@@ -457,16 +459,7 @@ fn restore(app: &Arc<AppState>) -> anyhow::Result<()> {
         app.register_session(row.id.clone(), row.join_code.clone(), state);
     }
     for seat in app.store.seats()? {
-        let actor = if seat.team == "observer" {
-            Actor::Observer {
-                player: seat.player,
-            }
-        } else {
-            Actor::Team {
-                team: seat.team,
-                player: seat.player,
-            }
-        };
+        let actor = ids::Role::parse(&seat.team).actor(seat.player);
         app.register_token(
             seat.token_hash,
             Seat {

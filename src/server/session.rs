@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use super::ids::{PlayerId, Role};
+use super::protocol::{Presence, PresenceSeat, Ref, ServerFrame, Snapshot};
 use super::{AppState, now_ms};
 use crate::engine::{self, Actor, Command, Event, EventBody, Rejection, State, Viewer};
 use crate::store::{OnCommit, SeatRow};
@@ -44,23 +45,6 @@ pub struct Seat {
     pub actor: Actor,
 }
 
-/// A new player id: a random (version 4) UUID, or `None` if the OS RNG failed.
-fn new_player_id() -> Option<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).ok()?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    ))
-}
-
 enum Msg {
     Command {
         actor: Actor,
@@ -71,6 +55,7 @@ enum Msg {
         team: String,
         name: String,
         token_hash: String,
+        player: PlayerId,
         reply: oneshot::Sender<Result<(String, Seat), CommandError>>,
     },
     Subscribe {
@@ -82,9 +67,14 @@ enum Msg {
     Unsubscribe {
         conn: u64,
     },
+    /// Answered with a `pong` in the connection's queue, behind its events.
+    Ping {
+        conn: u64,
+        r#ref: Ref,
+    },
     Preview {
         runs: u32,
-        reply: oneshot::Sender<serde_json::Value>,
+        reply: oneshot::Sender<engine::Preview>,
     },
     Lobby {
         reply: oneshot::Sender<serde_json::Value>,
@@ -175,6 +165,7 @@ impl SessionHandle {
         team: String,
         name: String,
         token_hash: String,
+        player: PlayerId,
     ) -> Result<(String, Seat), CommandError> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -182,6 +173,7 @@ impl SessionHandle {
                 team,
                 name,
                 token_hash,
+                player,
                 reply,
             })
             .await
@@ -232,7 +224,19 @@ impl SessionHandle {
         let _ = self.tx.send(Msg::Unsubscribe { conn }).await;
     }
 
-    pub async fn preview(&self, runs: u32) -> Option<serde_json::Value> {
+    /// Asks the session to put a `pong` in this connection's queue, after every
+    /// event already released to it. Gives the ref back if the session is gone.
+    pub async fn ping(&self, conn: u64, r#ref: Ref) -> Result<(), Ref> {
+        self.tx
+            .send(Msg::Ping { conn, r#ref })
+            .await
+            .map_err(|e| match e.0 {
+                Msg::Ping { r#ref, .. } => r#ref,
+                _ => Ref::Null,
+            })
+    }
+
+    pub async fn preview(&self, runs: u32) -> Option<engine::Preview> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Msg::Preview { runs, reply }).await.ok()?;
         rx.await.ok()
@@ -250,16 +254,6 @@ struct Subscriber {
     actor: Actor,
     viewer: Viewer,
     tx: mpsc::Sender<Frame>,
-}
-
-#[derive(Serialize)]
-struct PresenceSeat {
-    player: String,
-    team: String,
-    name: String,
-    connected: bool,
-    connections: usize,
-    last_seen: Option<i64>,
 }
 
 struct SessionTask {
@@ -386,24 +380,11 @@ impl SessionTask {
                 team,
                 name,
                 token_hash,
+                player: _minted,
                 reply,
             } => {
-                let Some(player) = new_player_id() else {
-                    let _ = reply.send(Err(CommandError::Unavailable(
-                        "No randomness is available to name the new player; try again.".to_string(),
-                    )));
-                    return;
-                };
-                let actor = if team == "observer" {
-                    Actor::Observer {
-                        player: player.clone(),
-                    }
-                } else {
-                    Actor::Team {
-                        team: team.clone(),
-                        player: player.clone(),
-                    }
-                };
+                let player = _minted.into_string();
+                let actor = Role::parse(&team).actor(player.clone());
                 let seat = SeatRow {
                     token_hash: token_hash.clone(),
                     session_id: self.id.clone(),
@@ -467,9 +448,16 @@ impl SessionTask {
                     }
                 }
             }
+            Msg::Ping { conn, r#ref } => {
+                let pong = ServerFrame::Pong { r#ref: &r#ref }.encode();
+                if let Some(sub) = self.subscribers.get(&conn)
+                    && sub.tx.try_send(pong).is_err()
+                {
+                    self.drop_slow(vec![conn]);
+                }
+            }
             Msg::Preview { runs, reply } => {
-                let p = engine::preview(&self.state, runs);
-                let _ = reply.send(serde_json::to_value(p).unwrap_or_default());
+                let _ = reply.send(engine::preview(&self.state, runs));
             }
             Msg::Lobby { reply } => {
                 let s = &self.state.scenario;
@@ -492,24 +480,21 @@ impl SessionTask {
                     "phase": self.state.phase,
                     "turn": self.state.turn,
                     "teams": teams,
-                    "observers": self.state.players.iter().filter(|p| p.team == "observer").count(),
+                    "observers": self.state.players.iter().filter(|p| Role::parse(&p.team) == Role::Observer).count(),
                 }));
             }
         }
     }
 
     fn snapshot(&self, viewer: &Viewer) -> Frame {
-        let view = engine::view(&self.state, viewer);
-        let mut value = serde_json::to_value(view).unwrap_or_default();
-        if let Some(obj) = value.as_object_mut() {
-            obj.insert("type".into(), "snapshot".into());
-            obj.insert("session_id".into(), self.id.clone().into());
-            obj.insert("join_code".into(), self.join_code.clone().into());
-            // The server's clock, so countdowns can correct for a skewed device clock.
-            obj.insert("now".into(), now_ms().into());
-            obj.insert("presence".into(), self.presence_value());
-        }
-        Arc::from(value.to_string())
+        ServerFrame::Snapshot(Snapshot {
+            session_id: &self.id,
+            join_code: &self.join_code,
+            now: now_ms(),
+            presence: &self.presence(),
+            view: &engine::view(&self.state, viewer),
+        })
+        .encode()
     }
 
     /// decide -> evolve -> store -> release (the ack, then the events).
@@ -653,7 +638,7 @@ impl SessionTask {
         self.broadcast_presence();
     }
 
-    fn presence_value(&self) -> serde_json::Value {
+    fn presence(&self) -> Presence {
         let seats: Vec<PresenceSeat> = self
             .state
             .players
@@ -674,18 +659,17 @@ impl SessionTask {
                 }
             })
             .collect();
-        serde_json::json!({
-            "seats": seats,
-            "facilitator_connected": self.subscribers.values().any(|s| matches!(s.actor, Actor::Facilitator)),
-        })
+        Presence {
+            seats,
+            facilitator_connected: self
+                .subscribers
+                .values()
+                .any(|s| matches!(s.actor, Actor::Facilitator)),
+        }
     }
 
     fn broadcast_presence(&mut self) {
-        let mut value = self.presence_value();
-        if let Some(obj) = value.as_object_mut() {
-            obj.insert("type".into(), "presence".into());
-        }
-        let frame: Frame = Arc::from(value.to_string());
+        let frame = ServerFrame::Presence(&self.presence()).encode();
         let mut dropped = Vec::new();
         for (conn, sub) in &self.subscribers {
             if matches!(sub.viewer, Viewer::Observer) {
@@ -701,18 +685,7 @@ impl SessionTask {
     }
 }
 
-/// `{"type":"event", ...the event}`, serialised straight after the type.
+/// `{"type":"event", ...the event}`.
 pub fn event_frame(e: &Event) -> Frame {
-    const HEAD: &str = r#"{"type":"event""#;
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(HEAD.as_bytes());
-    // The event's own opening brace becomes the comma after the type.
-    if serde_json::to_writer(&mut out, e).is_err() || out.len() <= HEAD.len() + 2 {
-        return Arc::from(r#"{"type":"event"}"#);
-    }
-    out[HEAD.len()] = b',';
-    match String::from_utf8(out) {
-        Ok(s) => Arc::from(s),
-        Err(_) => Arc::from(r#"{"type":"event"}"#),
-    }
+    ServerFrame::Event(e).encode()
 }

@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::AppState;
+use super::http::ApiError;
+use super::ids::Token;
+use super::protocol::{ClientFrame, Ref, Refusal, ServerFrame, WsCode};
 use super::session::{CommandError, Frame, OUTBOUND_QUEUE, Seat, SessionHandle};
-use crate::engine::{Actor, Command};
+use crate::engine::{Actor, Command, Viewer};
 
 /// Largest frame accepted from a client.
 pub const MAX_FRAME: usize = 64 * 1024;
@@ -33,7 +35,9 @@ pub async fn route(
     body: web::Payload,
     app: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    // Answered in JSON like every other HTTP error.
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::BadRequest(format!("`/ws` takes only a WebSocket upgrade: {e}.")))?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
@@ -45,10 +49,6 @@ pub async fn route(
         timely(session.close(Some(reason))).await;
     });
     Ok(response)
-}
-
-fn error_frame(r#ref: &Value, code: &str, message: &str) -> String {
-    json!({"type": "error", "ref": r#ref, "code": code, "message": message}).to_string()
 }
 
 struct Bucket {
@@ -83,37 +83,42 @@ impl Conn {
     /// False when the socket is gone, or when it has not taken a frame for
     /// `CLIENT_TIMEOUT`: a peer that stops reading must not hold this loop (and its
     /// heartbeat) forever.
-    async fn send(&mut self, text: impl Into<String>) -> bool {
-        timely(self.session.text(text.into())).await
+    async fn send(&mut self, frame: &ServerFrame<'_>) -> bool {
+        self.send_text(&frame.encode()).await
+    }
+
+    async fn send_text(&mut self, text: &str) -> bool {
+        timely(self.session.text(text.to_string())).await
+    }
+
+    async fn refuse(&mut self, r#ref: &Ref, code: WsCode, message: &str) -> bool {
+        self.send(&ServerFrame::error(r#ref, &Refusal::new(code, message)))
+            .await
     }
 
     /// Authenticates (or re-authenticates) with a token; sends the snapshot.
-    async fn auth(&mut self, r#ref: &Value, token: Option<&str>) -> bool {
-        let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 256) else {
+    async fn auth(&mut self, r#ref: &Ref, token: Option<Token>) -> bool {
+        let Some(token) = token.filter(Token::plausible) else {
             return self
-                .send(error_frame(
+                .refuse(
                     r#ref,
-                    "unauthorized",
+                    WsCode::Unauthorized,
                     "Send {\"type\":\"auth\",\"token\":\"...\"} with your seat token.",
-                ))
+                )
                 .await;
         };
-        let Some(seat) = self.app.seat_for_token(token) else {
+        let Some(seat) = self.app.seat_for_token(token.reveal()) else {
             return self
-                .send(error_frame(
+                .refuse(
                     r#ref,
-                    "unauthorized",
+                    WsCode::Unauthorized,
                     "That token is not valid for any session. Join again with the join code.",
-                ))
+                )
                 .await;
         };
         let Some(handle) = self.app.session(&seat.session_id) else {
             return self
-                .send(error_frame(
-                    r#ref,
-                    "unavailable",
-                    "That session is not running.",
-                ))
+                .refuse(r#ref, WsCode::Unavailable, "That session is not running.")
                 .await;
         };
         if let Some((old_seat, old)) = self.seat.take()
@@ -124,159 +129,97 @@ impl Conn {
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
         let Some(snapshot) = handle.subscribe(self.id, seat.actor.clone(), tx).await else {
             return self
-                .send(error_frame(
+                .refuse(
                     r#ref,
-                    "unavailable",
-                    "That session is not running.",
-                ))
+                    WsCode::Unavailable,
+                    "That session cannot be shown right now; try again in a moment.",
+                )
                 .await;
         };
-        tracing::info!(conn = self.id, session = %seat.session_id, role = ?role_name(&seat.actor), "seat connected");
+        let role = Viewer::of(&seat.actor).role();
+        tracing::info!(conn = self.id, session = %seat.session_id, role, "seat connected");
         if matches!(seat.actor, Actor::Facilitator) {
             handle.relocate_here();
         }
         self.seat = Some((seat, handle));
         self.outbound = Some(rx);
-        self.send(snapshot.to_string()).await
+        self.send_text(&snapshot).await
     }
 
     /// Handles one text frame. Returns false when the socket is gone.
     async fn frame(&mut self, text: &str) -> bool {
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
-                return self
-                    .send(error_frame(
-                        &Value::Null,
-                        "bad_frame",
-                        "Each frame must be one JSON object with a \"type\".",
-                    ))
-                    .await;
-            }
-            Err(e) => {
-                return self
-                    .send(error_frame(
-                        &Value::Null,
-                        "bad_json",
-                        &format!("That frame is not valid JSON: {e}."),
-                    ))
-                    .await;
-            }
+        let (r#ref, frame) = ClientFrame::parse(text);
+        let command = match frame {
+            Err(refusal) => return self.send(&ServerFrame::error(&r#ref, &refusal)).await,
+            Ok(ClientFrame::Auth { token }) => return self.auth(&r#ref, token).await,
+            Ok(ClientFrame::Ping) => return self.ping(r#ref).await,
+            Ok(ClientFrame::Preview { runs }) => return self.preview(&r#ref, runs).await,
+            Ok(ClientFrame::Command(command)) => Command::from(command),
         };
-        let r#ref = value.get("ref").cloned().unwrap_or(Value::Null);
-        let frame_type = value
-            .get("type")
-            .and_then(|t| t.as_str())
-            .unwrap_or("")
-            .to_string();
-        tracing::debug!(conn = self.id, frame = %frame_type, "frame");
-        let Some(kind) = value
-            .get("type")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-        else {
-            return self
-                .send(error_frame(
-                    &r#ref,
-                    "bad_frame",
-                    "The frame has no \"type\".",
-                ))
-                .await;
-        };
-        let kind = kind.as_str();
-        match kind {
-            "auth" => {
-                let token = value
-                    .get("token")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                return self.auth(&r#ref, token.as_deref()).await;
-            }
-            "ping" => {
-                return self
-                    .send(json!({"type": "pong", "ref": r#ref}).to_string())
-                    .await;
-            }
-            _ => {}
-        }
         let Some((seat, handle)) = self.seat.clone() else {
             return self
-                .send(error_frame(
+                .refuse(
                     &r#ref,
-                    "unauthorized",
+                    WsCode::Unauthorized,
                     "Authenticate first: {\"type\":\"auth\",\"token\":\"...\"}.",
-                ))
+                )
                 .await;
-        };
-        if kind == "preview" {
-            if !matches!(seat.actor, Actor::Facilitator) {
-                return self
-                    .send(error_frame(
-                        &r#ref,
-                        "forbidden",
-                        "Only the facilitator can preview the odds.",
-                    ))
-                    .await;
-            }
-            let runs = value
-                .get("runs")
-                .and_then(Value::as_u64)
-                .unwrap_or(10_000)
-                .clamp(1, 100_000) as u32;
-            return match handle.preview(runs).await {
-                Some(p) => {
-                    self.send(json!({"type": "preview", "ref": r#ref, "preview": p}).to_string())
-                        .await
-                }
-                None => {
-                    self.send(error_frame(
-                        &r#ref,
-                        "unavailable",
-                        "The session is not running.",
-                    ))
-                    .await
-                }
-            };
-        }
-        if matches!(kind, "join" | "timer_expired") {
-            return self
-                .send(error_frame(
-                    &r#ref,
-                    "forbidden",
-                    &format!("`{kind}` is issued by the server itself."),
-                ))
-                .await;
-        }
-        let mut body = value;
-        if let Some(obj) = body.as_object_mut() {
-            obj.remove("ref");
-        }
-        let command: Command = match serde_json::from_value(body) {
-            Ok(c) => c,
-            Err(e) => {
-                let msg = e.to_string();
-                let (code, message) = if msg.starts_with("unknown variant") {
-                    ("unknown_type", format!("Unknown command type `{kind}`."))
-                } else {
-                    (
-                        "bad_command",
-                        format!("The `{kind}` command is malformed: {msg}."),
-                    )
-                };
-                return self.send(error_frame(&r#ref, code, &message)).await;
-            }
         };
         match handle.command(seat.actor.clone(), command).await {
-            Ok(seq) => {
-                self.send(json!({"type": "ack", "ref": r#ref, "seq": seq}).to_string())
-                    .await
-            }
+            Ok(seq) => self.send(&ServerFrame::Ack { r#ref: &r#ref, seq }).await,
             Err(CommandError::Rejected(r)) => {
-                self.send(error_frame(&r#ref, r.code.as_str(), &r.message))
+                self.send(&ServerFrame::error(&r#ref, &Refusal::from(&r)))
                     .await
             }
-            Err(CommandError::Unavailable(m)) => {
-                self.send(error_frame(&r#ref, "unavailable", &m)).await
+            Err(CommandError::Unavailable(m)) => self.refuse(&r#ref, WsCode::Unavailable, &m).await,
+        }
+    }
+
+    /// Answers `pong`. A seated connection's pong goes through its session, into
+    /// the same queue as its events: every event committed before the session
+    /// took the ping is on the socket before the pong.
+    async fn ping(&mut self, r#ref: Ref) -> bool {
+        let r#ref = match &self.seat {
+            Some((_, handle)) => match handle.ping(self.id, r#ref).await {
+                Ok(()) => return true,
+                // The session is gone: no event can be on its way either.
+                Err(r#ref) => r#ref,
+            },
+            None => r#ref,
+        };
+        self.send(&ServerFrame::Pong { r#ref: &r#ref }).await
+    }
+
+    async fn preview(&mut self, r#ref: &Ref, runs: u32) -> bool {
+        let Some((seat, handle)) = self.seat.clone() else {
+            return self
+                .refuse(
+                    r#ref,
+                    WsCode::Unauthorized,
+                    "Authenticate first: {\"type\":\"auth\",\"token\":\"...\"}.",
+                )
+                .await;
+        };
+        if !matches!(seat.actor, Actor::Facilitator) {
+            return self
+                .refuse(
+                    r#ref,
+                    WsCode::Forbidden,
+                    "Only the facilitator can preview the odds.",
+                )
+                .await;
+        }
+        match handle.preview(runs).await {
+            Some(preview) => {
+                self.send(&ServerFrame::Preview {
+                    r#ref,
+                    preview: &preview,
+                })
+                .await
+            }
+            None => {
+                self.refuse(r#ref, WsCode::Unavailable, "The session is not running.")
+                    .await
             }
         }
     }
@@ -289,15 +232,6 @@ async fn timely<E>(write: impl std::future::Future<Output = Result<(), E>>) -> b
         tokio::time::timeout(CLIENT_TIMEOUT, write).await,
         Ok(Ok(()))
     )
-}
-
-fn role_name(actor: &Actor) -> &'static str {
-    match actor {
-        Actor::Facilitator => "facilitator",
-        Actor::Team { .. } => "team",
-        Actor::Observer { .. } => "observer",
-        Actor::System => "system",
-    }
 }
 
 async fn next_outbound(rx: &mut Option<mpsc::Receiver<Frame>>) -> Option<Frame> {
@@ -342,7 +276,7 @@ async fn connection(
                 match msg {
                     Ok(AggregatedMessage::Text(text)) => {
                         if !bucket.take() {
-                            if !conn.send(error_frame(&Value::Null, "rate_limited", "Too many messages; slow down and try again in a moment.")).await {
+                            if !conn.refuse(&Ref::Null, WsCode::RateLimited, "Too many messages; slow down and try again in a moment.").await {
                                 break CloseReason::from(CloseCode::Normal);
                             }
                             continue;
@@ -352,7 +286,7 @@ async fn connection(
                         }
                     }
                     Ok(AggregatedMessage::Binary(_)) => {
-                        if !conn.send(error_frame(&Value::Null, "bad_frame", "Send JSON text frames, not binary.")).await {
+                        if !conn.refuse(&Ref::Null, WsCode::BadFrame, "Send JSON text frames, not binary.").await {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
@@ -379,7 +313,7 @@ async fn connection(
             frame = next_outbound(&mut conn.outbound) => {
                 match frame {
                     Some(f) => {
-                        if !conn.send(f.to_string()).await {
+                        if !conn.send_text(&f).await {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }

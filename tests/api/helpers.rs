@@ -248,11 +248,16 @@ impl Client {
             .await
     }
 
-    /// Reads everything that arrives within a short quiet period.
+    /// Reads until the server has answered a `ping` sent now. The pong travels
+    /// behind this seat's events (docs/PROTOCOL.md), so afterwards every event
+    /// committed before it (every command already acknowledged, to anyone) has
+    /// been read: what this seat has not seen by then, it was never sent.
     pub async fn drain(&mut self) {
-        while let Some(v) = self.next_wire(Duration::from_millis(300)).await {
-            self.pending.push_back(v);
-        }
+        self.next_ref += 1;
+        let r = format!("drain-{}", self.next_ref);
+        self.send(json!({"type": "ping", "ref": r})).await;
+        self.until(|f| f["type"] == "pong" && f["ref"] == r.as_str())
+            .await;
     }
 
     /// Waits for a presence frame in which `team` has a seat with this `connected`.
@@ -272,7 +277,7 @@ impl Client {
         self.pending.clear();
     }
 
-    /// Drops every frame received so far (after a short quiet period).
+    /// Drops every frame received so far (see `drain`).
     pub async fn forget(&mut self) {
         self.drain().await;
         self.pending.clear();
