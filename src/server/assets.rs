@@ -249,6 +249,84 @@ mod tests {
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
+    /// The path of each `import ... from '...'` (and bare `import '...'`) in a script.
+    fn imports(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for marker in ["from '", "import '", "from \"", "import \""] {
+            for (i, _) in text.match_indices(marker) {
+                let rest = &text[i + marker.len()..];
+                let quote = marker.chars().last().expect("a quote");
+                if let Some(end) = rest.find(quote) {
+                    out.push(rest[..end].to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The relative import `spec` as seen from the file `from` (paths under `web/`).
+    fn resolve(from: &str, spec: &str) -> Option<String> {
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        for seg in spec.split('/') {
+            match seg {
+                "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                s => parts.push(s),
+            }
+        }
+        Some(parts.join("/"))
+    }
+
+    #[test]
+    fn pages_load_modules_whose_imports_are_all_embedded() {
+        let mut problems = Vec::new();
+        let mut modules = 0;
+        for (rel, bytes) in all_files() {
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            if rel.ends_with(".html") {
+                for (i, _) in text.match_indices("<script") {
+                    let tag = &text[i..text[i..].find('>').map_or(text.len(), |e| i + e)];
+                    if !tag.contains("type=\"module\"") {
+                        problems.push(format!("web/{rel}: {tag}> is not a module"));
+                    }
+                }
+            }
+            if !rel.ends_with(".js") {
+                continue;
+            }
+            for spec in imports(&text) {
+                modules += 1;
+                if !(spec.starts_with("./") || spec.starts_with("../")) {
+                    problems.push(format!(
+                        "web/{rel} imports `{spec}`: only relative paths work"
+                    ));
+                    continue;
+                }
+                match resolve(&rel, &spec) {
+                    Some(path) if Assets::get(&path).is_some() => {}
+                    _ => {
+                        problems.push(format!("web/{rel} imports `{spec}`, which is not embedded"))
+                    }
+                }
+            }
+        }
+        assert!(modules > 10, "only {modules} imports found");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert_eq!(
+            resolve("static/js/facilitator/a.js", "../lib/dom.js").as_deref(),
+            Some("static/js/lib/dom.js")
+        );
+        assert_eq!(
+            resolve("static/js/team.js", "./lib/dom.js").as_deref(),
+            Some("static/js/lib/dom.js")
+        );
+    }
+
     #[test]
     fn eval_detection_is_word_based() {
         assert!(calls("x = eval (y)", "eval"));
@@ -278,11 +356,23 @@ mod tests {
             assert_eq!(header(h, "cache-control"), "no-cache", "{route}");
             assert!(h.contains_key("content-security-policy"), "{route}");
         }
-        for (uri, ty) in [
-            ("/static/js/common.js", "text/javascript; charset=utf-8"),
-            ("/static/css/app.css", "text/css; charset=utf-8"),
-            ("/static/favicon.svg", "image/svg+xml; charset=utf-8"),
-        ] {
+        // Browsers run a `<script type="module">` (and everything it imports) only when
+        // it is served with a JavaScript type: every script is checked, not a sample.
+        let scripts: Vec<String> = all_files()
+            .into_iter()
+            .filter_map(|(rel, _)| rel.strip_prefix("static/").map(str::to_string))
+            .filter(|rel| rel.ends_with(".js"))
+            .map(|rel| format!("/static/{rel}"))
+            .collect();
+        assert!(scripts.len() > 5, "scripts: {scripts:?}");
+        let mut files: Vec<(String, &str)> = scripts
+            .into_iter()
+            .map(|uri| (uri, "text/javascript; charset=utf-8"))
+            .collect();
+        files.push(("/static/css/app.css".into(), "text/css; charset=utf-8"));
+        files.push(("/static/favicon.svg".into(), "image/svg+xml; charset=utf-8"));
+        for (uri, ty) in files {
+            let uri = uri.as_str();
             let res =
                 atest::call_service(&app, atest::TestRequest::get().uri(uri).to_request()).await;
             assert_eq!(res.status(), 200, "{uri}");

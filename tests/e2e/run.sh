@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the web consoles: builds `wargame`, makes sure Chromium and the
-# node dependencies are there, then plays a full turn in headless Chromium.
+# node dependencies are there, then plays a full turn in headless Chromium and checks
+# the consoles' event reducer under node (reducer.test.mjs).
 #   bash tests/e2e/run.sh            install what is missing, build, run
 #   bash tests/e2e/run.sh --setup    only install what is missing (Chromium, node deps)
 # `cargo test` runs it through tests/browser.rs, with WARGAME_BIN set to the binary
@@ -50,4 +51,10 @@ fi
 export CHROMIUM
 
 cd "$HERE"
-node --test run.mjs
+# The reducer test talks to the server over WebSockets from node itself; node 20 has
+# WebSocket only behind a flag.
+NODE_FLAGS=()
+if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
+  NODE_FLAGS+=(--experimental-websocket)
+fi
+node "${NODE_FLAGS[@]}" --test run.mjs reducer.test.mjs

@@ -1,232 +1,232 @@
 // Start page: create a session, show its join code, list this browser's sessions,
 // and open a console with a console key from another device.
-'use strict';
+import { el, $, fill, onReady } from './lib/dom.js';
+import { api } from './lib/api.js';
+import { store, encodeKey, decodeKey } from './lib/storage.js';
+import { announce, problem, feedback, publicHost } from './lib/notify.js';
 
-(() => {
-  const { el, $, fill, api, store } = WG;
-  let scenarios = [];
+let scenarios = [];
 
-  function joinUrl(code) {
-    return `${location.origin}/join?code=${encodeURIComponent(code)}`;
+function joinUrl(code) {
+  return `${location.origin}/join?code=${encodeURIComponent(code)}`;
+}
+
+function consoleUrl(sessionId) {
+  return `/facilitator?session=${encodeURIComponent(sessionId)}`;
+}
+
+async function loadScenarios() {
+  const select = $('scenario');
+  try {
+    scenarios = (await api('GET', '/api/scenarios')) || [];
+  } catch (e) {
+    problem(`The scenario list could not be loaded: ${e.message}`);
+    return;
   }
-
-  function consoleUrl(sessionId) {
-    return `/facilitator?session=${encodeURIComponent(sessionId)}`;
+  fill(
+    select,
+    ...scenarios.map((s) => el('option', { value: s.id, text: `${s.title} (${s.id})` }))
+  );
+  if (!scenarios.length) {
+    fill(select, el('option', { value: '', text: 'No scenarios are installed on this server' }));
   }
+  describeScenario();
+}
 
-  async function loadScenarios() {
-    const select = $('scenario');
-    try {
-      scenarios = (await api('GET', '/api/scenarios')) || [];
-    } catch (e) {
-      WG.problem(`The scenario list could not be loaded: ${e.message}`);
+function describeScenario() {
+  const s = scenarios.find((x) => x.id === $('scenario').value);
+  const box = $('scenario-summary');
+  if (!s) {
+    fill(box);
+    return;
+  }
+  const teams = (s.teams || []).map((t) => t.name).join(', ');
+  const parts = [];
+  if (teams) parts.push(`Teams: ${teams}.`);
+  if (s.max_turns) parts.push(`${s.max_turns} turns.`);
+  fill(box, parts.join(' '));
+  $('max-turns').placeholder = s.max_turns ? String(s.max_turns) : '';
+}
+
+async function create(ev) {
+  ev.preventDefault();
+  const fb = $('create-feedback');
+  const scenario = $('scenario').value;
+  const title = $('title').value.trim();
+  const seedText = $('seed').value.trim();
+  const turnsText = $('max-turns').value.trim();
+  if (!scenario) {
+    feedback(fb, 'error', 'Choose a scenario first.');
+    $('scenario').focus();
+    return;
+  }
+  if (!title) {
+    feedback(fb, 'error', 'Give the session a title so you can find it again.');
+    $('title').focus();
+    return;
+  }
+  const body = { scenario, title, auto_advance: $('auto-advance').checked };
+  if ($('private-rationales').checked) body.private_rationales = true;
+  if (seedText) {
+    if (!/^[0-9]{1,15}$/.test(seedText)) {
+      feedback(fb, 'error', 'The seed must be a whole number of at most 15 digits, or empty.');
+      $('seed').focus();
       return;
     }
-    fill(
-      select,
-      ...scenarios.map((s) => el('option', { value: s.id, text: `${s.title} (${s.id})` }))
-    );
-    if (!scenarios.length) {
-      fill(select, el('option', { value: '', text: 'No scenarios are installed on this server' }));
+    body.seed = Number(seedText);
+  }
+  if (turnsText) {
+    const n = Number(turnsText);
+    if (!Number.isInteger(n) || n < 1 || n > 50) {
+      feedback(fb, 'error', 'The turn limit must be a whole number from 1 to 50, or empty.');
+      $('max-turns').focus();
+      return;
     }
+    body.max_turns = n;
+  }
+  const btn = $('create-btn');
+  btn.disabled = true;
+  feedback(fb, 'busy', 'Creating the session…');
+  try {
+    const res = await api('POST', '/api/sessions', body);
+    const rec = {
+      session_id: res.session_id,
+      join_code: res.join_code,
+      token: res.facilitator_token,
+      title,
+      scenario,
+      created_at: Date.now(),
+    };
+    if (!store.saveFacSession(rec)) {
+      problem('This browser would not store the console key (private mode?). Copy the console key below before leaving this page.');
+    }
+    feedback(fb, 'ok', 'Session created.');
+    showCreated(rec);
+    renderMine();
+    $('create-form').reset();
     describeScenario();
+  } catch (e) {
+    feedback(fb, 'error', `The session was not created: ${e.message}`);
+  } finally {
+    btn.disabled = false;
   }
+}
 
-  function describeScenario() {
-    const s = scenarios.find((x) => x.id === $('scenario').value);
-    const box = $('scenario-summary');
-    if (!s) {
-      fill(box);
-      return;
-    }
-    const teams = (s.teams || []).map((t) => t.name).join(', ');
-    const parts = [];
-    if (teams) parts.push(`Teams: ${teams}.`);
-    if (s.max_turns) parts.push(`${s.max_turns} turns.`);
-    fill(box, parts.join(' '));
-    $('max-turns').placeholder = s.max_turns ? String(s.max_turns) : '';
+function showCreated(rec) {
+  $('created-title').textContent = rec.title;
+  $('created-code').textContent = rec.join_code;
+  const link = $('created-link');
+  link.href = `/join?code=${encodeURIComponent(rec.join_code)}`;
+  link.textContent = joinUrl(rec.join_code);
+  $('created-lan').hidden = !!publicHost();
+  $('created-console').href = consoleUrl(rec.session_id);
+  $('created-key').value = encodeKey(rec.session_id, rec.token, rec.join_code);
+  const box = $('created');
+  box.hidden = false;
+  box.focus();
+  announce(`Session created. Join code ${rec.join_code.split('').join(' ')}.`);
+}
+
+function renderMine() {
+  const list = store.facSessions();
+  const box = $('mine');
+  if (!list.length) {
+    fill(box, el('p', { class: 'muted', text: 'No sessions created on this browser yet.' }));
+    return;
   }
-
-  async function create(ev) {
-    ev.preventDefault();
-    const fb = $('create-feedback');
-    const scenario = $('scenario').value;
-    const title = $('title').value.trim();
-    const seedText = $('seed').value.trim();
-    const turnsText = $('max-turns').value.trim();
-    if (!scenario) {
-      WG.feedback(fb, 'error', 'Choose a scenario first.');
-      $('scenario').focus();
-      return;
-    }
-    if (!title) {
-      WG.feedback(fb, 'error', 'Give the session a title so you can find it again.');
-      $('title').focus();
-      return;
-    }
-    const body = { scenario, title, auto_advance: $('auto-advance').checked };
-    if ($('private-rationales').checked) body.private_rationales = true;
-    if (seedText) {
-      if (!/^[0-9]{1,15}$/.test(seedText)) {
-        WG.feedback(fb, 'error', 'The seed must be a whole number of at most 15 digits, or empty.');
-        $('seed').focus();
-        return;
-      }
-      body.seed = Number(seedText);
-    }
-    if (turnsText) {
-      const n = Number(turnsText);
-      if (!Number.isInteger(n) || n < 1 || n > 50) {
-        WG.feedback(fb, 'error', 'The turn limit must be a whole number from 1 to 50, or empty.');
-        $('max-turns').focus();
-        return;
-      }
-      body.max_turns = n;
-    }
-    const btn = $('create-btn');
-    btn.disabled = true;
-    WG.feedback(fb, 'busy', 'Creating the session…');
-    try {
-      const res = await api('POST', '/api/sessions', body);
-      const rec = {
-        session_id: res.session_id,
-        join_code: res.join_code,
-        token: res.facilitator_token,
-        title,
-        scenario,
-        created_at: Date.now(),
-      };
-      if (!store.saveFacSession(rec)) {
-        WG.problem('This browser would not store the console key (private mode?). Copy the console key below before leaving this page.');
-      }
-      WG.feedback(fb, 'ok', 'Session created.');
-      showCreated(rec);
-      renderMine();
-      $('create-form').reset();
-      describeScenario();
-    } catch (e) {
-      WG.feedback(fb, 'error', `The session was not created: ${e.message}`);
-    } finally {
-      btn.disabled = false;
-    }
-  }
-
-  function showCreated(rec) {
-    $('created-title').textContent = rec.title;
-    $('created-code').textContent = rec.join_code;
-    const link = $('created-link');
-    link.href = `/join?code=${encodeURIComponent(rec.join_code)}`;
-    link.textContent = joinUrl(rec.join_code);
-    $('created-lan').hidden = !!WG.publicHost();
-    $('created-console').href = consoleUrl(rec.session_id);
-    $('created-key').value = WG.encodeKey(rec.session_id, rec.token, rec.join_code);
-    const box = $('created');
-    box.hidden = false;
-    box.focus();
-    WG.announce(`Session created. Join code ${rec.join_code.split('').join(' ')}.`);
-  }
-
-  function renderMine() {
-    const list = store.facSessions();
-    const box = $('mine');
-    if (!list.length) {
-      fill(box, el('p', { class: 'muted', text: 'No sessions created on this browser yet.' }));
-      return;
-    }
-    fill(
-      box,
-      el(
-        'ul',
-        { class: 'session-list' },
-        list.map((s) =>
+  fill(
+    box,
+    el(
+      'ul',
+      { class: 'session-list' },
+      list.map((s) =>
+        el(
+          'li',
+          { class: 'session-item', dataset: { session: s.session_id } },
           el(
-            'li',
-            { class: 'session-item', dataset: { session: s.session_id } },
+            'div',
+            { class: 'session-main' },
+            el('strong', { text: s.title || s.session_id }),
             el(
-              'div',
-              { class: 'session-main' },
-              el('strong', { text: s.title || s.session_id }),
-              el(
-                'span',
-                { class: 'muted' },
-                ` \u00b7 code `,
-                el('span', { class: 'code', text: s.join_code || '?' }),
-                s.created_at ? ` \u00b7 created ${new Date(s.created_at).toLocaleString()}` : ''
-              )
-            ),
-            el(
-              'div',
-              { class: 'session-actions' },
-              el('a', { class: 'button primary small', href: consoleUrl(s.session_id), text: 'Open console' }),
-              s.join_code
-                ? el('button', {
-                    type: 'button',
-                    class: 'secondary small',
-                    text: 'Show join code',
-                    onclick: () => showCreated(s),
-                  })
-                : null,
-              el('button', {
-                type: 'button',
-                class: 'link-button small',
-                text: 'Forget',
-                'aria-label': `Forget ${s.title || s.session_id} on this browser`,
-                onclick: () => {
-                  store.forgetFacSession(s.session_id);
-                  renderMine();
-                  WG.announce('Session forgotten on this browser.');
-                },
-              })
+              'span',
+              { class: 'muted' },
+              ` \u00b7 code `,
+              el('span', { class: 'code', text: s.join_code || '?' }),
+              s.created_at ? ` \u00b7 created ${new Date(s.created_at).toLocaleString()}` : ''
             )
+          ),
+          el(
+            'div',
+            { class: 'session-actions' },
+            el('a', { class: 'button primary small', href: consoleUrl(s.session_id), text: 'Open console' }),
+            s.join_code
+              ? el('button', {
+                  type: 'button',
+                  class: 'secondary small',
+                  text: 'Show join code',
+                  onclick: () => showCreated(s),
+                })
+              : null,
+            el('button', {
+              type: 'button',
+              class: 'link-button small',
+              text: 'Forget',
+              'aria-label': `Forget ${s.title || s.session_id} on this browser`,
+              onclick: () => {
+                store.forgetFacSession(s.session_id);
+                renderMine();
+                announce('Session forgotten on this browser.');
+              },
+            })
           )
         )
       )
-    );
-  }
+    )
+  );
+}
 
-  function openWithKey(ev) {
-    ev.preventDefault();
-    const fb = $('key-feedback');
-    const parsed = WG.decodeKey($('key').value);
-    if (!parsed) {
-      WG.feedback(fb, 'error', 'That is not a console key. It starts with “wg1.”; copy it whole from the other device.');
-      $('key').focus();
-      return;
-    }
-    const existing = store.facSession(parsed.session_id);
-    store.saveFacSession(
-      Object.assign({}, existing || { title: '', join_code: '' }, {
-        session_id: parsed.session_id,
-        token: parsed.token,
-        join_code: parsed.join_code || (existing && existing.join_code) || '',
-      })
-    );
-    WG.feedback(fb, 'ok', 'Key stored on this browser. Opening the console…');
-    location.assign(consoleUrl(parsed.session_id));
+function openWithKey(ev) {
+  ev.preventDefault();
+  const fb = $('key-feedback');
+  const parsed = decodeKey($('key').value);
+  if (!parsed) {
+    feedback(fb, 'error', 'That is not a console key. It starts with “wg1.”; copy it whole from the other device.');
+    $('key').focus();
+    return;
   }
+  const existing = store.facSession(parsed.session_id);
+  store.saveFacSession(
+    Object.assign({}, existing || { title: '', join_code: '' }, {
+      session_id: parsed.session_id,
+      token: parsed.token,
+      join_code: parsed.join_code || (existing && existing.join_code) || '',
+    })
+  );
+  feedback(fb, 'ok', 'Key stored on this browser. Opening the console…');
+  location.assign(consoleUrl(parsed.session_id));
+}
 
-  async function copyKey() {
-    const input = $('created-key');
-    const fb = $('copy-feedback');
-    try {
-      await navigator.clipboard.writeText(input.value);
-      WG.feedback(fb, 'ok', 'Copied.');
-    } catch (e) {
-      input.select();
-      WG.feedback(fb, 'error', 'Copying is blocked here; the key is selected, so press Ctrl+C (or long-press and copy).');
-    }
+async function copyKey() {
+  const input = $('created-key');
+  const fb = $('copy-feedback');
+  try {
+    await navigator.clipboard.writeText(input.value);
+    feedback(fb, 'ok', 'Copied.');
+  } catch (e) {
+    input.select();
+    feedback(fb, 'error', 'Copying is blocked here; the key is selected, so press Ctrl+C (or long-press and copy).');
   }
+}
 
-  document.addEventListener('DOMContentLoaded', () => {
-    $('scenario').addEventListener('change', describeScenario);
-    $('create-form').addEventListener('submit', create);
-    $('key-form').addEventListener('submit', openWithKey);
-    $('copy-key').addEventListener('click', copyKey);
-    $('created-dismiss').addEventListener('click', () => {
-      $('created').hidden = true;
-      $('title').focus();
-    });
-    renderMine();
-    loadScenarios();
+onReady(() => {
+  $('scenario').addEventListener('change', describeScenario);
+  $('create-form').addEventListener('submit', create);
+  $('key-form').addEventListener('submit', openWithKey);
+  $('copy-key').addEventListener('click', copyKey);
+  $('created-dismiss').addEventListener('click', () => {
+    $('created').hidden = true;
+    $('title').focus();
   });
-})();
+  renderMine();
+  loadScenarios();
+});

@@ -1,0 +1,298 @@
+// The consoles' event reducer (web/static/js/lib/reducer.js) under node, no browser:
+// it clamps indicators like the engine, keeps what a seat cannot see out of its state,
+// and - against a real `wargame serve` - a snapshot with every later event applied
+// equals a fresh snapshot, for the White Cell, two teams and an observer, step by step
+// through a whole turn and into the next.
+//
+// Run by tests/e2e/run.sh (with run.mjs), or directly:
+//   WARGAME_BIN=path/to/wargame node --test reducer.test.mjs
+// (node 20 needs --experimental-websocket for the live part; run.sh adds it.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, sleep, waiters } from './lib.mjs';
+import { applyEvent, NEEDS_SNAPSHOT } from '../../web/static/js/lib/reducer.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+const BIN = process.env.WARGAME_BIN || path.join(TARGET, 'debug', 'wargame');
+const { until } = waiters(15000);
+
+const SCENARIO = {
+  indicators: [
+    { id: 'escalation', min: 0, max: 10 },
+    { id: 'support', min: 0, max: 100 },
+  ],
+};
+
+function state(extra) {
+  return Object.assign(
+    {
+      seq: 10,
+      turn: 1,
+      phase: 'briefing',
+      role: 'team',
+      team: 'belarus',
+      indicators: { escalation: 9, support: 3 },
+      flags: { martial_law: false },
+      history: [{ turn: 0, indicators: { escalation: 2, support: 50 } }],
+      teams: [
+        { team: 'belarus', name: 'Belarus', submitted: false, players: 1 },
+        { team: 'russia', name: 'Russia', submitted: false, players: 0 },
+      ],
+      players: [],
+      choices: [],
+      injects: [],
+      notes: [],
+      timer: null,
+      ended: null,
+    },
+    extra
+  );
+}
+
+function ev(seq, kind, body, envelope) {
+  return Object.assign({ type: 'event', seq, at: 1000 + seq, turn: 1, phase: 'briefing', actor: { role: 'facilitator' }, kind }, envelope, body);
+}
+
+function inject(id, effects, set, clear) {
+  return { id, turn: 1, title: id, text: '', effects, set: set || [], clear: clear || [], to: [] };
+}
+
+test('indicators are clamped to their range, as the engine does', () => {
+  const st = state();
+  applyEvent(st, ev(11, 'event_injected', { inject: inject('i1', { escalation: 5, support: -7 }) }), SCENARIO);
+  assert.deepEqual(st.indicators, { escalation: 10, support: 0 });
+  applyEvent(st, ev(12, 'choice_resolved', { choice: 't1-belarus-1', team: 'belarus', result: 'success', effects: { escalation: -25 }, set: [], clear: [] }), SCENARIO);
+  assert.equal(st.indicators.escalation, 0);
+  // The scenario index the pages build (loadScenario) works as well as its JSON.
+  const indexed = { raw: SCENARIO, indicators: new Map() };
+  applyEvent(st, ev(13, 'event_injected', { inject: inject('i2', { support: 250 }) }), indexed);
+  assert.equal(st.indicators.support, 100);
+});
+
+test('an event the state already holds changes nothing', () => {
+  const st = state();
+  assert.equal(applyEvent(st, ev(10, 'event_injected', { inject: inject('old', { escalation: -1 }) }), SCENARIO), false);
+  assert.equal(applyEvent(st, ev(9, 'note_added', { text: 'old', public: true }), SCENARIO), false);
+  assert.equal(st.indicators.escalation, 9);
+  assert.deepEqual(st.injects, []);
+  assert.deepEqual(st.notes, []);
+});
+
+test('flags a seat cannot see stay out of its state; visible ones follow the events', () => {
+  const st = state();
+  applyEvent(st, ev(11, 'event_injected', { inject: inject('i1', {}, ['martial_law', 'secret_plan']) }), SCENARIO);
+  assert.deepEqual(st.flags, { martial_law: true });
+  applyEvent(st, ev(12, 'phase_changed', { from: 'briefing', lapsed: ['martial_law'], indicators: st.indicators }, { phase: 'decision' }), SCENARIO);
+  assert.deepEqual(st.flags, { martial_law: false });
+});
+
+test('a team sees its own draft, and only that other teams submitted', () => {
+  const st = state({ phase: 'decision' });
+  const actor = { role: 'team', team: 'belarus', player: 'p1' };
+  applyEvent(st, ev(11, 'choices_submitted', { team: 'belarus', choices: [{ option: 'a', rationale: 'r' }], cost: 1, revision: 1 }, { phase: 'decision', actor }), SCENARIO);
+  applyEvent(st, ev(12, 'choices_submitted', { team: 'russia', choices: [], redacted: true }, { phase: 'decision' }), SCENARIO);
+  assert.deepEqual(st.draft, { team: 'belarus', turn: 1, choices: [{ option: 'a', rationale: 'r' }], cost: 1, revision: 1, by: 'p1', at: 1011 });
+  assert.deepEqual(st.teams.map((t) => [t.team, t.submitted, t.last_submit]), [['belarus', true, 1011], ['russia', true, 1012]]);
+  assert.equal(st.drafts, undefined, 'a team has no other teams\' drafts');
+});
+
+test('review records the turn; the next briefing starts it afresh', () => {
+  const st = state({ phase: 'adjudication', draft: { team: 'belarus', turn: 1, choices: [] } });
+  st.teams[0].submitted = true;
+  st.teams[0].last_submit = 5;
+  applyEvent(st, ev(11, 'phase_changed', { from: 'adjudication', indicators: { escalation: 4, support: 30 } }, { phase: 'review' }), SCENARIO);
+  assert.deepEqual(st.history.map((h) => h.turn), [0, 1]);
+  assert.deepEqual(st.history[1].indicators, { escalation: 4, support: 30 });
+  applyEvent(st, ev(12, 'event_injected', { inject: inject('late', { escalation: 1 }) }, { phase: 'review' }), SCENARIO);
+  applyEvent(st, ev(13, 'phase_changed', { from: 'review', indicators: { escalation: 5, support: 30 } }, { turn: 2, phase: 'briefing' }), SCENARIO);
+  assert.equal(st.turn, 2);
+  assert.deepEqual(st.history.map((h) => [h.turn, h.indicators.escalation]), [[0, 2], [1, 5]], 'turn 1 ends with the inject of its review');
+  assert.equal(st.draft, undefined);
+  assert.deepEqual(st.teams.map((t) => [t.submitted, t.last_submit]), [[false, undefined], [false, undefined]]);
+});
+
+test('timers and the end of the session', () => {
+  const st = state({ phase: 'decision' });
+  applyEvent(st, ev(11, 'timer_set', { seconds: 60, deadline: 99999, auto_advance: true }, { phase: 'decision' }), SCENARIO);
+  assert.deepEqual(st.timer, { seconds: 60, deadline: 99999, auto_advance: true, turn: 1, phase: 'decision' });
+  applyEvent(st, ev(12, 'timer_expired', {}, { phase: 'decision' }), SCENARIO);
+  assert.equal(st.timer, null);
+  applyEvent(st, ev(13, 'session_ended', { reason: 'facilitator', title: 'Ended', text: 'Over.' }, { phase: 'ended' }), SCENARIO);
+  assert.deepEqual(st.ended, { reason: 'facilitator', title: 'Ended', text: 'Over.' });
+  assert.deepEqual(st.history.map((h) => h.turn), [0, 1]);
+  assert.ok(NEEDS_SNAPSHOT.has('phase_changed') && !NEEDS_SNAPSHOT.has('note_added'));
+});
+
+// ------------------------------------------------------------------ against the server
+
+/** The parts of a snapshot the reducer keeps; the rest (options and their odds,
+ *  presence, the server's clock, and `seq`, which counts events a seat may not see)
+ *  comes only with snapshots. */
+const FOLDED = [
+  'title', 'turn', 'max_turns', 'phase', 'indicators', 'flags', 'history', 'teams', 'players',
+  'draft', 'drafts', 'pending', 'choices', 'injects', 'notes', 'timer', 'script', 'seed',
+  'auto_advance', 'private_rationales', 'ended',
+];
+
+function folded(st) {
+  const out = {};
+  for (const k of FOLDED) if (st[k] !== undefined) out[k] = st[k];
+  return JSON.parse(JSON.stringify(out));
+}
+
+/** A WebSocket seat: its snapshot with every later event applied, and commands. */
+async function openSeat(base, token, label, scenario) {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
+  const seat = { label, state: null, events: 0, waiting: new Map(), snapshotWaiter: null, errors: [] };
+  let ref = 0;
+  ws.addEventListener('message', (m) => {
+    const f = JSON.parse(m.data);
+    if (f.type === 'snapshot') {
+      const w = seat.snapshotWaiter;
+      seat.snapshotWaiter = null;
+      if (!seat.state) seat.state = f;
+      if (w) w(f);
+    } else if (f.type === 'event') {
+      seat.events += 1;
+      applyEvent(seat.state, f, scenario);
+    } else if ((f.type === 'ack' || f.type === 'error') && seat.waiting.has(f.ref)) {
+      seat.waiting.get(f.ref)(f);
+      seat.waiting.delete(f.ref);
+    } else if (f.type === 'error') seat.errors.push(f);
+  });
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve);
+    ws.addEventListener('error', () => reject(new Error(`${label}: the socket did not open`)));
+  });
+  seat.ws = ws;
+  seat.fresh = () =>
+    new Promise((resolve) => {
+      seat.snapshotWaiter = resolve;
+      ws.send(JSON.stringify({ type: 'auth', token }));
+    });
+  seat.send = (cmd) =>
+    new Promise((resolve, reject) => {
+      const r = `r${++ref}`;
+      seat.waiting.set(r, (f) => (f.type === 'ack' ? resolve(f) : reject(new Error(`${label}: ${cmd.type} refused: ${f.message}`))));
+      ws.send(JSON.stringify(Object.assign({ ref: r }, cmd)));
+    });
+  await seat.fresh();
+  return seat;
+}
+
+test('a snapshot with the later events applied equals a fresh snapshot, on every seat', { timeout: 120000 }, async (t) => {
+  if (typeof WebSocket !== 'function') {
+    t.skip('this node has no WebSocket (node 20: --experimental-websocket)');
+    return;
+  }
+  assert.ok(fs.existsSync(BIN), `the wargame binary is missing at ${BIN}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-reducer-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let log = '';
+  const server = spawn(
+    BIN,
+    ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, 'r.db'), '--scenarios', path.join(ROOT, 'scenarios')],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, { RUST_LOG: 'warn' }) }
+  );
+  server.stdout.on('data', (d) => (log += d));
+  server.stderr.on('data', (d) => (log += d));
+  const seats = [];
+  try {
+    await until(async () => {
+      if (server.exitCode !== null) throw new Error(`the server exited: ${log}`);
+      return (await fetch(`${base}/healthz`)).ok;
+    }, 'the server to answer /healthz', 30000);
+    const post = async (p, body) => {
+      const res = await fetch(`${base}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      assert.ok(res.ok, `${p}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const scenario = await (await fetch(`${base}/api/scenarios/belarus-2025`)).json();
+    const created = await post('/api/sessions', { scenario: 'belarus-2025', title: 'Reducer', seed: 7, max_turns: 2 });
+    const join = (team, name) => post('/api/join', { join_code: created.join_code, team, name });
+    const fac = await openSeat(base, created.facilitator_token, 'facilitator', scenario);
+    const by = await openSeat(base, (await join('belarus', 'Alesia')).token, 'belarus', scenario);
+    const ru = await openSeat(base, (await join('russia', 'Boris')).token, 'russia', scenario);
+    const obs = await openSeat(base, (await join('observer', 'Projector')).token, 'observer', scenario);
+    seats.push(fac, by, ru, obs);
+
+    /** Every seat's folded state against a fresh snapshot; the fold goes on from there.
+     *  `unseen`: seats that were not sent an event that moved the indicators (an inject
+     *  to other teams): theirs differ until the next snapshot, which is why the consoles
+     *  ask for one after such events; everything else must still agree. */
+    async function same(step, unseen = []) {
+      await sleep(150);
+      for (const seat of seats) {
+        const fresh = await seat.fresh();
+        const mine = folded(seat.state);
+        const theirs = folded(fresh);
+        if (unseen.includes(seat.label)) {
+          assert.notDeepEqual(mine.indicators, theirs.indicators, `${seat.label} cannot know of ${step}`);
+          delete mine.indicators;
+          delete theirs.indicators;
+          seat.state = fresh;
+        }
+        assert.deepEqual(mine, theirs, `${seat.label}, after ${step}`);
+        assert.deepEqual(seat.errors, [], `${seat.label}: errors`);
+      }
+    }
+
+    await same('joining');
+    await join('ukraine', 'Oksana');
+    await fac.send({ type: 'start' });
+    await same('the start');
+    const script = scenario.script.filter((s) => s.turn === 1);
+    await fac.send({ type: 'inject', script: script[0].id });
+    if (script[1]) await fac.send({ type: 'skip', script: script[1].id });
+    await fac.send({ type: 'inject', custom: { title: 'Clash', text: 'Shots.', effects: { by_sovereignty: 100, escalation: 1 } } });
+    await same('injects');
+    await fac.send({ type: 'inject', custom: { title: 'Quiet word', text: '', effects: { escalation: -1 } }, to: ['russia'] });
+    await same('an inject to Russia only', ['belarus', 'observer']);
+    await fac.send({ type: 'advance' });
+    await fac.send({ type: 'timer', seconds: 300, auto_advance: false });
+    // Overt options only: an undetected covert outcome moves what other seats see
+    // without their seeing it, like the inject above.
+    const overt = new Set(scenario.teams.flatMap((x) => x.options).filter((o) => !o.covert).map((o) => o.id));
+    const open = (snap) => snap.options.filter((o) => o.available && overt.has(o.option)).map((o) => o.option);
+    const byOpts = open(await by.fresh());
+    assert.ok(byOpts.length > 0, 'Belarus has an available option');
+    const cost = (id) => scenario.teams.flatMap((x) => x.options).find((o) => o.id === id).cost;
+    const cheap = byOpts.filter((id) => cost(id) === 1);
+    await by.send({ type: 'submit', turn: 1, choices: [{ option: byOpts[0], rationale: 'First thoughts.' }] });
+    await by.send({ type: 'submit', turn: 1, choices: cheap.slice(0, 2).map((option) => ({ option, rationale: `Because ${option}.` })) });
+    await ru.send({ type: 'submit', turn: 1, choices: open(await ru.fresh()).slice(0, 1).map((option) => ({ option, rationale: 'Keep Minsk close.' })) });
+    await same('submissions');
+    await fac.send({ type: 'advance' });
+    await same('the rolls');
+    const rolled = fac.state.pending;
+    assert.ok(rolled.length > 0, 'choices were rolled');
+    const first = rolled[0];
+    await fac.send({ type: 'override', choice: first.choice, result: first.result === 'success' ? 'failure' : 'success', note: 'Implausible.' });
+    await fac.send({ type: 'note', text: 'Public note.', public: true });
+    await fac.send({ type: 'note', text: 'White Cell only.', public: false });
+    await same('the override and notes');
+    await fac.send({ type: 'advance' });
+    await same('publishing');
+    await fac.send({ type: 'inject', custom: { title: 'After the results', text: '', effects: { escalation: 1 } } });
+    await fac.send({ type: 'advance' });
+    await same('the next briefing');
+    await fac.send({ type: 'end', reason: 'Time is up.' });
+    await same('the end');
+    assert.ok(by.events > 10 && obs.events > 5, 'the seats saw events');
+  } finally {
+    for (const s of seats) s.ws.close();
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

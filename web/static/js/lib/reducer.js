@@ -1,0 +1,186 @@
+// The one event reducer every console uses: applies a live `event` frame to the state a
+// `snapshot` frame describes (docs/PROTOCOL.md), as the engine's `evolve` does
+// (src/engine/rules.rs), for the parts of the state a seat can see. Pure: no page, no
+// socket, so it runs under node too (tests/e2e/reducer.test.mjs).
+//
+// What the page cannot work out from events alone (which options are available, the
+// odds on the current board) comes with the fresh snapshot the console asks for after
+// the events in NEEDS_SNAPSHOT.
+
+/** Events after which derived state (option availability, odds, follow-on effects)
+ *  is taken from a fresh snapshot. */
+export const NEEDS_SNAPSHOT = new Set([
+  'phase_changed',
+  'event_injected',
+  'dice_rolled',
+  'outcome_overridden',
+  'choice_resolved',
+  'trigger_fired',
+  'timer_expired',
+  'session_ended',
+  'script_skipped',
+]);
+
+/** The fields of an `event` frame that are its envelope, not its body. */
+const ENVELOPE = ['type', 'seq', 'at', 'turn', 'phase', 'actor', 'kind'];
+
+/** An indicator's range from the scenario (its JSON, or the index `loadScenario` makes). */
+function range(scenario, id) {
+  const defs = (scenario && (scenario.raw || scenario).indicators) || [];
+  const def = Array.isArray(defs) ? defs.find((d) => d.id === id) : null;
+  return def ? [Number(def.min), Number(def.max)] : null;
+}
+
+/** Indicator changes, clamped to each indicator's range like the engine; flags set and
+ *  cleared. A flag this seat cannot see is absent from its state and stays absent. */
+function changeWorld(state, scenario, effects, set, clear) {
+  const ind = state.indicators || (state.indicators = {});
+  for (const [id, d] of Object.entries(effects || {})) {
+    if (!(id in ind)) continue;
+    let v = Number(ind[id]) + Number(d);
+    const r = range(scenario, id);
+    if (r) v = Math.min(r[1], Math.max(r[0], v));
+    ind[id] = v;
+  }
+  const flags = state.flags || {};
+  for (const f of set || []) if (f in flags) flags[f] = true;
+  for (const f of clear || []) if (f in flags) flags[f] = false;
+}
+
+/** Records (or replaces) the indicator values at the end of `turn`. */
+function recordHistory(state, turn) {
+  const row = { turn, indicators: Object.assign({}, state.indicators) };
+  const history = (state.history || []).slice();
+  if (history.length && history[history.length - 1].turn === turn) history[history.length - 1] = row;
+  else history.push(row);
+  state.history = history;
+}
+
+function teamStatus(state, team) {
+  return (state.teams || []).find((t) => t.team === team) || null;
+}
+
+function markScript(state, id, status, seq) {
+  if (!id || !Array.isArray(state.script)) return;
+  state.script = state.script.map((i) => (i.id === id ? Object.assign({}, i, { status: { status, seq } }) : i));
+}
+
+/** A new turn: nobody has submitted for it, nothing is rolled. */
+function clearDrafts(state) {
+  for (const t of state.teams || []) {
+    t.submitted = false;
+    delete t.last_submit;
+  }
+  delete state.draft;
+  if (state.drafts) state.drafts = {};
+  if (state.pending) state.pending = [];
+}
+
+/**
+ * Applies one `event` frame to `state` (a snapshot frame, updated in place).
+ * `scenario` gives the indicator ranges. Returns false, changing nothing, for an event
+ * the state already holds (seq not after the state's).
+ */
+export function applyEvent(state, ev, scenario) {
+  if (!state || !ev || !(Number(ev.seq) > Number(state.seq))) return false;
+  state.seq = ev.seq;
+  state.turn = ev.turn;
+  state.phase = ev.phase;
+  switch (ev.kind) {
+    case 'session_created':
+      state.title = ev.title;
+      state.max_turns = ev.max_turns;
+      state.auto_advance = !!ev.auto_advance;
+      state.private_rationales = !!ev.private_rationales;
+      if (ev.seed !== undefined) state.seed = ev.seed;
+      break;
+    case 'player_joined': {
+      state.players = (state.players || []).concat([
+        { player: ev.player, team: ev.team, name: ev.name, seat: ev.seat, joined_at: ev.at },
+      ]);
+      const t = teamStatus(state, ev.team);
+      if (t) t.players = (Number(t.players) || 0) + 1;
+      break;
+    }
+    case 'phase_changed':
+      changeWorld(state, scenario, null, null, (ev.lapsed || []).concat(ev.lapsed_secret || []));
+      if (ev.indicators) state.indicators = Object.assign({}, ev.indicators);
+      state.timer = null;
+      if (ev.phase === 'briefing') {
+        clearDrafts(state);
+        // The previous turn is over: its final values replace those recorded at review.
+        if (ev.turn > 1) recordHistory(state, ev.turn - 1);
+      } else if (ev.phase === 'review') {
+        recordHistory(state, ev.turn);
+      }
+      break;
+    case 'choices_submitted': {
+      const t = teamStatus(state, ev.team);
+      if (t) {
+        t.submitted = true;
+        t.last_submit = ev.at;
+      }
+      if (ev.redacted) break;
+      const draft = {
+        team: ev.team,
+        turn: ev.turn,
+        choices: ev.choices || [],
+        cost: ev.cost || 0,
+        revision: ev.revision || 1,
+        by: (ev.actor && ev.actor.player) || '',
+        at: ev.at,
+      };
+      if (state.drafts) state.drafts = Object.assign({}, state.drafts, { [ev.team]: draft });
+      if (state.role === 'team' && state.team === ev.team) state.draft = draft;
+      break;
+    }
+    case 'event_injected':
+      if (!ev.inject) break;
+      changeWorld(state, scenario, ev.inject.effects, ev.inject.set, ev.inject.clear);
+      state.injects = (state.injects || []).concat([ev.inject]);
+      markScript(state, ev.inject.script, 'fired', ev.seq);
+      break;
+    case 'script_skipped':
+      markScript(state, ev.script, 'skipped', ev.seq);
+      break;
+    case 'dice_rolled':
+      if (ev.rolled) state.pending = (state.pending || []).concat([ev.rolled]);
+      break;
+    case 'outcome_overridden':
+      state.pending = (state.pending || []).map((r) =>
+        r.choice === ev.choice ? Object.assign({}, r, { overridden: { result: ev.result, note: ev.note } }) : r
+      );
+      break;
+    case 'choice_resolved': {
+      changeWorld(state, scenario, ev.effects, ev.set, ev.clear);
+      const r = Object.assign({}, ev);
+      for (const k of ENVELOPE) delete r[k];
+      state.choices = (state.choices || []).concat([Object.assign({ turn: ev.turn }, r)]);
+      break;
+    }
+    case 'trigger_fired':
+      break;
+    case 'note_added':
+      state.notes = (state.notes || []).concat([
+        { seq: ev.seq, at: ev.at, turn: ev.turn, text: ev.text, public: !!ev.public },
+      ]);
+      break;
+    case 'timer_set':
+      state.timer = ev.deadline
+        ? { seconds: ev.seconds, deadline: ev.deadline, auto_advance: !!ev.auto_advance, turn: ev.turn, phase: ev.phase }
+        : null;
+      break;
+    case 'timer_expired':
+      state.timer = null;
+      break;
+    case 'session_ended':
+      state.timer = null;
+      if (state.pending) state.pending = [];
+      if (state.turn > 0) recordHistory(state, state.turn);
+      state.ended = { reason: ev.reason, title: ev.title, text: ev.text };
+      break;
+    default:
+      break;
+  }
+  return true;
+}
