@@ -1621,6 +1621,7 @@ async fn commit(
     store
         .append(id, expected, &events, Some(state.hash()), seat, None)
         .await
+        .map(|_| ())
         .map_err(|e| format!("append {id}: {e}"))
 }
 

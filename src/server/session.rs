@@ -534,7 +534,7 @@ impl SessionTask {
             .append(&self.id, expected, &events, hash, seat, Some(on_commit))
             .await;
         match stored {
-            Ok(()) => {
+            Ok(_) => {
                 if checkpoint {
                     self.hashed_at = self.state.seq;
                 }
