@@ -13,7 +13,7 @@ use super::session::{CommandError, Seat};
 use super::{AppState, now_ms};
 use crate::engine::{self, Actor};
 use crate::export;
-use crate::store::NewSession;
+use crate::store::{LoadError, NewSession, StoreError, StoredSession};
 
 /// An API error: status, stable snake_case code, and a sentence a person can act on.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +99,7 @@ pub fn path_config() -> web::PathConfig {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
+    cfg.route("/healthz", web::get().to(super::health::healthz))
         .route("/api/scenarios", web::get().to(scenarios))
         .route("/api/scenarios/{id}", web::get().to(scenario))
         .route("/api/sessions", web::post().to(create_session))
@@ -115,10 +115,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         format!("Nothing here: {} {}.", req.method(), req.path()),
     )
     .error_response()
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 async fn scenarios(app: web::Data<AppState>) -> HttpResponse {
@@ -216,10 +212,13 @@ async fn create_session(
             "No randomness available.",
         )
     })?;
-    let mut code = auth::new_join_code();
-    while app.code_in_use(&code) {
-        code = auth::new_join_code();
-    }
+    let code = app.fresh_join_code().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "No free join code could be drawn; please try again.",
+        )
+    })?;
     let id = auth::new_session_id();
     let now = now_ms();
     let (state, first) = engine::create_with(
@@ -404,13 +403,21 @@ async fn export_session(
             "Send the facilitator token as `Authorization: Bearer <token>`.",
         ));
     };
-    let row = app.store.session(&id).map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_session",
-            format!("There is no session `{id}`."),
-        )
-    })?;
+    let row = {
+        let id = id.to_string();
+        app.store.run_blocking(move |s| s.session(&id)).await
+    };
+    let row = match row {
+        Ok(Ok(row)) => row,
+        Ok(Err(StoreError::NotFound)) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_session",
+                format!("There is no session `{id}`."),
+            ));
+        }
+        Ok(Err(e)) | Err(e) => return Err(unreadable(&id, &e)),
+    };
     if !auth::hashes_equal(&row.facilitator_token_hash, &auth::hash_token(token)) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -427,25 +434,29 @@ async fn export_session(
         )
     })?;
     let anonymize = matches!(query.anonymize.as_deref(), Some("true" | "1" | "yes"));
-    let scenario = crate::scenario::compile(
-        &format!("session {} scenario", row.id),
-        &row.scenario_source,
-    )
-    .map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The stored scenario cannot be read.",
-        )
-    })?;
-    let events = app.store.events(&row.id).map_err(|e| {
-        tracing::error!(session = %row.id, "export cannot read events: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The session's events cannot be read.",
-        )
-    })?;
+    let stored = {
+        let id = row.id.clone();
+        app.store
+            .run_blocking(move |s| StoredSession::load(s, &id))
+            .await
+    };
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = match stored {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(LoadError::Scenario(e))) => {
+            tracing::error!(session = %row.id, "export: {e}");
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The stored scenario cannot be read.",
+            ));
+        }
+        Ok(Err(e)) => return Err(unreadable(&row.id, &e)),
+        Err(e) => return Err(unreadable(&row.id, &e)),
+    };
     let body = export::export(
         format,
         &export::SessionMeta {
@@ -472,4 +483,14 @@ async fn export_session(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// The store could not be read (or not in time).
+fn unreadable(id: &str, e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(session = %id, "export cannot read the session: {e}");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "The session cannot be read right now; please try again.",
+    )
 }

@@ -5,25 +5,43 @@
 //! committed to the store before its reply is sent, and only then fanned out to
 //! the connected seats, each filtered by `engine::visible`. Both are handed out by
 //! the store's writer thread the moment the commit returns (a [`Release`] the task
-//! prepared), while the task waits for that write; the sender's own connection is
-//! busy awaiting the reply, so on its socket the ack always precedes the events.
+//! prepared); the sender's own connection is busy awaiting the reply, so on its
+//! socket the ack always precedes the events.
+//!
+//! **Invariant:** the task's state is always what the store holds, or (after a
+//! write whose outcome it never heard) a prefix of it: events are applied to the
+//! state only once they are committed. While a write is in flight, commands wait
+//! in order behind it, and everything else (snapshots, presence, the lobby, the
+//! odds preview) is answered from the stored state.
+//!
+//! **The late-commit rule.** A write not committed within the store's bound is
+//! answered `unavailable`. If the writer had not started it, it is cancelled and
+//! never written: nothing changed. If it had, its outcome still comes: once
+//! committed, its events reach every seat in order (connections that subscribed
+//! meanwhile included) and the task applies them, exactly the events the store
+//! took after the seq it expected; if it failed, nothing changed. Commands that
+//! waited behind it longer than the bound are answered `unavailable` without
+//! being decided.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AppState, now_ms};
+use super::clock::now_ms;
+pub use super::fanout::Frame;
+use super::fanout::{self, Ack, Dropped, Release, SharedAck};
+use super::state::TokenRegistry;
 use crate::engine::{self, Actor, Command, Event, EventBody, Rejection, State, Viewer};
-use crate::store::{OnCommit, SeatRow};
+use crate::store::{OnCommit, PendingWrite, SeatRow, Store, StoreError};
 
 /// Frames waiting for one connection; a client that lets this fill is dropped.
 pub const OUTBOUND_QUEUE: usize = 256;
 /// Commands waiting for one session.
 const INBOX: usize = 256;
-
-pub type Frame = Arc<str>;
 
 #[derive(Debug)]
 pub enum CommandError {
@@ -78,59 +96,41 @@ enum Msg {
     },
 }
 
+impl Msg {
+    /// Whether handling it may write: such messages are handled one at a time, in order.
+    fn writes(&self) -> bool {
+        matches!(self, Msg::Command { .. } | Msg::Join { .. })
+    }
+
+    /// Answers a write that waited too long, without deciding it.
+    fn refuse(self) {
+        match self {
+            Msg::Command { reply, .. } => {
+                let _ = reply.send(Err(unsaved()));
+            }
+            Msg::Join { reply, .. } => {
+                let _ = reply.send(Err(unsaved()));
+            }
+            _ => {}
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct SessionHandle {
     tx: mpsc::Sender<Msg>,
 }
 
-fn unsaved() -> CommandError {
+pub(super) fn unsaved() -> CommandError {
     CommandError::Unavailable(
         "The server could not save that; nothing was changed. Please try again.".into(),
     )
 }
 
-/// Answers the one who asked for a write: `Ok(seq)` once it is stored.
-type Ack = Box<dyn FnOnce(Result<u64, CommandError>) + Send>;
-
-/// What a write releases once it is stored: first the ack, then each connected
-/// seat's event frames. Run by the store's writer thread as soon as the commit
-/// returns, before the session task is woken, so that no other message of the
-/// session can come in between. Dropped without running (the write never reached
-/// the writer), it answers that nothing was saved.
-struct Release {
-    ack: Option<Ack>,
-    seq: u64,
-    /// Each connection's frames, in order.
-    sends: Vec<(u64, mpsc::Sender<Frame>, Vec<Frame>)>,
-    /// Connections whose queue was full, for the session task to drop.
-    dropped: Arc<Mutex<Vec<u64>>>,
-}
-
-impl Release {
-    fn run(&mut self, committed: bool) {
-        let Some(ack) = self.ack.take() else { return };
-        if !committed {
-            return ack(Err(unsaved()));
-        }
-        ack(Ok(self.seq));
-        let mut full = Vec::new();
-        for (conn, tx, frames) in self.sends.drain(..) {
-            if frames.into_iter().any(|f| tx.try_send(f).is_err()) {
-                full.push(conn);
-            }
-        }
-        if !full.is_empty()
-            && let Ok(mut dropped) = self.dropped.lock()
-        {
-            dropped.extend(full);
-        }
-    }
-}
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        self.run(false);
-    }
+fn unconfirmed() -> CommandError {
+    CommandError::Unavailable(
+        "The server's disk did not confirm that in time; it may still be saved. Wait for the session to show it before trying again.".into(),
+    )
 }
 
 fn gone() -> CommandError {
@@ -245,33 +245,63 @@ struct PresenceSeat {
     last_seen: Option<i64>,
 }
 
+/// A write handed to the store and not yet answered by it.
+struct InFlight {
+    pending: PendingWrite,
+    events: Vec<Event>,
+    /// The state after the events, when it was needed for a checkpoint hash.
+    next: Option<State>,
+    checkpoint: bool,
+    ack: SharedAck,
+    /// Set by the writer thread at the commit, before the ack goes out.
+    committed: Arc<AtomicBool>,
+    dropped: Dropped,
+    /// Connections that subscribed meanwhile: their snapshot is from before these
+    /// events, so the task sends them the events once they are committed.
+    late: Vec<u64>,
+    /// The bound ran out and the sender was answered `unavailable`.
+    gave_up: bool,
+}
+
 struct SessionTask {
     id: String,
     join_code: String,
-    app: Arc<AppState>,
+    store: Store,
+    tokens: Arc<TokenRegistry>,
     state: State,
     subscribers: HashMap<u64, Subscriber>,
     last_seen: HashMap<String, i64>,
     facilitator_seen: Option<i64>,
     /// A timer deadline we already tried to act on, so a refused expiry is not retried.
     timer_tried: Option<i64>,
-    /// The state may be ahead of the store: a write failed and the stored events
-    /// could not be read back. Nothing is served from it until a reload succeeds.
+    /// The store may hold more than the state: a write's outcome was never heard.
+    /// The state is re-read before the next command.
     stale: bool,
     /// The seq of the last state hash stored.
     hashed_at: u64,
+    writing: Option<InFlight>,
+    /// Writes that came in while another was in flight, in order, each with the
+    /// time it is answered `unavailable` if still waiting.
+    waiting: VecDeque<(Instant, Msg)>,
 }
 
 /// Most events between two stored state hashes. Every phase change stores one too.
 const HASH_EVERY: u64 = 64;
 
-/// Starts the task that owns `state`.
-pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) -> SessionHandle {
+/// Starts the task that owns `state`, a session stored in `store`.
+pub fn spawn(
+    store: Store,
+    tokens: Arc<TokenRegistry>,
+    id: String,
+    join_code: String,
+    state: State,
+) -> SessionHandle {
     let (tx, rx) = mpsc::channel(INBOX);
     let task = SessionTask {
         id,
         join_code,
-        app,
+        store,
+        tokens,
         subscribers: HashMap::new(),
         last_seen: HashMap::new(),
         facilitator_seen: None,
@@ -279,6 +309,8 @@ pub fn spawn(app: Arc<AppState>, id: String, join_code: String, state: State) ->
         stale: false,
         hashed_at: state.seq,
         state,
+        writing: None,
+        waiting: VecDeque::new(),
     };
     tokio::spawn(task.run(rx));
     SessionHandle { tx }
@@ -291,17 +323,40 @@ fn player_of(actor: &Actor) -> Option<&str> {
     }
 }
 
+async fn outcome(writing: &mut Option<InFlight>) -> Result<u64, StoreError> {
+    match writing {
+        Some(w) => w.pending.outcome().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl SessionTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
         loop {
-            let deadline = self
+            self.take_commit().await;
+            // Writes that waited for the one in flight go first, in order.
+            if self.writing.is_none()
+                && let Some((_, msg)) = self.waiting.pop_front()
+            {
+                self.handle(msg).await;
+                continue;
+            }
+            let busy = self.writing.is_some() || !self.waiting.is_empty();
+            let timer = self
                 .state
                 .timer
                 .as_ref()
                 .map(|t| t.deadline)
-                .filter(|d| self.timer_tried != Some(*d));
-            let sleep = async {
-                match deadline {
+                .filter(|d| !busy && self.timer_tried != Some(*d));
+            let timer = async {
+                match timer {
                     Some(d) => {
                         let wait = (d - now_ms()).max(0) as u64;
                         tokio::time::sleep(std::time::Duration::from_millis(wait)).await
@@ -309,12 +364,22 @@ impl SessionTask {
                     None => std::future::pending().await,
                 }
             };
+            let overdue = sleep_until(self.next_deadline());
             let msg = tokio::select! {
-                msg = rx.recv() => msg,
-                () = sleep => {
+                biased;
+                r = outcome(&mut self.writing) => {
+                    self.written(r).await;
+                    continue;
+                }
+                () = overdue => {
+                    self.overdue();
+                    continue;
+                }
+                () = timer => {
                     self.timer_expired().await;
                     continue;
                 }
+                msg = rx.recv() => msg,
             };
             match msg {
                 None => break,
@@ -323,7 +388,128 @@ impl SessionTask {
                     Ok(()) => return,
                     Err((task, inbox)) => (self, rx) = (task, inbox),
                 },
-                Some(msg) => self.handle(msg).await,
+                Some(msg) => {
+                    // A client that has seen the ack (or an event) of the write
+                    // in flight must find it applied: read your writes.
+                    self.take_commit().await;
+                    if msg.writes() && (self.writing.is_some() || !self.waiting.is_empty()) {
+                        self.wait(msg);
+                    } else {
+                        self.handle(msg).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies the write in flight if the writer thread has committed it, without
+    /// waiting for the store's answer to wake the task.
+    async fn take_commit(&mut self) {
+        let committed = self
+            .writing
+            .as_ref()
+            .filter(|w| w.committed.load(Ordering::Acquire))
+            .and_then(|w| w.events.last().map(|e| e.seq));
+        if let Some(seq) = committed {
+            self.written(Ok(seq)).await;
+        }
+    }
+
+    /// Queues a write behind the one in flight, or refuses it when too many wait.
+    fn wait(&mut self, msg: Msg) {
+        if self.waiting.len() >= INBOX {
+            return msg.refuse();
+        }
+        let until = Instant::now() + self.store.write_timeout();
+        self.waiting.push_back((until, msg));
+    }
+
+    /// The next time something must be answered for running out of time.
+    fn next_deadline(&self) -> Option<Instant> {
+        let write = self
+            .writing
+            .as_ref()
+            .filter(|w| !w.gave_up)
+            .map(|w| w.pending.deadline());
+        let waiting = self.waiting.front().map(|(at, _)| *at);
+        write.into_iter().chain(waiting).min()
+    }
+
+    /// Answers what has waited longer than the bound.
+    fn overdue(&mut self) {
+        let now = Instant::now();
+        if let Some(w) = self.writing.as_mut()
+            && !w.gave_up
+            && now >= w.pending.deadline()
+        {
+            w.gave_up = true;
+            let cancelled = matches!(w.pending.give_up(), StoreError::Stalled);
+            tracing::warn!(session = %self.id, cancelled, "a write was not committed in time");
+            if let Some(ack) = fanout::take(&w.ack) {
+                ack(Err(if cancelled { unsaved() } else { unconfirmed() }));
+            }
+            if cancelled {
+                // Never to be written: the state is still what is stored.
+                self.writing = None;
+            }
+        }
+        while self.waiting.front().is_some_and(|(at, _)| now >= *at) {
+            if let Some((_, msg)) = self.waiting.pop_front() {
+                msg.refuse();
+            }
+        }
+    }
+
+    /// The store answered the write in flight.
+    async fn written(&mut self, outcome: Result<u64, StoreError>) {
+        let Some(w) = self.writing.take() else { return };
+        // Normally the writer thread has answered the sender already.
+        let ack = fanout::take(&w.ack);
+        match outcome {
+            Ok(seq) => {
+                match w.next {
+                    Some(next) => self.state = next,
+                    None => {
+                        for e in &w.events {
+                            engine::evolve(&mut self.state, e);
+                        }
+                    }
+                }
+                if w.checkpoint {
+                    self.hashed_at = self.state.seq;
+                }
+                if seq != self.state.seq {
+                    tracing::error!(session = %self.id, seq, state = self.state.seq, "the store and the session disagree; re-reading");
+                    self.stale = true;
+                }
+                if let Some(ack) = ack {
+                    ack(Ok(self.state.seq));
+                }
+                if w.gave_up {
+                    tracing::warn!(session = %self.id, seq, "a write answered as unconfirmed was committed late; its events go out now");
+                }
+                let late: Vec<(u64, &Viewer, &mpsc::Sender<Frame>)> = self
+                    .subscribers
+                    .iter()
+                    .filter(|(conn, _)| w.late.contains(conn))
+                    .map(|(conn, s)| (*conn, &s.viewer, &s.tx))
+                    .collect();
+                let full = fanout::deliver(fanout::frames(&late, &w.events));
+                let mut dropped =
+                    std::mem::take(&mut *w.dropped.lock().unwrap_or_else(PoisonError::into_inner));
+                dropped.extend(full);
+                self.drop_slow(dropped);
+            }
+            Err(e) => {
+                if let Some(ack) = ack {
+                    ack(Err(unsaved()));
+                }
+                // A refused or rolled-back write left nothing; any other answer
+                // leaves the store in doubt, so it is read again.
+                if !matches!(e, StoreError::Stalled) {
+                    tracing::error!(session = %self.id, "could not store events: {e}");
+                    self.stale = true;
+                }
             }
         }
     }
@@ -347,9 +533,6 @@ impl SessionTask {
     }
 
     async fn handle(&mut self, msg: Msg) {
-        // Unsaved state is never shown: a message that would read it is dropped
-        // while the state is stale, and its caller sees the session as unavailable.
-        let readable = !self.stale || self.reload();
         match msg {
             Msg::Command {
                 actor,
@@ -388,13 +571,13 @@ impl SessionTask {
                     player: player.clone(),
                     team: team.clone(),
                 };
-                let app = self.app.clone();
+                let tokens = self.tokens.clone();
                 let session_id = self.id.clone();
                 // The token works before the new player hears that it does.
                 let ack: Ack = Box::new(move |r| {
                     let _ = reply.send(r.map(|_| {
                         let seat = Seat { session_id, actor };
-                        app.register_token(token_hash, seat.clone());
+                        tokens.register(token_hash, seat.clone());
                         (player, seat)
                     }));
                 });
@@ -403,8 +586,6 @@ impl SessionTask {
             }
             // `run` takes these itself; dropping one leaves the task where it is.
             Msg::Relocate { .. } => {}
-            // Dropping the message drops its reply channel: the caller sees "unavailable".
-            Msg::Subscribe { .. } | Msg::Preview { .. } | Msg::Lobby { .. } if !readable => {}
             Msg::Subscribe {
                 conn,
                 actor,
@@ -425,6 +606,9 @@ impl SessionTask {
                     .is_some_and(|s| s.actor == actor);
                 self.subscribers
                     .insert(conn, Subscriber { actor, viewer, tx });
+                if let Some(w) = self.writing.as_mut() {
+                    w.late.push(conn);
+                }
                 let _ = reply.send(snapshot);
                 // A re-auth for a fresh snapshot changes nobody's presence.
                 if !same_seat {
@@ -436,9 +620,7 @@ impl SessionTask {
                     if let Some(p) = player_of(&s.actor) {
                         self.last_seen.insert(p.to_string(), now_ms());
                     }
-                    if readable {
-                        self.broadcast_presence();
-                    }
+                    self.broadcast_presence();
                 }
             }
             Msg::Preview { runs, reply } => {
@@ -446,30 +628,35 @@ impl SessionTask {
                 let _ = reply.send(serde_json::to_value(p).unwrap_or_default());
             }
             Msg::Lobby { reply } => {
-                let s = &self.state.scenario;
-                let teams: Vec<serde_json::Value> = s
-                    .teams
-                    .iter()
-                    .map(|t| {
-                        serde_json::json!({
-                            "id": t.id,
-                            "name": t.name,
-                            "players": self.state.players.iter().filter(|p| *p.team == *t.id).count(),
-                        })
-                    })
-                    .collect();
-                let _ = reply.send(serde_json::json!({
-                    "session_id": self.id,
-                    "title": self.state.title,
-                    "scenario": s.id,
-                    "scenario_title": s.title,
-                    "phase": self.state.phase,
-                    "turn": self.state.turn,
-                    "teams": teams,
-                    "observers": self.state.players.iter().filter(|p| p.team == "observer").count(),
-                }));
+                let _ = reply.send(self.lobby());
             }
         }
+    }
+
+    /// Public facts for the join page.
+    fn lobby(&self) -> serde_json::Value {
+        let s = &self.state.scenario;
+        let teams: Vec<serde_json::Value> = s
+            .teams
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "players": self.state.players.iter().filter(|p| *p.team == *t.id).count(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "session_id": self.id,
+            "title": self.state.title,
+            "scenario": s.id,
+            "scenario_title": s.title,
+            "phase": self.state.phase,
+            "turn": self.state.turn,
+            "teams": teams,
+            "observers": self.state.players.iter().filter(|p| p.team == "observer").count(),
+        })
     }
 
     fn snapshot(&self, viewer: &Viewer) -> Frame {
@@ -486,16 +673,16 @@ impl SessionTask {
         Arc::from(value.to_string())
     }
 
-    /// decide -> evolve -> store -> release (the ack, then the events).
+    /// decide -> store -> release (the ack, then the events) -> evolve.
     ///
-    /// The state evolves in place (no copy of the whole session per command); no
-    /// other message is handled until the write has finished, so nobody sees it
-    /// before it is stored. The ack and the event frames are released by the
-    /// store's writer thread the moment the commit returns ([`Release`]), which
-    /// spares them a wake-up of this task on the way out. If the write fails, the
-    /// state is re-derived from the store, where the failed transaction left nothing.
+    /// The events are handed to the store with everything they release
+    /// ([`Release`]: the writer thread sends it the moment the commit returns,
+    /// which spares the ack and the frames a wake-up of this task) and the task
+    /// goes on answering reads from the stored state; [`SessionTask::written`]
+    /// applies them once the store says they are committed. The state hash, when
+    /// this write checkpoints it, is taken from an evolved copy.
     async fn apply(&mut self, actor: Actor, command: Command, seat: Option<SeatRow>, ack: Ack) {
-        if self.stale && !self.reload() {
+        if self.stale && !self.reload().await {
             return ack(Err(unsaved()));
         }
         let at = now_ms().max(self.state.created_at);
@@ -503,118 +690,103 @@ impl SessionTask {
             Ok(events) => events,
             Err(r) => return ack(Err(r.into())),
         };
-        if events.is_empty() {
+        let Some(last) = events.last().map(|e| e.seq) else {
             return ack(Ok(self.state.seq));
-        }
+        };
         let expected = self.state.seq;
-        for e in &events {
-            engine::evolve(&mut self.state, e);
-        }
         // The state hash (SHA-256 over the whole state) is stored at checkpoints,
         // not per command: its cost grows with the session.
-        let checkpoint = self.state.seq - self.hashed_at >= HASH_EVERY
+        let checkpoint = last - self.hashed_at >= HASH_EVERY
             || events.iter().any(|e| {
                 matches!(
                     e.body,
                     EventBody::PhaseChanged { .. } | EventBody::SessionEnded { .. }
                 )
             });
-        let hash = checkpoint.then(|| self.state.hash());
-        let dropped = Arc::new(Mutex::new(Vec::new()));
+        let next = checkpoint.then(|| {
+            let mut next = self.state.clone();
+            for e in &events {
+                engine::evolve(&mut next, e);
+            }
+            next
+        });
+        let hash = next.as_ref().map(State::hash);
+        let ack: SharedAck = Arc::new(Mutex::new(Some(ack)));
+        let committed = Arc::new(AtomicBool::new(false));
+        let dropped: Dropped = Arc::default();
+        let subs: Vec<(u64, &Viewer, &mpsc::Sender<Frame>)> = self
+            .subscribers
+            .iter()
+            .map(|(conn, s)| (*conn, &s.viewer, &s.tx))
+            .collect();
         let mut release = Release {
-            ack: Some(ack),
-            seq: self.state.seq,
-            sends: self.frames(&events),
+            ack: ack.clone(),
+            committed: committed.clone(),
+            seq: last,
+            sends: fanout::frames(&subs, &events),
             dropped: dropped.clone(),
+            done: false,
         };
         let on_commit: OnCommit = Box::new(move |committed| release.run(committed));
-        let stored = self
-            .app
-            .store
-            .append(&self.id, expected, &events, hash, seat, Some(on_commit))
-            .await;
-        match stored {
-            Ok(_) => {
-                if checkpoint {
-                    self.hashed_at = self.state.seq;
-                }
-                let dropped =
-                    std::mem::take(&mut *dropped.lock().unwrap_or_else(|e| e.into_inner()));
-                self.drop_slow(dropped);
+        let begun =
+            self.store
+                .begin_append(&self.id, expected, &events, hash, seat, Some(on_commit));
+        match begun {
+            Ok(pending) => {
+                self.writing = Some(InFlight {
+                    pending,
+                    events,
+                    next,
+                    checkpoint,
+                    ack,
+                    committed,
+                    dropped,
+                    late: Vec::new(),
+                    gave_up: false,
+                });
             }
-            Err(e) => {
-                tracing::error!(session = %self.id, "could not store events: {e}");
-                self.stale = true;
-                self.reload();
-            }
+            // The release was dropped with the request: its sender heard that
+            // nothing was saved, and the state is still what is stored.
+            Err(e) => tracing::error!(session = %self.id, "could not store events: {e}"),
         }
     }
 
-    /// Re-derives the state from the stored events. False (and the state stays
-    /// marked stale) when they cannot be read.
-    fn reload(&mut self) -> bool {
-        match self.app.store.events(&self.id) {
-            Ok(events) => {
+    /// Re-derives the state from the stored events, off the async workers. False
+    /// (and the state stays marked stale) when they cannot be read.
+    async fn reload(&mut self) -> bool {
+        let id = self.id.clone();
+        match self.store.run_blocking(move |s| s.events(&id)).await {
+            Ok(Ok(events)) => {
                 self.state = engine::replay(self.state.scenario.clone(), &events);
                 self.stale = false;
                 true
             }
-            Err(e) => {
+            Ok(Err(e)) | Err(e) => {
                 tracing::error!(session = %self.id, "cannot re-read the stored events: {e}");
                 false
             }
         }
     }
 
-    /// Each connected seat's frames for these events: each event filtered once per
-    /// viewer, and each distinct filtered form serialised once (most events look
-    /// the same to every team).
-    fn frames(&self, events: &[Event]) -> Vec<(u64, mpsc::Sender<Frame>, Vec<Frame>)> {
-        let subs: Vec<(&u64, &Subscriber)> = self.subscribers.iter().collect();
-        let mut frames = vec![Vec::new(); subs.len()];
-        for e in events {
-            let mut by_viewer: Vec<(&Viewer, Option<Frame>)> = Vec::new();
-            let mut forms: Vec<(Event, Frame)> = Vec::new();
-            for ((_, sub), out) in subs.iter().zip(frames.iter_mut()) {
-                let frame = match by_viewer.iter().find(|(v, _)| *v == &sub.viewer) {
-                    Some((_, f)) => f.clone(),
-                    None => {
-                        let f = engine::visible(e, &sub.viewer).map(|v| {
-                            match forms.iter().find(|(form, _)| *form == v) {
-                                Some((_, f)) => f.clone(),
-                                None => {
-                                    let f = event_frame(&v);
-                                    forms.push((v, f.clone()));
-                                    f
-                                }
-                            }
-                        });
-                        by_viewer.push((&sub.viewer, f.clone()));
-                        f
-                    }
-                };
-                out.extend(frame);
-            }
-        }
-        subs.into_iter()
-            .zip(frames)
-            .filter(|(_, f)| !f.is_empty())
-            .map(|((conn, sub), f)| (*conn, sub.tx.clone(), f))
-            .collect()
-    }
-
     /// Forgets the connections whose outbound queue was full (their loops close
-    /// them when they see the queue gone) and tells the others who is left.
-    fn drop_slow(&mut self, dropped: Vec<u64>) {
-        if dropped.is_empty() {
-            return;
-        }
-        for conn in dropped {
-            if self.subscribers.remove(&conn).is_some() {
+    /// them when they see the queue gone) and tells the others who is left. A
+    /// connection that has subscribed again since, with a new queue, stays.
+    fn drop_slow(&mut self, dropped: Vec<(u64, mpsc::Sender<Frame>)>) {
+        let mut any = false;
+        for (conn, tx) in dropped {
+            if self
+                .subscribers
+                .get(&conn)
+                .is_some_and(|s| s.tx.same_channel(&tx))
+            {
+                self.subscribers.remove(&conn);
                 tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
+                any = true;
             }
         }
-        self.broadcast_presence();
+        if any {
+            self.broadcast_presence();
+        }
     }
 
     fn presence_value(&self) -> serde_json::Value {
@@ -662,21 +834,5 @@ impl SessionTask {
         for conn in dropped {
             self.subscribers.remove(&conn);
         }
-    }
-}
-
-/// `{"type":"event", ...the event}`, serialised straight after the type.
-pub fn event_frame(e: &Event) -> Frame {
-    const HEAD: &str = r#"{"type":"event""#;
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(HEAD.as_bytes());
-    // The event's own opening brace becomes the comma after the type.
-    if serde_json::to_writer(&mut out, e).is_err() || out.len() <= HEAD.len() + 2 {
-        return Arc::from(r#"{"type":"event"}"#);
-    }
-    out[HEAD.len()] = b',';
-    match String::from_utf8(out) {
-        Ok(s) => Arc::from(s),
-        Err(_) => Arc::from(r#"{"type":"event"}"#),
     }
 }
