@@ -2,6 +2,7 @@
 
 mod crash;
 mod helpers;
+mod stall;
 
 use helpers::*;
 use serde_json::{Value, json};
