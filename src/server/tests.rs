@@ -120,3 +120,99 @@ async fn a_failed_write_changes_nothing() {
     let row = state.store.session("s1").expect("row");
     assert_eq!(row.last_seq, seq);
 }
+
+/// The next event frame a connection receives, skipping presence frames.
+async fn next_event(rx: &mut tokio::sync::mpsc::Receiver<session::Frame>) -> serde_json::Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a frame in time")
+            .expect("the connection stays subscribed");
+        let v: serde_json::Value = serde_json::from_str(&frame).expect("json");
+        if v["type"] == "event" {
+            return v;
+        }
+    }
+}
+
+/// The late-commit rule: a write the writer had already started when its bound
+/// ran out is answered `unavailable` without claiming nothing changed; commands
+/// behind it wait no longer than the bound and are not decided; when the disk
+/// answers and the write commits, its events reach every seat (one that
+/// subscribed meanwhile too) and the session goes on from it, as stored.
+#[actix_rt::test]
+async fn a_write_committed_after_its_bound_reaches_everyone_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("t.db");
+    let app = test_app(&db).await;
+    let state = app.state().clone();
+    let handle = create_s1(&state).await;
+    let started = handle
+        .command(Actor::Facilitator, Command::Start)
+        .await
+        .expect("start is stored");
+    let (tx, mut before) = tokio::sync::mpsc::channel(64);
+    handle
+        .subscribe(10, Actor::Facilitator, tx)
+        .await
+        .expect("subscribed");
+
+    // Another process holds the write lock: the writer starts the next write,
+    // then waits on the lock, as on a disk that has stopped answering.
+    let blocker = rusqlite::Connection::open(&db).expect("open");
+    blocker.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let late = handle.command(Actor::Facilitator, Command::Advance).await;
+    assert!(
+        matches!(&late, Err(CommandError::Unavailable(m)) if m.contains("may still be saved")),
+        "{late:?}"
+    );
+    // Meanwhile a new connection gets the stored state...
+    let (tx, mut meanwhile) = tokio::sync::mpsc::channel(64);
+    let snap = handle
+        .subscribe(11, Actor::Facilitator, tx)
+        .await
+        .expect("answered while the write is in flight");
+    let snap: serde_json::Value = serde_json::from_str(&snap).expect("json");
+    assert_eq!(snap["seq"].as_u64(), Some(started));
+    assert_eq!(snap["phase"], "briefing");
+    // ...and a command behind the write is refused undecided once its bound runs out.
+    let behind = handle
+        .command(
+            Actor::Facilitator,
+            Command::Note {
+                text: "Behind the stalled write.".into(),
+                public: true,
+            },
+        )
+        .await;
+    assert!(
+        matches!(&behind, Err(CommandError::Unavailable(m)) if m.contains("nothing was changed")),
+        "{behind:?}"
+    );
+
+    blocker.execute_batch("COMMIT").expect("unlock");
+    for rx in [&mut before, &mut meanwhile] {
+        let e = next_event(rx).await;
+        assert_eq!(e["seq"].as_u64(), Some(started + 1), "{e}");
+        assert_eq!(e["kind"], "phase_changed", "{e}");
+    }
+    let next = handle
+        .command(Actor::Facilitator, Command::Advance)
+        .await
+        .expect("the session goes on");
+    assert_eq!(next, started + 2);
+    for rx in [&mut before, &mut meanwhile] {
+        assert_eq!(next_event(rx).await["seq"].as_u64(), Some(next));
+    }
+    // The session is what a replay of its stored events gives.
+    let events = state.store.events("s1").expect("events");
+    let replayed = engine::replay(state.scenarios["belarus-2025"].scenario.clone(), &events);
+    let now = snapshot(&handle).await;
+    assert_eq!(now["seq"].as_u64(), Some(replayed.seq));
+    assert_eq!(now["phase"], serde_json::to_value(replayed.phase).expect("phase"));
+    assert!(
+        !serde_json::to_string(&events)
+            .expect("json")
+            .contains("Behind the stalled write")
+    );
+}
