@@ -60,7 +60,7 @@ async fn restore_replays_sessions_whose_rows_are_out_of_order() {
     let db = dir.path().join("t.db");
     let mut before = {
         let app = test_app(&db).await;
-        let handle = create_s1(&app.state()).await;
+        let handle = create_s1(app.state()).await;
         handle
             .command(Actor::Facilitator, Command::Start)
             .await
@@ -209,7 +209,10 @@ async fn a_write_committed_after_its_bound_reaches_everyone_and_the_session_goes
     let replayed = engine::replay(state.scenarios["belarus-2025"].scenario.clone(), &events);
     let now = snapshot(&handle).await;
     assert_eq!(now["seq"].as_u64(), Some(replayed.seq));
-    assert_eq!(now["phase"], serde_json::to_value(replayed.phase).expect("phase"));
+    assert_eq!(
+        now["phase"],
+        serde_json::to_value(replayed.phase).expect("phase")
+    );
     assert!(
         !serde_json::to_string(&events)
             .expect("json")
