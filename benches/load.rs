@@ -1623,6 +1623,7 @@ async fn commit(
     store
         .append(id, expected, &events, Some(hash), seat, None)
         .await
+        .map(|_| ())
         .map_err(|e| format!("append {id}: {e}"))
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use wargame::store::StoredSession;
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             addr,
             db,
             scenarios,
+            ..Default::default()
         }),
         Cmd::Replay { db, session } => report(replay(&db, &session)),
         Cmd::Export {
@@ -196,38 +198,24 @@ fn local_url(addr: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
-fn open_session(
-    db: &std::path::Path,
-    session: &str,
-) -> anyhow::Result<(
-    wargame::store::Store,
-    wargame::store::SessionRow,
-    wargame::scenario::Scenario,
-    Vec<wargame::engine::Event>,
-)> {
+/// The stored session, read as the server reads it.
+fn open_session(db: &std::path::Path, session: &str) -> anyhow::Result<StoredSession> {
     if !db.exists() {
         anyhow::bail!("no database at {}", db.display());
     }
     let store = wargame::store::Store::open(db)?;
-    let row = store
-        .session(session)
-        .map_err(|e| anyhow::anyhow!("session {session}: {e}"))?;
-    let scenario =
-        wargame::scenario::compile(&format!("session {session} scenario"), &row.scenario_source)
-            .map_err(|p| {
-                anyhow::anyhow!(
-                    "the stored scenario does not compile: {}",
-                    p.first().map(ToString::to_string).unwrap_or_default()
-                )
-            })?;
-    let events = store.events(session)?;
-    Ok((store, row, scenario, events))
+    let stored = StoredSession::load(&store, session);
+    store.close();
+    stored.map_err(|e| anyhow::anyhow!("session {session}: {e}"))
 }
 
 fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
-    let (_store, row, scenario, events) = open_session(db, session)?;
-    let (state, checked) =
-        wargame::engine::replay_checked(Arc::new(scenario), &events, row.hash_seq);
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = open_session(db, session)?;
+    let (state, checked) = wargame::engine::replay_checked(scenario, &events, row.hash_seq);
     let Some(checked) = checked? else {
         anyhow::bail!(
             "the stored state hash is for event {}, but the session has {} events",
@@ -264,7 +252,11 @@ fn export(
     let format = wargame::export::Format::parse(format).ok_or_else(|| {
         anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv")
     })?;
-    let (_store, row, scenario, events) = open_session(db, session)?;
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = open_session(db, session)?;
     let body = wargame::export::export(
         format,
         &wargame::export::SessionMeta {

@@ -13,7 +13,7 @@ use super::session::{CommandError, Seat};
 use super::{AppState, now_ms};
 use crate::engine::{self, Actor, Rejection, RejectionCode};
 use crate::export;
-use crate::store::{NewSession, StoreError};
+use crate::store::{LoadError, NewSession, StoreError, StoredSession};
 
 /// An API error. Each maps itself to its HTTP status and stable snake_case code;
 /// its `Display` is a sentence a person can act on.
@@ -153,7 +153,7 @@ pub fn path_config() -> web::PathConfig {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
+    cfg.route("/healthz", web::get().to(super::health::healthz))
         .route("/api/scenarios", web::get().to(scenarios))
         .route("/api/scenarios/{id}", web::get().to(scenario))
         .route("/api/sessions", web::post().to(create_session))
@@ -164,10 +164,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::NotFound(format!("{} {}", req.method(), req.path())).error_response()
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 async fn scenarios(app: web::Data<AppState>) -> HttpResponse {
@@ -246,10 +242,9 @@ async fn create_session(
         }
     };
     let token = new_token()?;
-    let mut code = JoinCode::random();
-    while app.code_in_use(code.as_str()) {
-        code = JoinCode::random();
-    }
+    let code = app.fresh_join_code().ok_or_else(|| {
+        ApiError::Unavailable("No free join code could be drawn; please try again.".into())
+    })?;
     let id = SessionId::new();
     let now = now_ms();
     let (state, first) = engine::create_with(
@@ -410,13 +405,15 @@ async fn export_session(
     let id = id.into_inner();
     // Not an id at all is as good as an id of no session.
     let id = SessionId::parse(&id).map_err(|_| ApiError::UnknownSession(id))?;
-    let row = app.store.session(id.as_str()).map_err(|e| match e {
-        StoreError::NotFound => ApiError::UnknownSession(id.to_string()),
-        e => {
-            tracing::error!(session = %id, "export cannot read the session: {e}");
-            ApiError::Internal("The session cannot be read right now; try again.")
-        }
-    })?;
+    let row = {
+        let id = id.to_string();
+        app.store.run_blocking(move |s| s.session(&id)).await
+    };
+    let row = match row {
+        Ok(Ok(row)) => row,
+        Ok(Err(StoreError::NotFound)) => return Err(ApiError::UnknownSession(id.to_string())),
+        Ok(Err(e)) | Err(e) => return Err(unreadable(id.as_str(), &e)),
+    };
     if !token.hash().matches(&row.facilitator_token_hash) {
         return Err(ApiError::Forbidden(
             "Only this session's facilitator can export it.",
@@ -426,22 +423,25 @@ async fn export_session(
     let format = export::Format::parse(format_name)
         .ok_or_else(|| ApiError::UnknownFormat(format_name.to_string()))?;
     let anonymize = matches!(query.anonymize.as_deref(), Some("true" | "1" | "yes"));
-    let scenario = crate::scenario::compile(
-        &format!("session {} scenario", row.id),
-        &row.scenario_source,
-    )
-    .map_err(|problems| {
-        let first = problems
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        tracing::error!(session = %row.id, "export cannot compile the stored scenario: {first}");
-        ApiError::Internal("The stored scenario cannot be read.")
-    })?;
-    let events = app.store.events(&row.id).map_err(|e| {
-        tracing::error!(session = %row.id, "export cannot read events: {e}");
-        ApiError::Internal("The session's events cannot be read.")
-    })?;
+    let stored = {
+        let id = row.id.clone();
+        app.store
+            .run_blocking(move |s| StoredSession::load(s, &id))
+            .await
+    };
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = match stored {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(LoadError::Scenario(e))) => {
+            tracing::error!(session = %row.id, "export: {e}");
+            return Err(ApiError::Internal("The stored scenario cannot be read."));
+        }
+        Ok(Err(e)) => return Err(unreadable(&row.id, &e)),
+        Err(e) => return Err(unreadable(&row.id, &e)),
+    };
     let body = export::export(
         format,
         &export::SessionMeta {
@@ -468,4 +468,10 @@ async fn export_session(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// The store could not be read (or not in time).
+fn unreadable(id: &str, e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(session = %id, "export cannot read the session: {e}");
+    ApiError::Unavailable("The session cannot be read right now; please try again.".into())
 }

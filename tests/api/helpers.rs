@@ -31,6 +31,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
         addr: "127.0.0.1:0".into(),
         db: dir.path().join("test.db"),
         scenarios: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        ..Default::default()
     };
     let app = wargame::server::Application::build(config)
         .await

@@ -2,6 +2,7 @@
 
 mod crash;
 mod helpers;
+mod stall;
 
 use helpers::*;
 use serde_json::{Value, json};
@@ -1193,6 +1194,7 @@ async fn a_lapsing_secret_flag_is_named_only_to_its_owner_and_the_white_cell() {
         addr: "127.0.0.1:0".into(),
         db: dir.path().join("test.db"),
         scenarios,
+        ..Default::default()
     };
     let server = wargame::server::Application::build(config)
         .await

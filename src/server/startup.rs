@@ -1,0 +1,186 @@
+//! The running server: configuration, binding, the middleware every answer gets,
+//! serving until a signal, and graceful shutdown.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, middleware, web};
+
+use super::state::{AppState, Loaded};
+use super::{assets, http, restore, ws};
+use crate::scenario;
+use crate::store::{Store, StoreOptions};
+
+/// The Content-Security-Policy of every answer: nothing but the server's own files.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: String,
+    pub db: PathBuf,
+    pub scenarios: PathBuf,
+    /// A database write not committed by then is answered `unavailable`.
+    pub write_timeout: Duration,
+}
+
+impl Default for Config {
+    /// The command line's defaults.
+    fn default() -> Self {
+        Config {
+            addr: "127.0.0.1:8080".into(),
+            db: PathBuf::from("wargame.db"),
+            scenarios: PathBuf::from("scenarios"),
+            write_timeout: StoreOptions::default().write_timeout,
+        }
+    }
+}
+
+/// The running server: `build` binds and restores sessions, `run_until_stopped` serves.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    app: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&config.addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        Self::with_listener(config, listener).await
+    }
+
+    pub async fn with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        let scenarios = load_scenarios(&config)?;
+        let options = StoreOptions {
+            write_timeout: config.write_timeout,
+        };
+        let store = Store::open_with(&config.db, options)
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db.display()))?;
+        let app = Arc::new(AppState::new(store, scenarios));
+        restore::restore(&app).await?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::from(app.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(http::json_config())
+                .app_data(http::query_config())
+                .app_data(http::path_config())
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CSP))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .configure(http::configure)
+                .route("/ws", web::get().to(ws::route))
+                .configure(assets::configure)
+                .default_service(web::to(http::not_found))
+        })
+        .on_connect(no_delay)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, app })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's event log, for tests that need to hold its writer.
+    #[doc(hidden)]
+    pub fn store(&self) -> Store {
+        self.app.store.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM (when `signals`) or the returned future completes.
+    pub async fn run_until_stopped(self, signals: bool) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let app = self.app.clone();
+        if signals {
+            actix_web::rt::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("shutting down: closing connections, finishing writes");
+                let _ = app.shutdown.send(true);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                handle.stop(true).await;
+            });
+        }
+        let r = self.server.await;
+        self.app.store.close();
+        r
+    }
+
+    #[cfg(test)]
+    pub(super) fn state(&self) -> &Arc<AppState> {
+        &self.app
+    }
+}
+
+/// Turns off Nagle's algorithm on every accepted socket. Frames are small and
+/// often several go out back to back (an ack, then the command's events); with
+/// Nagle on, each one after the first waits for the peer's delayed ACK (tens of
+/// milliseconds). actix-web leaves the OS default in place.
+fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(e) = socket.set_nodelay(true)
+    {
+        tracing::debug!("cannot set TCP_NODELAY: {e}");
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn load_scenarios(config: &Config) -> anyhow::Result<BTreeMap<String, Loaded>> {
+    let loaded = scenario::load_dir(&config.scenarios).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the scenarios folder has problems:\n{}", lines.join("\n"))
+    })?;
+    let mut out = BTreeMap::new();
+    for (s, source) in loaded {
+        tracing::info!(scenario = %s.id, "scenario loaded");
+        out.insert(
+            s.id.clone(),
+            Loaded {
+                scenario: Arc::new(s),
+                source,
+            },
+        );
+    }
+    if out.is_empty() {
+        anyhow::bail!(
+            "no scenarios (*.toml) found in {}",
+            config.scenarios.display()
+        );
+    }
+    Ok(out)
+}
