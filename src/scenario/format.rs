@@ -115,9 +115,9 @@ pub enum OneOrMany {
 }
 
 impl OneOrMany {
-    pub fn into_vec(self) -> Vec<String> {
+    pub fn as_slice(&self) -> &[String] {
         match self {
-            OneOrMany::One(s) => vec![s],
+            OneOrMany::One(s) => std::slice::from_ref(s),
             OneOrMany::Many(v) => v,
         }
     }

@@ -31,16 +31,16 @@ pub(super) type Outgoing = (u64, mpsc::Sender<Frame>, Vec<Frame>);
 /// drops them unless they have subscribed again since.
 pub(super) type Dropped = Arc<Mutex<Vec<(u64, mpsc::Sender<Frame>)>>>;
 
-/// What a write releases once it is stored: first the ack (unless it was already
-/// answered), then each connected seat's event frames. Run by the store's writer
+/// What a write releases once it is stored: each connected seat's event frames,
+/// then the ack (unless it was already answered). Run by the store's writer
 /// thread as soon as the commit returns, before the session task is woken, so
 /// that no other message of the session can come in between. Dropped without
 /// running (the write never reached the writer), it answers that nothing was
 /// saved.
 pub(super) struct Release {
     pub(super) ack: SharedAck,
-    /// Set once the ack and every frame are released: from then on the session
-    /// task may apply the write without waiting for the store's answer.
+    /// Set once every frame is in its queue, before the ack: from then on the
+    /// session task may apply the write without waiting for the store's answer.
     pub(super) committed: Arc<AtomicBool>,
     pub(super) seq: u64,
     pub(super) sends: Vec<Outgoing>,
@@ -60,11 +60,11 @@ impl Release {
             }
             return;
         }
-        if let Some(ack) = ack {
-            ack(Ok(self.seq));
-        }
         // Events that are stored reach the seats even when their sender was
-        // already told the write did not finish in time.
+        // already told the write did not finish in time. They go into the
+        // queues first: the sender's connection is awaiting its ack and writes
+        // nothing from its queue until it has it, so its socket still carries the
+        // ack first.
         let full = deliver(std::mem::take(&mut self.sends));
         if !full.is_empty() {
             self.dropped
@@ -72,11 +72,13 @@ impl Release {
                 .unwrap_or_else(PoisonError::into_inner)
                 .extend(full);
         }
-        // Set once everything is released: the session task then applies the
-        // write and takes the next ordered message (a ping's pong cannot overtake
-        // these frames). Whoever saw the ack first and asks before this is set
-        // waits behind the write in flight, or reads from the stored state.
+        // Set after the frames, before the ack: whoever has seen the ack finds
+        // the write applied (read your writes), and a ping the session task
+        // takes from here on is answered behind every frame of it.
         self.committed.store(true, Ordering::Release);
+        if let Some(ack) = ack {
+            ack(Ok(self.seq));
+        }
     }
 }
 

@@ -492,7 +492,7 @@ impl SessionTask {
         }
     }
 
-    /// decide -> store -> release (the ack, then the events) -> evolve.
+    /// decide -> store -> release (the events, then the ack) -> evolve.
     ///
     /// The events are handed to the store with everything they release
     /// ([`Release`]: the writer thread sends it the moment the commit returns,

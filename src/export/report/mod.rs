@@ -1,0 +1,13 @@
+//! The after-action report every format renders: its types (`model.rs`), built from
+//! the events in one pass through `engine::evolve` (`build.rs`), anonymised first when
+//! asked (`anonymize.rs`), with the words formats print (`words.rs`).
+
+mod anonymize;
+mod build;
+mod model;
+mod words;
+
+pub use anonymize::{MIN_SCRUB_NAME, anonymize};
+pub use build::{KEY_POINTS, swing};
+pub use model::*;
+pub use words::{one_line, turn_label};
