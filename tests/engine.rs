@@ -1,7 +1,7 @@
 //! The pure engine, black-box: determinism, replay, every rejection code, and the
 //! game rules a facilitator or player would notice.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

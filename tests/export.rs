@@ -1,11 +1,10 @@
 //! After-action exports: golden files, determinism, escaping, CSV injection, JSON
 //! completeness, anonymisation.
 //!
-//! `UPDATE_GOLDEN=1 cargo test --test export` rewrites the golden files in
+//! `UPDATE_GOLDEN=1 cargo test --test suite export::` rewrites the golden files in
 //! `tests/golden/` (review the diff before committing).
 
-#[path = "common/export_session.rs"]
-mod export_session;
+use crate::common::export_session;
 
 use std::path::PathBuf;
 

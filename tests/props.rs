@@ -9,7 +9,7 @@
 //! - seq climbs by exactly one per event; a rejection changes nothing;
 //! - replaying the log (also after a JSON round trip) gives the live state hash.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

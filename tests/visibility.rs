@@ -5,7 +5,7 @@
 //! whose detection is certain either way, so the test does not depend on the dice;
 //! secret flags use their ids as markers.
 
-mod common;
+use crate::common;
 
 use wargame::engine::{self, Actor, Command, Outcome, Phase, Viewer};
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 struct Server {
     child: Child,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// How long the server waits for a write in this test.
 const BOUND: Duration = Duration::from_millis(300);

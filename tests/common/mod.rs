@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod export_session;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

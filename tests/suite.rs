@@ -1,0 +1,22 @@
+//! Every integration test, as modules of one test binary (one link instead of
+//! eight). Run one part with a filter: `cargo test --test suite api::`,
+//! `cargo test --test suite browser`.
+//!
+//! - `api`: the real server over HTTP and WebSockets (crash, stalled disk, restart).
+//! - `browser`: the web consoles in headless Chromium (tests/e2e).
+//! - `engine`, `props`, `visibility`: the pure engine, its properties, who sees what.
+//! - `export`: the after-action reports against golden files.
+//! - `scenario`: scenario files and the command line, as a user runs them.
+//! - `tidy`: invariants checked on the source text.
+
+mod common;
+
+#[path = "api/main.rs"]
+mod api;
+mod browser;
+mod engine;
+mod export;
+mod props;
+mod scenario;
+mod tidy;
+mod visibility;
