@@ -5,61 +5,12 @@
 //! stylesheet for print-to-PDF. Every text goes through [`html`].
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
+use super::svg::chart;
 use super::text::{html, iso, signed};
 use crate::engine::Outcome;
 
-const CSS: &str = r#"
-:root{--ink:#1d232b;--muted:#5b6573;--line:#d6dbe1;--accent:#1f4e79;--ok:#1e7b34;--bad:#a4262c;--warn:#8a5a00;--soft:#f4f6f8}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff}
-main{max-width:62rem;margin:0 auto;padding:2rem 1.25rem 4rem}
-h1{font-size:1.8rem;line-height:1.25;margin:0 0 .25rem}
-h2{font-size:1.35rem;margin:2.5rem 0 .75rem;padding-bottom:.25rem;border-bottom:2px solid var(--accent);color:var(--accent)}
-h3{font-size:1.08rem;margin:1.5rem 0 .5rem}
-h4{font-size:1rem;margin:1rem 0 .25rem}
-p{margin:.35rem 0}
-.sub{color:var(--muted);font-size:.9rem}
-.text{white-space:pre-wrap;overflow-wrap:anywhere}
-.warn{background:#fff4e5;border:1px solid #f0b429;border-radius:4px;padding:.5rem .75rem}
-nav.toc{background:var(--soft);border-radius:4px;padding:.5rem 1rem;margin:1rem 0;font-size:.92rem}
-nav.toc a{display:inline-block;color:var(--accent);margin-right:.9rem;white-space:nowrap}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.92rem}
-th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:var(--soft)}
-.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.odds{width:auto;min-width:22rem}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
-dl.meta dt{font-weight:600}
-dl.meta dd{margin:0;overflow-wrap:anywhere}
-.card{border:1px solid var(--line);border-left:4px solid var(--accent);border-radius:4px;padding:.6rem .9rem;margin:.6rem 0;break-inside:avoid}
-.card.success{border-left-color:var(--ok)}
-.card.failure{border-left-color:var(--bad)}
-.badge{display:inline-block;padding:0 .45rem;border-radius:3px;font-size:.78rem;font-weight:700;color:#fff;background:var(--muted);vertical-align:middle;letter-spacing:.02em}
-.badge.success{background:var(--ok)}
-.badge.failure{background:var(--bad)}
-.badge.override{background:var(--warn)}
-ul.choices{margin:.25rem 0 .75rem;padding-left:1.25rem}
-ol.key li{margin:.5rem 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:1rem;margin:1rem 0}
-figure{margin:0;break-inside:avoid}
-figure svg{display:block;width:100%;height:auto}
-table.log{font-size:.8rem}
-table.log td{padding:.15rem .4rem}
-table.log td.t{white-space:nowrap}
-@media print{
-@page{margin:14mm}
-body{font-size:10pt}
-main{max-width:none;padding:0}
-nav.toc{display:none}
-h2{break-after:avoid}
-h3,h4{break-after:avoid}
-section.turn{break-before:page}
-.card,figure,tr{break-inside:avoid}
-.charts{grid-template-columns:repeat(2,1fr)}
-.badge,.card,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-a{color:inherit;text-decoration:none}
-}
-"#;
+/// The report's stylesheet, inlined into every file.
+const CSS: &str = include_str!("report.css");
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(32 * 1024 + r.events.len() * 400);
@@ -246,129 +197,6 @@ fn charts(r: &Report, o: &mut String) {
         o.push_str("</figure>\n");
     }
     o.push_str("</div>\n</section>\n");
-}
-
-/// A tick step from 1, 2, 5 x 10^k giving at most `max_ticks` intervals over `span`.
-fn nice_step(span: i64, max_ticks: i64) -> i64 {
-    let span = span.max(1);
-    let mut magnitude = 1i64;
-    loop {
-        for m in [1, 2, 5] {
-            let step = m * magnitude;
-            if span / step <= max_ticks {
-                return step;
-            }
-        }
-        magnitude = magnitude.saturating_mul(10);
-    }
-}
-
-/// An inline SVG line chart of one indicator over turns.
-pub fn chart(id: &str, name: &str, min: i64, max: i64, points: &[(u32, i64)]) -> String {
-    const W: f64 = 360.0;
-    const H: f64 = 210.0;
-    const ML: f64 = 46.0;
-    const MR: f64 = 14.0;
-    const MT: f64 = 30.0;
-    const MB: f64 = 44.0;
-    let (pw, ph) = (W - ML - MR, H - MT - MB);
-    let t0 = points.first().map_or(0, |p| p.0);
-    let t1 = points.last().map_or(0, |p| p.0).max(t0);
-    let x = |t: u32| -> f64 {
-        if t1 == t0 {
-            ML + pw / 2.0
-        } else {
-            ML + f64::from(t - t0) / f64::from(t1 - t0) * pw
-        }
-    };
-    let y = |v: i64| -> f64 {
-        if max <= min {
-            MT + ph / 2.0
-        } else {
-            MT + ph - (v.clamp(min, max) - min) as f64 / (max - min) as f64 * ph
-        }
-    };
-    let label = html(name);
-    let mut o = String::with_capacity(2048 + points.len() * 120);
-    o.push_str(&format!(
-        "<svg viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-labelledby=\"chart-{id}\">\n<title id=\"chart-{id}\">{label}: value at the end of each turn</title>\n",
-        id = html(id)
-    ));
-    o.push_str(&format!(
-        "<text x=\"{ML}\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#1d232b\">{label}</text>\n"
-    ));
-    // Horizontal grid and value ticks.
-    let step = nice_step(max - min, 5);
-    let mut v = min.div_euclid(step) * step;
-    if v < min {
-        v += step;
-    }
-    while v <= max {
-        let yy = y(v);
-        o.push_str(&format!(
-            "<line x1=\"{ML}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#e3e7ec\" stroke-width=\"1\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6573\" text-anchor=\"end\">{v}</text>\n",
-            ML + pw,
-            ML - 6.0,
-            yy + 4.0
-        ));
-        if max <= min {
-            break;
-        }
-        v += step;
-    }
-    // Axes.
-    o.push_str(&format!(
-        "<line x1=\"{ML}\" y1=\"{MT}\" x2=\"{ML}\" y2=\"{:.1}\" stroke=\"#5b6573\" stroke-width=\"1\"/>\n<line x1=\"{ML}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#5b6573\" stroke-width=\"1\"/>\n",
-        MT + ph,
-        MT + ph,
-        ML + pw,
-        MT + ph
-    ));
-    // Turn ticks.
-    let tstep = nice_step(i64::from(t1 - t0), 10) as u32;
-    let mut t = t0;
-    while t <= t1 {
-        let xx = x(t);
-        o.push_str(&format!(
-            "<line x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\" stroke=\"#5b6573\" stroke-width=\"1\"/>\n<text x=\"{xx:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6573\" text-anchor=\"middle\">{t}</text>\n",
-            MT + ph,
-            MT + ph + 4.0,
-            MT + ph + 16.0
-        ));
-        if t1 == t0 {
-            break;
-        }
-        t += tstep.max(1);
-    }
-    // Axis titles.
-    o.push_str(&format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6573\" text-anchor=\"middle\">Turn</text>\n<text x=\"12\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6573\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1})\">Value ({min}-{max})</text>\n",
-        ML + pw / 2.0,
-        H - 8.0,
-        MT + ph / 2.0,
-        MT + ph / 2.0
-    ));
-    // The line and its points.
-    if points.len() > 1 {
-        let pts: Vec<String> = points
-            .iter()
-            .map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v)))
-            .collect();
-        o.push_str(&format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f4e79\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n",
-            pts.join(" ")
-        ));
-    }
-    let radius = if points.len() > 20 { 1.5 } else { 3.0 };
-    for (t, v) in points {
-        o.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{radius}\" fill=\"#1f4e79\"><title>Turn {t}: {v}</title></circle>\n",
-            x(*t),
-            y(*v)
-        ));
-    }
-    o.push_str("</svg>\n");
-    o
 }
 
 fn badge(result: Outcome) -> String {

@@ -16,6 +16,7 @@ mod html;
 mod json;
 mod markdown;
 mod report;
+mod svg;
 mod text;
 
 pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
