@@ -162,6 +162,12 @@ const BROKEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "peeking.toml",
+        &[
+            "tests/fixtures/broken/peeking.toml:47: teams[blue].options[counter].requires: `plan_ready` is a secret flag of team `red`; requiring it would show team `blue` whether it is set",
+        ],
+    ),
+    (
         "unsatisfiable.toml",
         &[
             "tests/fixtures/broken/unsatisfiable.toml:29: teams[red].options[respond].requires: prerequisites can never be met by any sequence of play: nothing in the scenario can make `alert` true",

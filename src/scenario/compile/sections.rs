@@ -198,7 +198,9 @@ impl Compiler<'_> {
             for o in &t.options {
                 let opath = format!("{tpath}.options[{}]", o.id.get_ref());
                 self.check_id(&o.id, &opath, &mut option_ids);
-                options.push(self.option(names, o, &opath, budget));
+                let option = self.option(names, o, &opath, budget);
+                self.no_peeking(raw, t.id.get_ref(), &option, o, &opath);
+                options.push(option);
             }
             if t.options.is_empty() {
                 self.problem(
@@ -216,6 +218,37 @@ impl Compiler<'_> {
             });
         }
         teams
+    }
+
+    /// An option may not require another team's secret flag: whether it is
+    /// available, and the refusal of a submission, would tell its team the flag.
+    fn no_peeking(
+        &mut self,
+        raw: &RawScenario,
+        team: &str,
+        option: &OptionDef,
+        o: &RawOption,
+        path: &str,
+    ) {
+        for c in &option.requires {
+            let crate::scenario::Condition::Flag { id, .. } = c else {
+                continue;
+            };
+            let owner = raw
+                .flags
+                .iter()
+                .find(|f| f.id.get_ref() == id)
+                .and_then(|f| f.owner.as_deref());
+            if let Some(owner) = owner.filter(|owner| *owner != team) {
+                self.problem(
+                    Some(o.id.span()),
+                    format!("{path}.requires"),
+                    format!(
+                        "`{id}` is a secret flag of team `{owner}`; requiring it would show team `{team}` whether it is set"
+                    ),
+                );
+            }
+        }
     }
 
     /// One option of a team whose budget is `budget`.
