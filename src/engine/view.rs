@@ -332,7 +332,7 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             .flat_map(|i| option_status(s, state, i, true))
             .collect(),
         (false, Some(i)) => option_status(s, state, i, false),
-        _ => Vec::new(),
+        (false, None) => Vec::new(),
     };
     View {
         role: viewer.role(),
