@@ -599,7 +599,7 @@ impl Compiler<'_> {
             });
         }
 
-        let scenario = Scenario {
+        let mut scenario = Scenario {
             id: raw.id.get_ref().clone(),
             title: raw.title.clone(),
             summary: raw.summary.clone(),
@@ -615,8 +615,12 @@ impl Compiler<'_> {
             triggers,
             end_conditions,
             script,
+            channels: Vec::new(),
+            agreements: Vec::new(),
             digest: hex::encode(Sha256::digest(self.text.as_bytes())),
         };
+        let report = &mut |span, path, message| self.problem(span, path, message);
+        super::negotiation::compile(&raw.channels, &raw.agreements, &mut scenario, report);
         if self.problems.is_empty() {
             self.reachability(&raw, &scenario);
         }
@@ -934,6 +938,10 @@ impl Compiler<'_> {
                 clear: ev.clear.clone(),
                 events: EventRefs::default(),
             };
+            apply(&o, &mut can_set, &mut can_clear, &mut lo, &mut hi, s);
+        }
+        // Agreement templates, once accepted, apply like catalog events.
+        for o in s.agreements.iter().map(super::negotiation::as_outcome) {
             apply(&o, &mut can_set, &mut can_clear, &mut lo, &mut hi, s);
         }
         let satisfiable =
