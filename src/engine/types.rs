@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::negotiation::{AgreementResult, AppliedAgreement, Proposal, Speaker};
+
 /// Where a session is in its turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +184,53 @@ pub enum Command {
         turn: u32,
         phase: Phase,
     },
+    /// A message on a negotiation channel; `as` (White Cell only) posts in character.
+    Say {
+        channel: String,
+        text: String,
+        #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+        as_: Option<String>,
+    },
+    /// The White Cell opens or closes a channel; `None` returns it to its schedule.
+    Channel {
+        channel: String,
+        #[serde(default)]
+        open: Option<bool>,
+    },
+    /// A team proposes a scenario agreement (`agreement`) or its own (`custom`).
+    Propose {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agreement: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom: Option<CustomAgreement>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        to: Vec<String>,
+    },
+    /// A team named in a proposal's `to` accepts or rejects it.
+    Respond {
+        agreement: String,
+        accept: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The proposing team takes its open proposal back.
+    Withdraw {
+        agreement: String,
+    },
+    /// The White Cell cancels an open or accepted (not yet applied) agreement.
+    Void {
+        agreement: String,
+        #[serde(default)]
+        note: String,
+    },
+}
+
+/// An agreement a team writes itself: recorded, but it changes nothing on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomAgreement {
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
 }
 
 impl Command {
@@ -198,6 +247,12 @@ impl Command {
             Command::End { .. } => "end",
             Command::Join { .. } => "join",
             Command::TimerExpired { .. } => "timer_expired",
+            Command::Say { .. } => "say",
+            Command::Channel { .. } => "channel",
+            Command::Propose { .. } => "propose",
+            Command::Respond { .. } => "respond",
+            Command::Withdraw { .. } => "withdraw",
+            Command::Void { .. } => "void",
         }
     }
 }
@@ -232,6 +287,15 @@ pub enum RejectionCode {
     InvalidTimer,
     SessionEnded,
     StaleTimer,
+    UnknownChannel,
+    NotAMember,
+    ChannelClosed,
+    RateLimited,
+    UnknownAgreement,
+    NotAParty,
+    AlreadyProposed,
+    AlreadyAnswered,
+    AgreementClosed,
 }
 
 impl RejectionCode {
@@ -260,6 +324,15 @@ impl RejectionCode {
         RejectionCode::InvalidTimer,
         RejectionCode::SessionEnded,
         RejectionCode::StaleTimer,
+        RejectionCode::UnknownChannel,
+        RejectionCode::NotAMember,
+        RejectionCode::ChannelClosed,
+        RejectionCode::RateLimited,
+        RejectionCode::UnknownAgreement,
+        RejectionCode::NotAParty,
+        RejectionCode::AlreadyProposed,
+        RejectionCode::AlreadyAnswered,
+        RejectionCode::AgreementClosed,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -288,6 +361,15 @@ impl RejectionCode {
             RejectionCode::InvalidTimer => "invalid_timer",
             RejectionCode::SessionEnded => "session_ended",
             RejectionCode::StaleTimer => "stale_timer",
+            RejectionCode::UnknownChannel => "unknown_channel",
+            RejectionCode::NotAMember => "not_a_member",
+            RejectionCode::ChannelClosed => "channel_closed",
+            RejectionCode::RateLimited => "rate_limited",
+            RejectionCode::UnknownAgreement => "unknown_agreement",
+            RejectionCode::NotAParty => "not_a_party",
+            RejectionCode::AlreadyProposed => "already_proposed",
+            RejectionCode::AlreadyAnswered => "already_answered",
+            RejectionCode::AgreementClosed => "agreement_closed",
         }
     }
 }
@@ -328,6 +410,10 @@ pub const MAX_TEXT: usize = 4000;
 pub const MAX_TITLE: usize = 200;
 /// Longest player name accepted, in characters.
 pub const MAX_NAME: usize = 60;
+/// Longest negotiation message accepted, in characters.
+pub const MAX_MESSAGE: usize = 2000;
+/// Longest in-character name (`as`) the White Cell may post under, in characters.
+pub const MAX_AS: usize = 80;
 
 /// One applied odds or detection modifier, with the reason read aloud.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -565,6 +651,42 @@ pub enum EventBody {
         title: String,
         text: String,
     },
+    MessagePosted {
+        channel: Arc<str>,
+        text: String,
+        from: Speaker,
+    },
+    ChannelChanged {
+        channel: Arc<str>,
+        /// Whether the channel is open now.
+        open: bool,
+        /// The White Cell handed the channel back to its `open_in` schedule.
+        #[serde(default, skip_serializing_if = "is_false")]
+        scheduled: bool,
+    },
+    AgreementProposed(Box<Proposal>),
+    AgreementResponded {
+        agreement: String,
+        team: String,
+        accept: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// Repeated from the proposal, so the event alone says who may read it.
+        parties: Vec<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        public: bool,
+    },
+    AgreementResolved {
+        agreement: String,
+        result: AgreementResult,
+        /// The White Cell's reason, for `voided`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        parties: Vec<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        public: bool,
+    },
+    AgreementApplied(Box<AppliedAgreement>),
 }
 
 impl EventBody {
@@ -584,6 +706,12 @@ impl EventBody {
             EventBody::TimerSet { .. } => "timer_set",
             EventBody::TimerExpired { .. } => "timer_expired",
             EventBody::SessionEnded { .. } => "session_ended",
+            EventBody::MessagePosted { .. } => "message_posted",
+            EventBody::ChannelChanged { .. } => "channel_changed",
+            EventBody::AgreementProposed(_) => "agreement_proposed",
+            EventBody::AgreementResponded { .. } => "agreement_responded",
+            EventBody::AgreementResolved { .. } => "agreement_resolved",
+            EventBody::AgreementApplied(_) => "agreement_applied",
         }
     }
 }

@@ -283,6 +283,13 @@ impl<'a> Report<'a> {
                 | EventBody::PhaseChanged { .. }
                 | EventBody::TimerSet { .. }
                 | EventBody::TimerExpired {} => {}
+                // Negotiation has no section of its own in the report yet.
+                EventBody::MessagePosted { .. }
+                | EventBody::ChannelChanged { .. }
+                | EventBody::AgreementProposed(_)
+                | EventBody::AgreementResponded { .. }
+                | EventBody::AgreementResolved { .. }
+                | EventBody::AgreementApplied(_) => {}
             }
             turn.end.clone_from(&state.world.indicators);
         }
@@ -660,6 +667,48 @@ impl<'a> Report<'a> {
                 one_line(title),
                 one_line(text)
             ),
+            EventBody::MessagePosted {
+                channel,
+                text,
+                from,
+            } => {
+                let who = from
+                    .as_
+                    .as_deref()
+                    .or(from.name.as_deref())
+                    .or(from.team.as_deref())
+                    .unwrap_or("White Cell");
+                format!("Message in {channel} from {who}: {}", one_line(text))
+            }
+            EventBody::ChannelChanged { channel, open, .. } => format!(
+                "Channel {channel} {}",
+                if *open { "opened" } else { "closed" }
+            ),
+            EventBody::AgreementProposed(p) => format!(
+                "Agreement {} proposed by {} to {}: {}",
+                p.agreement,
+                p.from,
+                p.to.join(", "),
+                one_line(&p.title)
+            ),
+            EventBody::AgreementResponded {
+                agreement,
+                team,
+                accept,
+                ..
+            } => format!(
+                "Agreement {agreement} {} by {team}",
+                if *accept { "accepted" } else { "rejected" }
+            ),
+            EventBody::AgreementResolved {
+                agreement, result, ..
+            } => format!("Agreement {agreement} resolved: {result:?}"),
+            EventBody::AgreementApplied(a) => with_effects(
+                format!("Agreement {} applied: {}", a.agreement, one_line(&a.title)),
+                &a.effects,
+                &a.set,
+                &a.clear,
+            ),
         }
     }
 
@@ -841,13 +890,36 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                 EventBody::SessionEnded { reason, text, .. } if reason == "facilitator" => {
                     scrub(text)
                 }
+                // Players write messages and custom agreements, and name each other.
+                EventBody::MessagePosted { text, from, .. } => {
+                    scrub(text);
+                    if let Some(p) = &mut from.player {
+                        relabel(p);
+                    }
+                    if let Some(name) = &mut from.name
+                        && let Some((_, label)) = labels.iter().find(|(n, _)| n == name)
+                    {
+                        *name = label.clone();
+                    }
+                }
+                EventBody::AgreementProposed(p) if p.template.is_none() => {
+                    scrub(&mut p.title);
+                    scrub(&mut p.text);
+                }
+                EventBody::AgreementResponded { note: Some(n), .. }
+                | EventBody::AgreementResolved { note: Some(n), .. } => scrub(n),
                 EventBody::EventInjected { .. }
                 | EventBody::SessionEnded { .. }
                 | EventBody::PhaseChanged { .. }
                 | EventBody::ScriptSkipped { .. }
                 | EventBody::TriggerFired { .. }
                 | EventBody::TimerSet { .. }
-                | EventBody::TimerExpired {} => {}
+                | EventBody::TimerExpired {}
+                | EventBody::ChannelChanged { .. }
+                | EventBody::AgreementProposed(_)
+                | EventBody::AgreementResponded { .. }
+                | EventBody::AgreementResolved { .. }
+                | EventBody::AgreementApplied(_) => {}
             }
             e
         })
