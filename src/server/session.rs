@@ -79,6 +79,14 @@ enum Msg {
     Lobby {
         reply: oneshot::Sender<serde_json::Value>,
     },
+    /// Older messages of a channel, as this seat may see them.
+    Messages {
+        viewer: Viewer,
+        channel: String,
+        before: u64,
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<engine::Message>, Rejection>>,
+    },
     /// Hand the task and its inbox over, to be run on the asker's thread.
     Relocate {
         reply: oneshot::Sender<(SessionTask, mpsc::Receiver<Msg>)>,
@@ -239,6 +247,26 @@ impl SessionHandle {
     pub async fn preview(&self, runs: u32) -> Option<engine::Preview> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Msg::Preview { runs, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Older messages of a channel, as this seat may see them.
+    pub async fn messages(
+        &self,
+        viewer: Viewer,
+        channel: String,
+        before: u64,
+        limit: usize,
+    ) -> Option<Result<Vec<engine::Message>, Rejection>> {
+        let (reply, rx) = oneshot::channel();
+        let msg = Msg::Messages {
+            viewer,
+            channel,
+            before,
+            limit,
+            reply,
+        };
+        self.tx.send(msg).await.ok()?;
         rx.await.ok()
     }
 
@@ -411,7 +439,11 @@ impl SessionTask {
             // `run` takes these itself; dropping one leaves the task where it is.
             Msg::Relocate { .. } => {}
             // Dropping the message drops its reply channel: the caller sees "unavailable".
-            Msg::Subscribe { .. } | Msg::Preview { .. } | Msg::Lobby { .. } if !readable => {}
+            Msg::Subscribe { .. }
+            | Msg::Preview { .. }
+            | Msg::Lobby { .. }
+            | Msg::Messages { .. }
+                if !readable => {}
             Msg::Subscribe {
                 conn,
                 actor,
@@ -458,6 +490,16 @@ impl SessionTask {
             }
             Msg::Preview { runs, reply } => {
                 let _ = reply.send(engine::preview(&self.state, runs));
+            }
+            Msg::Messages {
+                viewer,
+                channel,
+                before,
+                limit,
+                reply,
+            } => {
+                let found = engine::messages_before(&self.state, &viewer, &channel, before, limit);
+                let _ = reply.send(found);
             }
             Msg::Lobby { reply } => {
                 let s = &self.state.scenario;
