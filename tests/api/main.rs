@@ -2,6 +2,7 @@
 
 mod crash;
 mod helpers;
+mod negotiation;
 
 use helpers::*;
 use serde_json::{Value, json};
