@@ -221,8 +221,8 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventBody::MessagePosted { .. }
         | EventBody::ChannelChanged { .. }
         | EventBody::AgreementProposed(_)
-        | EventBody::AgreementResponded { .. }
-        | EventBody::AgreementResolved { .. }
+        | EventBody::AgreementResponded(_)
+        | EventBody::AgreementResolved(_)
         | EventBody::AgreementApplied(_) => super::negotiation::evolve(state, event),
     }
 }

@@ -28,10 +28,6 @@ use crate::scenario::{Channel, Scenario};
 pub const MESSAGE_BURST: i64 = 8;
 /// After a burst, one more message is allowed every this many milliseconds.
 pub const MESSAGE_INTERVAL_MS: i64 = 3_000;
-/// Messages per channel in a snapshot; older ones come with the `messages` query.
-pub const SNAPSHOT_MESSAGES: usize = 300;
-/// The most messages one `messages` query returns.
-pub const MAX_QUERY_MESSAGES: usize = 300;
 
 /// Who posted a message, as every reader sees it. The White Cell's posts carry no
 /// player id; another team's player id is blanked for readers outside that team.
@@ -48,6 +44,46 @@ pub struct Speaker {
     /// The character the White Cell speaks as.
     #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
     pub as_: Option<String>,
+}
+
+/// Longest negotiation message accepted, in characters.
+pub const MAX_MESSAGE: usize = 2000;
+/// Longest in-character name (`as`) the White Cell may post under, in characters.
+pub const MAX_AS: usize = 80;
+
+/// An agreement a team writes itself: recorded, but it changes nothing on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomAgreement {
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// An `agreement_responded` event: one team's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub agreement: String,
+    pub team: String,
+    pub accept: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Repeated from the proposal, so the event alone says who may read it.
+    pub parties: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub public: bool,
+}
+
+/// An `agreement_resolved` event: how the agreement ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    pub agreement: String,
+    pub result: AgreementResult,
+    /// The White Cell's reason, for `voided`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub parties: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub public: bool,
 }
 
 /// How an agreement ended.
@@ -141,18 +177,7 @@ pub struct Agreement {
     pub note: Option<String>,
 }
 
-/// A channel as a seat sees it in the snapshot.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChannelView {
-    pub id: Arc<str>,
-    pub name: String,
-    pub members: Vec<Arc<str>>,
-    /// Open now (the White Cell's setting, or else the schedule).
-    pub open: bool,
-    pub public: bool,
-}
-
-fn reject(code: RejectionCode, message: impl Into<String>) -> Rejection {
+pub(super) fn reject(code: RejectionCode, message: impl Into<String>) -> Rejection {
     Rejection::new(code, message)
 }
 
@@ -165,39 +190,7 @@ pub fn channel_open(state: &State, c: &Channel) -> bool {
         .unwrap_or_else(|| c.open_by_schedule(state.phase.as_str()))
 }
 
-/// Whether this viewer may read the channel.
-pub fn reads_channel(c: &Channel, viewer: &Viewer) -> bool {
-    match viewer {
-        Viewer::Facilitator => true,
-        Viewer::Team(t) => c.public || c.has_member(t),
-        Viewer::Observer => c.public,
-    }
-}
-
-/// Whether this viewer may read an agreement between `parties`.
-pub fn reads_agreement(parties: &[String], public: bool, viewer: &Viewer) -> bool {
-    match viewer {
-        Viewer::Facilitator => true,
-        Viewer::Team(t) => public || parties.iter().any(|p| p == t),
-        Viewer::Observer => public,
-    }
-}
-
-/// The speaker as this viewer may see it: other teams' player ids are blanked.
-pub fn redact_speaker(from: &Speaker, viewer: &Viewer) -> Speaker {
-    let mut from = from.clone();
-    let own = match viewer {
-        Viewer::Facilitator => true,
-        Viewer::Team(t) => from.team.as_deref() == Some(t),
-        Viewer::Observer => false,
-    };
-    if !own {
-        from.player = None;
-    }
-    from
-}
-
-fn find_channel<'s>(s: &'s Scenario, id: &str) -> Result<&'s Channel, Rejection> {
+pub(super) fn find_channel<'s>(s: &'s Scenario, id: &str) -> Result<&'s Channel, Rejection> {
     s.channel(id).ok_or_else(|| {
         reject(
             RejectionCode::UnknownChannel,
@@ -479,13 +472,13 @@ fn still_open(a: &Agreement) -> Result<(), Rejection> {
 }
 
 fn resolved(a: &Agreement, result: AgreementResult, note: Option<String>) -> EventBody {
-    EventBody::AgreementResolved {
+    EventBody::AgreementResolved(Settlement {
         agreement: a.proposal.agreement.clone(),
         result,
         note,
         parties: a.proposal.parties.clone(),
         public: a.proposal.public,
-    }
+    })
 }
 
 pub(super) fn respond(
@@ -514,14 +507,14 @@ pub(super) fn respond(
     if let Some(n) = note {
         check_text(n, MAX_TEXT, "note")?;
     }
-    e.push(EventBody::AgreementResponded {
+    e.push(EventBody::AgreementResponded(Answer {
         agreement: a.proposal.agreement.clone(),
         team: team.clone(),
         accept,
         note: note.map(str::to_string),
         parties: a.proposal.parties.clone(),
         public: a.proposal.public,
-    });
+    }));
     let everyone = a
         .proposal
         .to
@@ -647,36 +640,25 @@ pub(super) fn evolve(state: &mut State, event: &Event) {
             applied: false,
             note: None,
         }),
-        EventBody::AgreementResponded {
-            agreement,
-            team,
-            accept,
-            note,
-            ..
-        } => {
-            if let Some(a) = find_mut(state, agreement) {
+        EventBody::AgreementResponded(r) => {
+            if let Some(a) = find_mut(state, &r.agreement) {
                 a.responses.push(Response {
-                    team: team.clone(),
-                    accept: *accept,
-                    note: note.clone(),
+                    team: r.team.clone(),
+                    accept: r.accept,
+                    note: r.note.clone(),
                 });
             }
         }
-        EventBody::AgreementResolved {
-            agreement,
-            result,
-            note,
-            ..
-        } => {
-            if let Some(a) = find_mut(state, agreement) {
-                a.status = match result {
+        EventBody::AgreementResolved(r) => {
+            if let Some(a) = find_mut(state, &r.agreement) {
+                a.status = match r.result {
                     AgreementResult::Accepted => AgreementStatus::Accepted,
                     AgreementResult::Rejected => AgreementStatus::Rejected,
                     AgreementResult::Withdrawn => AgreementStatus::Withdrawn,
                     AgreementResult::Expired => AgreementStatus::Expired,
                     AgreementResult::Voided => AgreementStatus::Voided,
                 };
-                a.note.clone_from(note);
+                a.note.clone_from(&r.note);
             }
         }
         EventBody::AgreementApplied(applied) => {
@@ -693,90 +675,4 @@ fn find_mut<'s>(state: &'s mut State, id: &str) -> Option<&'s mut Agreement> {
         .agreements
         .iter_mut()
         .find(|a| a.proposal.agreement == id)
-}
-
-/// The channels this viewer may read, with whether each is open now.
-pub fn channels_view(state: &State, viewer: &Viewer) -> Vec<ChannelView> {
-    state
-        .scenario
-        .channels
-        .iter()
-        .filter(|c| reads_channel(c, viewer))
-        .map(|c| ChannelView {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            members: c.members.clone(),
-            open: channel_open(state, c),
-            public: c.public,
-        })
-        .collect()
-}
-
-/// A message as this viewer may see it, or `None`.
-fn seen_message(s: &Scenario, m: &Message, viewer: &Viewer) -> Option<Message> {
-    let c = s.channel(&m.channel)?;
-    reads_channel(c, viewer).then(|| Message {
-        from: redact_speaker(&m.from, viewer),
-        ..m.clone()
-    })
-}
-
-/// The messages this viewer may see, oldest first: the last [`SNAPSHOT_MESSAGES`]
-/// of each channel.
-pub fn messages_view(state: &State, viewer: &Viewer) -> Vec<Message> {
-    let s = state.scenario.as_ref();
-    let mut per_channel: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut out: Vec<Message> = state
-        .messages
-        .iter()
-        .rev()
-        .filter(|m| {
-            let n = per_channel.entry(&m.channel).or_default();
-            *n += 1;
-            *n <= SNAPSHOT_MESSAGES
-        })
-        .filter_map(|m| seen_message(s, m, viewer))
-        .collect();
-    out.reverse();
-    out
-}
-
-/// The agreements this viewer may see, with their answers and status.
-pub fn agreements_view(state: &State, viewer: &Viewer) -> Vec<Agreement> {
-    state
-        .agreements
-        .iter()
-        .filter(|a| reads_agreement(&a.proposal.parties, a.proposal.public, viewer))
-        .cloned()
-        .collect()
-}
-
-/// Older messages of one channel: up to `limit` (at most [`MAX_QUERY_MESSAGES`])
-/// posted before event `before`, oldest first.
-pub fn messages_before(
-    state: &State,
-    viewer: &Viewer,
-    channel: &str,
-    before: u64,
-    limit: usize,
-) -> Result<Vec<Message>, Rejection> {
-    let s = state.scenario.as_ref();
-    let c = find_channel(s, channel)?;
-    if !reads_channel(c, viewer) {
-        return Err(reject(
-            RejectionCode::NotAMember,
-            format!("Your seat cannot read “{}”.", c.name),
-        ));
-    }
-    let limit = limit.clamp(1, MAX_QUERY_MESSAGES);
-    let mut out: Vec<Message> = state
-        .messages
-        .iter()
-        .rev()
-        .filter(|m| m.seq < before && m.channel == c.id)
-        .take(limit)
-        .filter_map(|m| seen_message(s, m, viewer))
-        .collect();
-    out.reverse();
-    Ok(out)
 }

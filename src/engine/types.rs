@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use super::negotiation::{AgreementResult, AppliedAgreement, Proposal, Speaker};
+pub use super::negotiation::{
+    AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
+    Settlement, Speaker,
+};
 
 /// Where a session is in its turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -225,14 +228,6 @@ pub enum Command {
     },
 }
 
-/// An agreement a team writes itself: recorded, but it changes nothing on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomAgreement {
-    pub title: String,
-    #[serde(default)]
-    pub text: String,
-}
-
 impl Command {
     pub fn name(&self) -> &'static str {
         match self {
@@ -410,10 +405,6 @@ pub const MAX_TEXT: usize = 4000;
 pub const MAX_TITLE: usize = 200;
 /// Longest player name accepted, in characters.
 pub const MAX_NAME: usize = 60;
-/// Longest negotiation message accepted, in characters.
-pub const MAX_MESSAGE: usize = 2000;
-/// Longest in-character name (`as`) the White Cell may post under, in characters.
-pub const MAX_AS: usize = 80;
 
 /// One applied odds or detection modifier, with the reason read aloud.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -665,27 +656,8 @@ pub enum EventBody {
         scheduled: bool,
     },
     AgreementProposed(Box<Proposal>),
-    AgreementResponded {
-        agreement: String,
-        team: String,
-        accept: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-        /// Repeated from the proposal, so the event alone says who may read it.
-        parties: Vec<String>,
-        #[serde(default, skip_serializing_if = "is_false")]
-        public: bool,
-    },
-    AgreementResolved {
-        agreement: String,
-        result: AgreementResult,
-        /// The White Cell's reason, for `voided`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-        parties: Vec<String>,
-        #[serde(default, skip_serializing_if = "is_false")]
-        public: bool,
-    },
+    AgreementResponded(Answer),
+    AgreementResolved(Settlement),
     AgreementApplied(Box<AppliedAgreement>),
 }
 
@@ -709,8 +681,8 @@ impl EventBody {
             EventBody::MessagePosted { .. } => "message_posted",
             EventBody::ChannelChanged { .. } => "channel_changed",
             EventBody::AgreementProposed(_) => "agreement_proposed",
-            EventBody::AgreementResponded { .. } => "agreement_responded",
-            EventBody::AgreementResolved { .. } => "agreement_resolved",
+            EventBody::AgreementResponded(_) => "agreement_responded",
+            EventBody::AgreementResolved(_) => "agreement_resolved",
             EventBody::AgreementApplied(_) => "agreement_applied",
         }
     }

@@ -30,9 +30,10 @@ use serde::Serialize;
 
 use super::adjudicate::odds;
 use super::decide::describe_condition;
-use super::negotiation::{
-    Agreement, ChannelView, Message, agreements_view, channels_view, messages_view,
-    reads_agreement, reads_channel, redact_speaker,
+use super::negotiation::{Agreement, Message};
+use super::negotiation_view::{
+    ChannelView, agreements_view, channels_view, messages_view, reads_agreement, reads_channel,
+    redact_speaker,
 };
 use super::state::*;
 use super::types::*;
@@ -198,15 +199,15 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::AgreementProposed(p) if reads_agreement(&p.parties, p.public, viewer) => {
             event.body.clone()
         }
-        EventBody::AgreementResponded {
-            parties, public, ..
+        EventBody::AgreementResponded(r) if reads_agreement(&r.parties, r.public, viewer) => {
+            event.body.clone()
         }
-        | EventBody::AgreementResolved {
-            parties, public, ..
-        } if reads_agreement(parties, *public, viewer) => event.body.clone(),
+        EventBody::AgreementResolved(r) if reads_agreement(&r.parties, r.public, viewer) => {
+            event.body.clone()
+        }
         EventBody::AgreementProposed(_)
-        | EventBody::AgreementResponded { .. }
-        | EventBody::AgreementResolved { .. } => return None,
+        | EventBody::AgreementResponded(_)
+        | EventBody::AgreementResolved(_) => return None,
         EventBody::AgreementApplied(a) => {
             let mut a = a.clone();
             a.set = seen_flags(s, &a.set, viewer);

@@ -287,8 +287,8 @@ impl<'a> Report<'a> {
                 EventBody::MessagePosted { .. }
                 | EventBody::ChannelChanged { .. }
                 | EventBody::AgreementProposed(_)
-                | EventBody::AgreementResponded { .. }
-                | EventBody::AgreementResolved { .. }
+                | EventBody::AgreementResponded(_)
+                | EventBody::AgreementResolved(_)
                 | EventBody::AgreementApplied(_) => {}
             }
             turn.end.clone_from(&state.world.indicators);
@@ -691,18 +691,15 @@ impl<'a> Report<'a> {
                 p.to.join(", "),
                 one_line(&p.title)
             ),
-            EventBody::AgreementResponded {
-                agreement,
-                team,
-                accept,
-                ..
-            } => format!(
-                "Agreement {agreement} {} by {team}",
-                if *accept { "accepted" } else { "rejected" }
+            EventBody::AgreementResponded(r) => format!(
+                "Agreement {} {} by {}",
+                r.agreement,
+                if r.accept { "accepted" } else { "rejected" },
+                r.team
             ),
-            EventBody::AgreementResolved {
-                agreement, result, ..
-            } => format!("Agreement {agreement} resolved: {result:?}"),
+            EventBody::AgreementResolved(r) => {
+                format!("Agreement {} resolved: {:?}", r.agreement, r.result)
+            }
             EventBody::AgreementApplied(a) => with_effects(
                 format!("Agreement {} applied: {}", a.agreement, one_line(&a.title)),
                 &a.effects,
@@ -906,8 +903,10 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                     scrub(&mut p.title);
                     scrub(&mut p.text);
                 }
-                EventBody::AgreementResponded { note: Some(n), .. }
-                | EventBody::AgreementResolved { note: Some(n), .. } => scrub(n),
+                EventBody::AgreementResponded(crate::engine::Answer { note: Some(n), .. })
+                | EventBody::AgreementResolved(crate::engine::Settlement {
+                    note: Some(n), ..
+                }) => scrub(n),
                 EventBody::EventInjected { .. }
                 | EventBody::SessionEnded { .. }
                 | EventBody::PhaseChanged { .. }
@@ -917,8 +916,8 @@ pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
                 | EventBody::TimerExpired {}
                 | EventBody::ChannelChanged { .. }
                 | EventBody::AgreementProposed(_)
-                | EventBody::AgreementResponded { .. }
-                | EventBody::AgreementResolved { .. }
+                | EventBody::AgreementResponded(_)
+                | EventBody::AgreementResolved(_)
                 | EventBody::AgreementApplied(_) => {}
             }
             e
