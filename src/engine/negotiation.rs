@@ -407,7 +407,7 @@ pub(super) fn propose(
             }
             check_text(title, MAX_TITLE, "agreement title")?;
             check_text(&c.text, MAX_TEXT, "agreement text")?;
-            if to.is_empty() || to.iter().any(|t| *t == from) {
+            if to.is_empty() || to.contains(&from) {
                 return Err(reject(
                     RejectionCode::NotAParty,
                     "Propose an agreement to at least one other team (`to`), not to your own.",
