@@ -362,8 +362,132 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         });
         g
     };
+    // Negotiation.
+    let say = |channel: &str| Command::Say {
+        channel: channel.to_string(),
+        text: "hello".to_string(),
+        as_: None,
+    };
+    let propose = |template: &str| Command::Propose {
+        agreement: Some(template.to_string()),
+        custom: None,
+        to: Vec::new(),
+    };
+    let respond = |id: &str| Command::Respond {
+        agreement: id.to_string(),
+        accept: true,
+        note: None,
+    };
+    let talkative = {
+        let mut g = game_in(Briefing);
+        for _ in 0..wargame::engine::MESSAGE_BURST {
+            let at = g.at;
+            g.try_cmd_at(&team("belarus"), say("all"), at)
+                .expect("within the burst");
+        }
+        g
+    };
+    let closed_channel = {
+        let mut g = game_in(Briefing);
+        g.fac(Command::Channel {
+            channel: "all".to_string(),
+            open: Some(false),
+        });
+        g
+    };
+    let proposed = {
+        let mut g = game_in(Briefing);
+        g.cmd(&team("ukraine"), propose("kyiv_west_intelligence"));
+        g
+    };
+    let accepted = {
+        let mut g = proposed.clone();
+        g.cmd(&team("nato"), respond("ag1"));
+        g
+    };
+    let answered = {
+        let mut g = game_in(Briefing);
+        let to = vec!["ukraine".to_string(), "nato".to_string()];
+        let custom = Some(wargame::engine::CustomAgreement {
+            title: "Grain corridor".to_string(),
+            text: String::new(),
+        });
+        g.cmd(
+            &team("belarus"),
+            Command::Propose {
+                agreement: None,
+                custom,
+                to,
+            },
+        );
+        g.cmd(&team("ukraine"), respond("ag1"));
+        g
+    };
     let sys = Actor::System;
     let cases: Vec<(&str, Game, Actor, Command, &str)> = vec![
+        (
+            "say on no channel",
+            game_in(Briefing),
+            team("belarus"),
+            say("nowhere"),
+            "unknown_channel",
+        ),
+        (
+            "say on another pair's channel",
+            game_in(Briefing),
+            team("belarus"),
+            say("ukraine-nato"),
+            "not_a_member",
+        ),
+        (
+            "say on a closed channel",
+            closed_channel,
+            team("belarus"),
+            say("all"),
+            "channel_closed",
+        ),
+        (
+            "a ninth message at once",
+            talkative,
+            team("belarus"),
+            say("all"),
+            "rate_limited",
+        ),
+        (
+            "propose no such agreement",
+            game_in(Briefing),
+            team("belarus"),
+            propose("no_deal"),
+            "unknown_agreement",
+        ),
+        (
+            "propose another pair's agreement",
+            game_in(Briefing),
+            team("belarus"),
+            propose("kyiv_west_intelligence"),
+            "not_a_party",
+        ),
+        (
+            "propose a template already open",
+            proposed.clone(),
+            team("nato"),
+            propose("kyiv_west_intelligence"),
+            "already_proposed",
+        ),
+        (
+            "answer twice",
+            answered,
+            team("ukraine"),
+            respond("ag1"),
+            "already_answered",
+        ),
+        (
+            "answer a closed agreement",
+            accepted,
+            team("nato"),
+            respond("ag1"),
+            "agreement_closed",
+        ),
         // forbidden
         (
             "team advances",

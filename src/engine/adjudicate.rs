@@ -229,6 +229,7 @@ pub(super) fn publish(e: &mut Emitter) {
             catalog_inject(e, *ev, InjectOrigin::Cause(r.choice.clone()), to.clone());
         }
     }
+    super::negotiation::apply_accepted(e);
     check_triggers(e);
     if check_end(e) {
         return;

@@ -11,6 +11,7 @@ use super::adjudicate::{close_decision, publish};
 use super::emit::{Emitter, check_text, wrong_phase};
 use super::evolve::evolve;
 use super::inject::{inject, skip};
+use super::negotiation;
 use super::state::*;
 use super::types::*;
 use crate::scenario::Scenario;
@@ -117,6 +118,20 @@ pub fn decide(
             };
             submit(&mut e, team, player, *turn, choices)?;
         }
+        Command::Say { channel, text, as_ } => {
+            negotiation::say(&mut e, actor, channel, text, as_.as_deref())?
+        }
+        Command::Propose {
+            agreement,
+            custom,
+            to,
+        } => negotiation::propose(&mut e, actor, agreement.as_deref(), custom.as_ref(), to)?,
+        Command::Respond {
+            agreement,
+            accept,
+            note,
+        } => negotiation::respond(&mut e, actor, agreement, *accept, note.as_deref())?,
+        Command::Withdraw { agreement } => negotiation::withdraw(&mut e, actor, agreement)?,
         other => {
             facilitator_only(actor, other.name())?;
             match other {
@@ -146,7 +161,17 @@ pub fn decide(
                     auto_advance,
                 } => timer(&mut e, *seconds, *auto_advance)?,
                 Command::End { reason } => end(&mut e, reason.as_deref()),
-                Command::Join { .. } | Command::TimerExpired { .. } | Command::Submit { .. } => {}
+                Command::Channel { channel, open } => {
+                    negotiation::set_channel(&mut e, channel, *open)?
+                }
+                Command::Void { agreement, note } => negotiation::void(&mut e, agreement, note)?,
+                Command::Join { .. }
+                | Command::TimerExpired { .. }
+                | Command::Submit { .. }
+                | Command::Say { .. }
+                | Command::Propose { .. }
+                | Command::Respond { .. }
+                | Command::Withdraw { .. } => {}
             }
         }
     }
@@ -260,6 +285,7 @@ fn next_turn(e: &mut Emitter) {
         .map(|(_, f)| f.id.clone())
         .collect();
     e.change_phase(Phase::Briefing, e.turn + 1, lapsed);
+    negotiation::expire(e);
 }
 
 fn submit(

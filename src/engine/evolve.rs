@@ -43,6 +43,7 @@ pub fn apply_world(world: &mut World, s: &Scenario, turn: u32, phase: Phase, bod
     match body {
         EventBody::EventInjected { inject } => change(&inject.effects, &inject.set, &inject.clear),
         EventBody::ChoiceResolved(r) => change(&r.effects, &r.set, &r.clear),
+        EventBody::AgreementApplied(a) => change(&a.effects, &a.set, &a.clear),
         EventBody::PhaseChanged {
             lapsed,
             lapsed_secret,
@@ -217,6 +218,12 @@ pub fn evolve(state: &mut State, event: &Event) {
                 text: text.clone(),
             });
         }
+        EventBody::MessagePosted { .. }
+        | EventBody::ChannelChanged { .. }
+        | EventBody::AgreementProposed(_)
+        | EventBody::AgreementResponded(_)
+        | EventBody::AgreementResolved(_)
+        | EventBody::AgreementApplied(_) => super::negotiation::evolve(state, event),
     }
 }
 

@@ -16,6 +16,8 @@ mod decide;
 mod emit;
 mod evolve;
 mod inject;
+mod negotiation;
+mod negotiation_view;
 mod preview;
 mod simulate;
 mod state;
@@ -25,6 +27,10 @@ mod view;
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use evolve::evolve;
+pub use negotiation::{
+    Agreement, AgreementStatus, MESSAGE_BURST, MESSAGE_INTERVAL_MS, Message, Response, channel_open,
+};
+pub use negotiation_view::{ChannelView, MAX_QUERY_MESSAGES, SNAPSHOT_MESSAGES, messages_before};
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
 pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
 pub use state::*;

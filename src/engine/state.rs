@@ -115,6 +115,18 @@ pub struct State {
     pub history: Vec<TurnRecord>,
     pub script: BTreeMap<String, ScriptStatus>,
     pub ended: Option<Ending>,
+    // Negotiation. Not serialised while empty, so the state hash of a session that
+    // never negotiated is what it was before negotiation existed.
+    /// The White Cell's open/closed setting per channel id, over the schedule.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub channel_open: BTreeMap<String, bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<super::negotiation::Message>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<super::negotiation::Agreement>,
+    /// Per player: the message rate limit's theoretical arrival time (ms).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_tat: BTreeMap<String, i64>,
 }
 
 impl State {
@@ -147,6 +159,10 @@ impl State {
             }],
             script: BTreeMap::new(),
             ended: None,
+            channel_open: BTreeMap::new(),
+            messages: Vec::new(),
+            agreements: Vec::new(),
+            message_tat: BTreeMap::new(),
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

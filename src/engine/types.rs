@@ -6,6 +6,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::negotiation::{
+    AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
+    Settlement, Speaker,
+};
+
 /// Where a session is in its turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +187,45 @@ pub enum Command {
         turn: u32,
         phase: Phase,
     },
+    /// A message on a negotiation channel; `as` (White Cell only) posts in character.
+    Say {
+        channel: String,
+        text: String,
+        #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+        as_: Option<String>,
+    },
+    /// The White Cell opens or closes a channel; `None` returns it to its schedule.
+    Channel {
+        channel: String,
+        #[serde(default)]
+        open: Option<bool>,
+    },
+    /// A team proposes a scenario agreement (`agreement`) or its own (`custom`).
+    Propose {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agreement: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom: Option<CustomAgreement>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        to: Vec<String>,
+    },
+    /// A team named in a proposal's `to` accepts or rejects it.
+    Respond {
+        agreement: String,
+        accept: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The proposing team takes its open proposal back.
+    Withdraw {
+        agreement: String,
+    },
+    /// The White Cell cancels an open or accepted (not yet applied) agreement.
+    Void {
+        agreement: String,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Command {
@@ -198,6 +242,12 @@ impl Command {
             Command::End { .. } => "end",
             Command::Join { .. } => "join",
             Command::TimerExpired { .. } => "timer_expired",
+            Command::Say { .. } => "say",
+            Command::Channel { .. } => "channel",
+            Command::Propose { .. } => "propose",
+            Command::Respond { .. } => "respond",
+            Command::Withdraw { .. } => "withdraw",
+            Command::Void { .. } => "void",
         }
     }
 }
@@ -232,6 +282,15 @@ pub enum RejectionCode {
     InvalidTimer,
     SessionEnded,
     StaleTimer,
+    UnknownChannel,
+    NotAMember,
+    ChannelClosed,
+    RateLimited,
+    UnknownAgreement,
+    NotAParty,
+    AlreadyProposed,
+    AlreadyAnswered,
+    AgreementClosed,
 }
 
 impl RejectionCode {
@@ -260,6 +319,15 @@ impl RejectionCode {
         RejectionCode::InvalidTimer,
         RejectionCode::SessionEnded,
         RejectionCode::StaleTimer,
+        RejectionCode::UnknownChannel,
+        RejectionCode::NotAMember,
+        RejectionCode::ChannelClosed,
+        RejectionCode::RateLimited,
+        RejectionCode::UnknownAgreement,
+        RejectionCode::NotAParty,
+        RejectionCode::AlreadyProposed,
+        RejectionCode::AlreadyAnswered,
+        RejectionCode::AgreementClosed,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -288,6 +356,15 @@ impl RejectionCode {
             RejectionCode::InvalidTimer => "invalid_timer",
             RejectionCode::SessionEnded => "session_ended",
             RejectionCode::StaleTimer => "stale_timer",
+            RejectionCode::UnknownChannel => "unknown_channel",
+            RejectionCode::NotAMember => "not_a_member",
+            RejectionCode::ChannelClosed => "channel_closed",
+            RejectionCode::RateLimited => "rate_limited",
+            RejectionCode::UnknownAgreement => "unknown_agreement",
+            RejectionCode::NotAParty => "not_a_party",
+            RejectionCode::AlreadyProposed => "already_proposed",
+            RejectionCode::AlreadyAnswered => "already_answered",
+            RejectionCode::AgreementClosed => "agreement_closed",
         }
     }
 }
@@ -565,6 +642,23 @@ pub enum EventBody {
         title: String,
         text: String,
     },
+    MessagePosted {
+        channel: Arc<str>,
+        text: String,
+        from: Speaker,
+    },
+    ChannelChanged {
+        channel: Arc<str>,
+        /// Whether the channel is open now.
+        open: bool,
+        /// The White Cell handed the channel back to its `open_in` schedule.
+        #[serde(default, skip_serializing_if = "is_false")]
+        scheduled: bool,
+    },
+    AgreementProposed(Box<Proposal>),
+    AgreementResponded(Answer),
+    AgreementResolved(Settlement),
+    AgreementApplied(Box<AppliedAgreement>),
 }
 
 impl EventBody {
@@ -584,6 +678,12 @@ impl EventBody {
             EventBody::TimerSet { .. } => "timer_set",
             EventBody::TimerExpired { .. } => "timer_expired",
             EventBody::SessionEnded { .. } => "session_ended",
+            EventBody::MessagePosted { .. } => "message_posted",
+            EventBody::ChannelChanged { .. } => "channel_changed",
+            EventBody::AgreementProposed(_) => "agreement_proposed",
+            EventBody::AgreementResponded(_) => "agreement_responded",
+            EventBody::AgreementResolved(_) => "agreement_resolved",
+            EventBody::AgreementApplied(_) => "agreement_applied",
         }
     }
 }

@@ -14,6 +14,11 @@
 //!   them; the snapshot's `flags` leaves them out.
 //! - Other teams' player ids on an event's actor: blanked.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+//! - Negotiation: messages and channel changes reach the channel's members (every
+//!   seat for a public channel); agreement proposals, answers and results reach the
+//!   parties (every seat for a public agreement); an applied agreement reaches
+//!   everyone, its `set` and `clear` without others' secret flags. A message's
+//!   author's player id is blanked for seats outside the author's team.
 //!
 //! [`visible`] names every event kind and [`redact_actor`] every actor: a new kind
 //! does not compile until someone decides who may see it.
@@ -25,6 +30,11 @@ use serde::Serialize;
 
 use super::adjudicate::odds;
 use super::decide::describe_condition;
+use super::negotiation::{Agreement, Message};
+use super::negotiation_view::{
+    ChannelView, agreements_view, channels_view, messages_view, reads_agreement, reads_channel,
+    redact_speaker,
+};
 use super::state::*;
 use super::types::*;
 use crate::scenario::Scenario;
@@ -163,6 +173,47 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::TimerSet { .. }
         | EventBody::TimerExpired {}
         | EventBody::SessionEnded { .. } => event.body.clone(),
+        // Negotiation: a channel's members (everyone for a public channel); an
+        // agreement's parties (everyone for a public one); what an accepted
+        // agreement did to the board, everyone, without others' secret flags.
+        EventBody::MessagePosted {
+            channel,
+            text,
+            from,
+        } => {
+            if !s.channel(channel).is_some_and(|c| reads_channel(c, viewer)) {
+                return None;
+            }
+            EventBody::MessagePosted {
+                channel: channel.clone(),
+                text: text.clone(),
+                from: redact_speaker(from, viewer),
+            }
+        }
+        EventBody::ChannelChanged { channel, .. } => {
+            if !s.channel(channel).is_some_and(|c| reads_channel(c, viewer)) {
+                return None;
+            }
+            event.body.clone()
+        }
+        EventBody::AgreementProposed(p) if reads_agreement(&p.parties, p.public, viewer) => {
+            event.body.clone()
+        }
+        EventBody::AgreementResponded(r) if reads_agreement(&r.parties, r.public, viewer) => {
+            event.body.clone()
+        }
+        EventBody::AgreementResolved(r) if reads_agreement(&r.parties, r.public, viewer) => {
+            event.body.clone()
+        }
+        EventBody::AgreementProposed(_)
+        | EventBody::AgreementResponded(_)
+        | EventBody::AgreementResolved(_) => return None,
+        EventBody::AgreementApplied(a) => {
+            let mut a = a.clone();
+            a.set = seen_flags(s, &a.set, viewer);
+            a.clear = seen_flags(s, &a.clear, viewer);
+            EventBody::AgreementApplied(a)
+        }
     };
     Some(Event {
         seq: event.seq,
@@ -264,6 +315,12 @@ pub struct View {
     /// Whether overt choices' rationales stay with their team after publication.
     pub private_rationales: bool,
     pub ended: Option<Ending>,
+    /// The negotiation channels this seat may read.
+    pub channels: Vec<ChannelView>,
+    /// Their messages, oldest first (the last few hundred of each channel).
+    pub messages: Vec<Message>,
+    /// The agreements this seat may see, with their answers and status.
+    pub agreements: Vec<Agreement>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -417,5 +474,8 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         auto_advance: state.auto_advance,
         private_rationales: state.private_rationales,
         ended: state.ended.clone(),
+        channels: channels_view(state, viewer),
+        messages: messages_view(state, viewer),
+        agreements: agreements_view(state, viewer),
     }
 }

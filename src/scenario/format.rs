@@ -36,6 +36,10 @@ pub struct RawScenario {
     pub end_conditions: Vec<RawEndCondition>,
     #[serde(default)]
     pub script: Vec<RawScript>,
+    #[serde(default)]
+    pub channels: Vec<super::negotiation::RawChannel>,
+    #[serde(default)]
+    pub agreements: Vec<super::negotiation::RawAgreement>,
 }
 
 fn default_detection() -> i64 {

@@ -5,9 +5,11 @@
 mod compile;
 mod format;
 mod model;
+mod negotiation;
 
 pub use compile::{Problem, compile};
 pub use model::*;
+pub use negotiation::{AgreementDef, CHANNEL_PHASES, Channel};
 
 use std::path::Path;
 

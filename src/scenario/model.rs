@@ -25,6 +25,10 @@ pub struct Scenario {
     pub triggers: Vec<Trigger>,
     pub end_conditions: Vec<EndCondition>,
     pub script: Vec<ScriptItem>,
+    /// Where teams talk (`[[channels]]`, or one per pair of teams and `all`).
+    pub channels: Vec<super::negotiation::Channel>,
+    /// Agreement templates teams may propose (`[[agreements]]`).
+    pub agreements: Vec<super::negotiation::AgreementDef>,
     /// SHA-256 of the source text, so a session records exactly what it played.
     pub digest: String,
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ids::Token;
-use crate::engine::{self, ChoiceInput, Command, CustomInject, Event, Outcome, Rejection};
+use crate::engine::{
+    self, ChoiceInput, Command, CustomAgreement, CustomInject, Event, Outcome, Rejection,
+};
 
 /// A client frame's `ref`: any JSON value, echoed in the answer to it.
 pub type Ref = Value;
@@ -39,6 +41,13 @@ enum FrameType {
     Note,
     Timer,
     End,
+    Say,
+    Channel,
+    Propose,
+    Respond,
+    Withdraw,
+    Void,
+    Messages,
 }
 
 /// One frame from a client.
@@ -53,6 +62,12 @@ pub enum ClientFrame {
     /// The facilitator's Monte Carlo odds for the current turn; `runs` is clamped.
     Preview {
         runs: u32,
+    },
+    /// Older messages of one channel, before event `before` (read-only).
+    Messages {
+        channel: String,
+        before: u64,
+        limit: usize,
     },
     Command(ClientCommand),
 }
@@ -100,6 +115,40 @@ pub enum ClientCommand {
         #[serde(default)]
         reason: Option<String>,
     },
+    Say {
+        channel: String,
+        text: String,
+        #[serde(default, rename = "as")]
+        as_: Option<String>,
+    },
+    Channel {
+        channel: String,
+        /// `null` (or absent) hands the channel back to its schedule.
+        #[serde(default)]
+        open: Option<bool>,
+    },
+    Propose {
+        #[serde(default)]
+        agreement: Option<String>,
+        #[serde(default)]
+        custom: Option<CustomAgreement>,
+        #[serde(default)]
+        to: Vec<String>,
+    },
+    Respond {
+        agreement: String,
+        accept: bool,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Withdraw {
+        agreement: String,
+    },
+    Void {
+        agreement: String,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -138,6 +187,28 @@ impl From<ClientCommand> for Command {
                 auto_advance,
             },
             ClientCommand::End { reason } => Command::End { reason },
+            ClientCommand::Say { channel, text, as_ } => Command::Say { channel, text, as_ },
+            ClientCommand::Channel { channel, open } => Command::Channel { channel, open },
+            ClientCommand::Propose {
+                agreement,
+                custom,
+                to,
+            } => Command::Propose {
+                agreement,
+                custom,
+                to,
+            },
+            ClientCommand::Respond {
+                agreement,
+                accept,
+                note,
+            } => Command::Respond {
+                agreement,
+                accept,
+                note,
+            },
+            ClientCommand::Withdraw { agreement } => Command::Withdraw { agreement },
+            ClientCommand::Void { agreement, note } => Command::Void { agreement, note },
         }
     }
 }
@@ -147,6 +218,17 @@ struct AuthFields {
     #[serde(default)]
     token: Option<Token>,
 }
+
+#[derive(Deserialize)]
+struct MessagesFields {
+    channel: String,
+    before: u64,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+/// Messages a `messages` query returns when it names no `limit`.
+const MESSAGES_LIMIT: u64 = 100;
 
 #[derive(Deserialize)]
 struct PreviewFields {
@@ -240,6 +322,18 @@ impl ClientFrame {
                     runs: u32::try_from(runs).unwrap_or(u32::MAX),
                 }
             }
+            FrameType::Messages => {
+                let f = read::<MessagesFields>(&kind, fields)?;
+                let limit = f
+                    .limit
+                    .unwrap_or(MESSAGES_LIMIT)
+                    .clamp(1, engine::MAX_QUERY_MESSAGES as u64);
+                ClientFrame::Messages {
+                    channel: f.channel,
+                    before: f.before,
+                    limit: usize::try_from(limit).unwrap_or(1),
+                }
+            }
             FrameType::Start
             | FrameType::Advance
             | FrameType::Submit
@@ -248,7 +342,13 @@ impl ClientFrame {
             | FrameType::Override
             | FrameType::Note
             | FrameType::Timer
-            | FrameType::End => {
+            | FrameType::End
+            | FrameType::Say
+            | FrameType::Channel
+            | FrameType::Propose
+            | FrameType::Respond
+            | FrameType::Withdraw
+            | FrameType::Void => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)
@@ -361,6 +461,13 @@ pub enum ServerFrame<'a> {
         r#ref: &'a Ref,
         preview: &'a engine::Preview,
     },
+    /// The answer to a `messages` query.
+    Messages {
+        #[serde(rename = "ref")]
+        r#ref: &'a Ref,
+        channel: &'a str,
+        messages: &'a [engine::Message],
+    },
 }
 
 /// Sent instead of a frame that could not be encoded (never silently nothing);
@@ -418,6 +525,13 @@ mod tests {
             json!({"type": "note", "text": "n"}),
             json!({"type": "timer", "seconds": 0}),
             json!({"type": "end"}),
+            json!({"type": "say", "channel": "all", "text": "hello", "as": "The Kremlin"}),
+            json!({"type": "channel", "channel": "all", "open": null}),
+            json!({"type": "propose", "custom": {"title": "t"}, "to": ["nato"]}),
+            json!({"type": "respond", "agreement": "ag1", "accept": true}),
+            json!({"type": "withdraw", "agreement": "ag1"}),
+            json!({"type": "void", "agreement": "ag1", "note": "n"}),
+            json!({"type": "messages", "channel": "all", "before": 10}),
         ];
         for f in frames {
             let kind = f["type"].as_str().expect("type").to_string();

@@ -154,6 +154,11 @@ impl Conn {
             Ok(ClientFrame::Auth { token }) => return self.auth(&r#ref, token).await,
             Ok(ClientFrame::Ping) => return self.ping(r#ref).await,
             Ok(ClientFrame::Preview { runs }) => return self.preview(&r#ref, runs).await,
+            Ok(ClientFrame::Messages {
+                channel,
+                before,
+                limit,
+            }) => return self.messages(&r#ref, channel, before, limit).await,
             Ok(ClientFrame::Command(command)) => Command::from(command),
         };
         let Some((seat, handle)) = self.seat.clone() else {
@@ -188,6 +193,41 @@ impl Conn {
             None => r#ref,
         };
         self.send(&ServerFrame::Pong { r#ref: &r#ref }).await
+    }
+
+    /// Answers a `messages` query through the session task, like `preview`.
+    async fn messages(&mut self, r#ref: &Ref, channel: String, before: u64, limit: usize) -> bool {
+        let Some((seat, handle)) = self.seat.clone() else {
+            return self
+                .refuse(
+                    r#ref,
+                    WsCode::Unauthorized,
+                    "Authenticate first: {\"type\":\"auth\",\"token\":\"...\"}.",
+                )
+                .await;
+        };
+        let viewer = Viewer::of(&seat.actor);
+        match handle
+            .messages(viewer, channel.clone(), before, limit)
+            .await
+        {
+            Some(Ok(messages)) => {
+                self.send(&ServerFrame::Messages {
+                    r#ref,
+                    channel: &channel,
+                    messages: &messages,
+                })
+                .await
+            }
+            Some(Err(r)) => {
+                self.send(&ServerFrame::error(r#ref, &Refusal::from(&r)))
+                    .await
+            }
+            None => {
+                self.refuse(r#ref, WsCode::Unavailable, "The session is not running.")
+                    .await
+            }
+        }
     }
 
     async fn preview(&mut self, r#ref: &Ref, runs: u32) -> bool {

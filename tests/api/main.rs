@@ -2,6 +2,7 @@
 
 mod crash;
 mod helpers;
+mod negotiation;
 mod stall;
 
 use helpers::*;

@@ -148,7 +148,30 @@ impl Names {
             EventBody::SessionEnded { reason, text, .. } if reason == "facilitator" => {
                 self.scrub(text)
             }
+            // Players write messages and custom agreements, and name each other.
+            EventBody::MessagePosted { text, from, .. } => {
+                self.scrub(text);
+                if let Some(p) = &mut from.player {
+                    self.relabel(p);
+                }
+                if let Some(name) = &mut from.name {
+                    self.relabel(name);
+                }
+            }
+            EventBody::AgreementProposed(p) if p.template.is_none() => {
+                self.scrub(&mut p.title);
+                self.scrub(&mut p.text);
+            }
+            EventBody::AgreementResponded(crate::engine::Answer { note: Some(n), .. })
+            | EventBody::AgreementResolved(crate::engine::Settlement { note: Some(n), .. }) => {
+                self.scrub(n)
+            }
             EventBody::EventInjected { .. }
+            | EventBody::ChannelChanged { .. }
+            | EventBody::AgreementProposed(_)
+            | EventBody::AgreementResponded(_)
+            | EventBody::AgreementResolved(_)
+            | EventBody::AgreementApplied(_)
             | EventBody::SessionEnded { .. }
             | EventBody::PhaseChanged { .. }
             | EventBody::ScriptSkipped { .. }

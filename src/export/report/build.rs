@@ -203,6 +203,13 @@ impl<'s> Builder<'s> {
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {} => {}
+            // Negotiation has no section of its own in the report yet.
+            EventBody::MessagePosted { .. }
+            | EventBody::ChannelChanged { .. }
+            | EventBody::AgreementProposed(_)
+            | EventBody::AgreementResponded(_)
+            | EventBody::AgreementResolved(_)
+            | EventBody::AgreementApplied(_) => {}
         }
     }
 

@@ -187,6 +187,45 @@ impl Report<'_> {
                 None => "Timer cleared".to_string(),
             },
             EventBody::TimerExpired {} => "Timer expired".to_string(),
+            EventBody::MessagePosted {
+                channel,
+                text,
+                from,
+            } => {
+                let who = from
+                    .as_
+                    .as_deref()
+                    .or(from.name.as_deref())
+                    .or(from.team.as_deref())
+                    .unwrap_or("White Cell");
+                format!("Message in {channel} from {who}: {}", one_line(text))
+            }
+            EventBody::ChannelChanged { channel, open, .. } => format!(
+                "Channel {channel} {}",
+                if *open { "opened" } else { "closed" }
+            ),
+            EventBody::AgreementProposed(p) => format!(
+                "Agreement {} proposed by {} to {}: {}",
+                p.agreement,
+                p.from,
+                p.to.join(", "),
+                one_line(&p.title)
+            ),
+            EventBody::AgreementResponded(r) => format!(
+                "Agreement {} {} by {}",
+                r.agreement,
+                if r.accept { "accepted" } else { "rejected" },
+                r.team
+            ),
+            EventBody::AgreementResolved(r) => {
+                format!("Agreement {} resolved: {:?}", r.agreement, r.result)
+            }
+            EventBody::AgreementApplied(a) => self.with_effects(
+                format!("Agreement {} applied: {}", a.agreement, one_line(&a.title)),
+                &a.effects,
+                &a.set,
+                &a.clear,
+            ),
             EventBody::SessionEnded {
                 reason,
                 title,

@@ -119,7 +119,7 @@ impl Compiler<'_> {
         let end_conditions = self.end_conditions(&raw, &names);
         let script = self.script(&raw, &names, &events);
 
-        let scenario = Scenario {
+        let mut scenario = Scenario {
             id: raw.id.get_ref().clone(),
             title: raw.title.clone(),
             summary: raw.summary.clone(),
@@ -135,8 +135,17 @@ impl Compiler<'_> {
             triggers,
             end_conditions,
             script,
+            channels: Vec::new(),
+            agreements: Vec::new(),
             digest,
         };
+        let report = &mut |span, path, message| self.problem(span, path, message);
+        crate::scenario::negotiation::compile(
+            &raw.channels,
+            &raw.agreements,
+            &mut scenario,
+            report,
+        );
         if self.problems.is_empty() {
             self.reachability(&raw, &scenario);
         }

@@ -16,6 +16,14 @@ pub(super) fn unreachable_options(s: &Scenario) -> Vec<(usize, Vec<String>)> {
     for ev in &s.events {
         reach.apply(s, &ev.effects, &ev.set, &ev.clear);
     }
+    // Agreement templates, once accepted, apply like catalog events.
+    for o in s
+        .agreements
+        .iter()
+        .map(crate::scenario::negotiation::as_outcome)
+    {
+        reach.apply_outcome(s, &o);
+    }
     let options: Vec<&OptionDef> = s.teams.iter().flat_map(|t| t.options.iter()).collect();
     let mut reachable = vec![false; options.len()];
     loop {

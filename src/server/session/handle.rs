@@ -3,7 +3,7 @@
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Frame, SessionTask};
-use crate::engine::{self, Actor, Command, Rejection};
+use crate::engine::{self, Actor, Command, Rejection, Viewer};
 use crate::server::ids::PlayerId;
 use crate::server::protocol::Ref;
 
@@ -60,6 +60,14 @@ pub(super) enum Msg {
     },
     Lobby {
         reply: oneshot::Sender<serde_json::Value>,
+    },
+    /// Older messages of a channel, as this seat may see them.
+    Messages {
+        viewer: Viewer,
+        channel: String,
+        before: u64,
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<engine::Message>, Rejection>>,
     },
     /// Hand the task and its inbox over, to be run on the asker's thread.
     Relocate {
@@ -207,6 +215,26 @@ impl SessionHandle {
     pub async fn preview(&self, runs: u32) -> Option<engine::Preview> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Msg::Preview { runs, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Older messages of a channel, as this seat may see them.
+    pub async fn messages(
+        &self,
+        viewer: Viewer,
+        channel: String,
+        before: u64,
+        limit: usize,
+    ) -> Option<Result<Vec<engine::Message>, Rejection>> {
+        let (reply, rx) = oneshot::channel();
+        let msg = Msg::Messages {
+            viewer,
+            channel,
+            before,
+            limit,
+            reply,
+        };
+        self.tx.send(msg).await.ok()?;
         rx.await.ok()
     }
 

@@ -441,6 +441,16 @@ impl SessionTask {
             Msg::Lobby { reply } => {
                 let _ = reply.send(self.lobby());
             }
+            Msg::Messages {
+                viewer,
+                channel,
+                before,
+                limit,
+                reply,
+            } => {
+                let found = engine::messages_before(&self.state, &viewer, &channel, before, limit);
+                let _ = reply.send(found);
+            }
         }
     }
 
