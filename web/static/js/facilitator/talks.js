@@ -60,7 +60,7 @@ function renderFeed() {
   const log = $('feed');
   const what = [ch === ALL ? 'every channel' : channelName(ch), team === ALL ? '' : `of ${teamName(S.sc, team)}`].filter(Boolean).join(' ');
   log.setAttribute('aria-label', `Messages on ${what}`);
-  drawLog(log, `${ch}|${team}`, list, (m) => messageItem(m, S.sc, { channel: ch === ALL ? channelName(m.channel) : null }), (m) => m.from && m.from.role === 'facilitator');
+  drawLog(log, `${ch}|${team}`, list, (m, prev) => messageItem(m, S.sc, { channel: ch === ALL ? channelName(m.channel) : null, prev }), (m) => m.from && m.from.role === 'facilitator');
   show($('feed-empty'), !list.length);
   setText($('feed-empty'), ch === ALL && team === ALL ? 'No messages yet on any channel.' : 'No messages match these filters.');
   show($('feed-earlier'), ch !== ALL && W.messages.mayHaveEarlier(ch));

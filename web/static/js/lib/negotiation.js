@@ -20,18 +20,29 @@ export function speaker(from, sc) {
   return { who: f.name || 'A player', side: f.team ? teamName(sc, f.team) : '' };
 }
 
+/** Whether two messages come from the same speaker, close enough in time that the
+ *  second needs no heading of its own. */
+function sameSpeaker(a, b) {
+  if (!a || !b || a.channel !== b.channel || Math.abs(b.at - a.at) > 5 * 60 * 1000) return false;
+  const x = a.from || {};
+  const y = b.from || {};
+  return x.role === y.role && x.team === y.team && x.name === y.name && x.as === y.as && x.player === y.player;
+}
+
 /** One message as a list item. opts: mine (this player's own), channel (a name to
- *  show, in a feed of several channels). */
+ *  show, in a feed of several channels), prev (the message above it: a run of one
+ *  speaker's messages shows the name once, and to screen readers on each). */
 export function messageItem(m, sc, opts) {
   const o = opts || {};
   const { who, side } = speaker(m.from, sc);
   const wc = m.from && m.from.role === 'facilitator';
+  const cont = sameSpeaker(o.prev, m);
   return el(
     'li',
-    { class: `msg${o.mine ? ' mine' : ''}${wc ? ' msg-wc' : ''}`, dataset: { seq: String(m.seq), channel: m.channel } },
+    { class: `msg${o.mine ? ' mine' : ''}${wc ? ' msg-wc' : ''}${cont ? ' msg-cont' : ''}`, dataset: { seq: String(m.seq), channel: m.channel } },
     el(
       'p',
-      { class: 'msg-head' },
+      { class: cont ? 'msg-head sr-only' : 'msg-head' },
       o.channel ? el('span', { class: 'tag msg-channel', text: o.channel }) : null,
       o.channel ? ' ' : null,
       el('strong', { class: 'msg-who', text: who }),
@@ -108,13 +119,14 @@ export function drawLog(log, key, messages, itemFor, mineSeqs) {
   let added = 0;
   if (redraw) {
     log.setAttribute('aria-busy', 'true');
-    log.replaceChildren(...messages.map(itemFor));
+    log.replaceChildren(...messages.map((m, i) => itemFor(m, messages[i - 1])));
     log.removeAttribute('aria-busy');
     log.dataset.key = key;
     log.scrollTop = log.scrollHeight;
   } else {
-    const fresh = messages.filter((m) => m.seq > last);
-    for (const m of fresh) log.appendChild(itemFor(m));
+    const from = messages.findIndex((m) => m.seq > last);
+    const fresh = from < 0 ? [] : messages.slice(from);
+    fresh.forEach((m, i) => log.appendChild(itemFor(m, messages[from + i - 1])));
     added = fresh.length;
     if (added && (atBottom || fresh.some((m) => mineSeqs && mineSeqs(m)))) log.scrollTop = log.scrollHeight;
   }
@@ -258,7 +270,7 @@ export function agreementCard(a, sc, actions) {
       }
     ),
     a.text ? el('p', { class: 'agreement-text', text: a.text }) : null,
-    el('p', { class: 'terms', text: termsText(sc, a.template) }),
+    el('p', { class: 'terms' }, el('span', { class: 'label', text: 'Terms: ' }), termsText(sc, a.template)),
     answers.length ? el('ul', { class: 'answers' }, answers) : null,
     el('p', { class: 'agreement-status', text: statusText(a, sc) }),
     actions && actions.length ? el('div', { class: 'agreement-actions' }, actions) : null

@@ -61,7 +61,7 @@ function describe() {
   fill(
     $('propose-terms'),
     el('p', { text: def.text }),
-    el('p', { class: 'terms', text: termsText(S.sc, def.id) }),
+    el('p', { class: 'terms' }, el('span', { class: 'label', text: 'Terms: ' }), termsText(S.sc, def.id)),
     el('p', { class: 'muted', text: `Parties: ${listWords(def.parties.map((t) => teamName(S.sc, t)))}. ${def.public ? 'Every team sees the proposal.' : 'Only the parties and the White Cell see the proposal; its effect on the board is public once applied.'}` }),
     def.source ? el('p', { class: 'source', text: `Source: ${def.source}` }) : null
   );

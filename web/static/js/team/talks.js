@@ -175,7 +175,7 @@ function renderChannel() {
   const list = T.messages.list(c.id);
   const log = $('message-log');
   log.setAttribute('aria-label', `Messages in ${c.name}`);
-  drawLog(log, c.id, list, (m) => messageItem(m, S.sc, { mine: isMine(m) }), isMine);
+  drawLog(log, c.id, list, (m, prev) => messageItem(m, S.sc, { mine: isMine(m), prev }), isMine);
   show($('message-empty'), !list.length);
   show($('earlier-btn'), T.messages.mayHaveEarlier(c.id));
 
