@@ -97,9 +97,11 @@ function onEvent(ev, st) {
     case 'agreement_proposed':
       announce(`${teamName(S.sc, ev.from)} proposes an agreement: ${ev.title}.`);
       break;
-    case 'agreement_resolved':
-      announce(`Agreement ${ev.agreement} ${ev.result}.`);
+    case 'agreement_resolved': {
+      const a = (st.agreements || []).find((x) => x.agreement === ev.agreement);
+      announce(`Agreement ${ev.result}${a ? `: ${a.title}` : ''}.`);
       break;
+    }
     default:
       break;
   }

@@ -129,9 +129,11 @@ function onEvent(ev, st, before) {
     case 'agreement_proposed':
       if ((ev.to || []).includes(myTeam())) announce(`${teamName(S.sc, ev.from)} proposes an agreement: ${ev.title}. Answer it under Agreements.`);
       break;
-    case 'agreement_resolved':
-      announce(`Agreement ${ev.result}.`);
+    case 'agreement_resolved': {
+      const a = (st.agreements || []).find((x) => x.agreement === ev.agreement);
+      announce(`Agreement ${ev.result}${a ? `: ${a.title}` : ''}.`);
       break;
+    }
     case 'agreement_applied':
       announce(`Agreement applied: ${ev.title}.`);
       break;
