@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, sleep, waiters } from './lib.mjs';
-import { applyEvent, NEEDS_SNAPSHOT } from '../../web/static/js/lib/reducer.js';
+import { applyEvent, NEEDS_SNAPSHOT, SNAPSHOT_MESSAGES, channelHeld } from '../../web/static/js/lib/reducer.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -130,6 +130,62 @@ test('timers and the end of the session', () => {
   assert.ok(NEEDS_SNAPSHOT.has('phase_changed') && !NEEDS_SNAPSHOT.has('note_added'));
 });
 
+test('messages are kept per channel, oldest first, the last 300 of each', () => {
+  const st = state({ channels: [{ id: 'a', name: 'A', members: ['belarus', 'russia'], open: true, public: false }, { id: 'all', name: 'All', members: ['belarus', 'russia'], open: true, public: true }], messages: [] });
+  const from = { role: 'team', team: 'belarus', name: 'Alesia' };
+  applyEvent(st, ev(11, 'message_posted', { channel: 'all', text: 'first in all', from }), SCENARIO);
+  for (let i = 0; i < SNAPSHOT_MESSAGES + 2; i++) {
+    applyEvent(st, ev(12 + i, 'message_posted', { channel: 'a', text: `m${i}`, from }), SCENARIO);
+  }
+  const inA = st.messages.filter((m) => m.channel === 'a');
+  assert.equal(inA.length, SNAPSHOT_MESSAGES);
+  assert.equal(inA[0].text, 'm2', 'the two oldest of the channel are dropped');
+  assert.equal(st.messages[0].text, 'first in all', 'another channel keeps its messages');
+  assert.deepEqual(st.messages[1], { seq: 14, at: 1014, turn: 1, channel: 'a', text: 'm2', from });
+});
+
+test('channels follow their schedule from phase to phase unless the White Cell holds them', () => {
+  const sc = {
+    indicators: SCENARIO.indicators,
+    channels: [{ id: 'talks', open_in: ['briefing'] }, { id: 'summit', open_in: ['briefing'] }, { id: 'all' }],
+  };
+  const ch = (id, open) => ({ id, name: id, members: ['belarus', 'russia'], open, public: false });
+  const st = state({ channels: [ch('talks', true), ch('summit', true), ch('all', true)] });
+  applyEvent(st, ev(11, 'channel_changed', { channel: 'summit', open: true }), sc);
+  assert.ok(channelHeld(st, sc, 'summit') && !channelHeld(st, sc, 'talks'));
+  applyEvent(st, ev(12, 'phase_changed', { from: 'briefing', indicators: st.indicators }, { phase: 'decision' }), sc);
+  assert.deepEqual(st.channels.map((c) => c.open), [false, true, true], 'held open; the schedule closes the other');
+  applyEvent(st, ev(13, 'channel_changed', { channel: 'summit', open: false, scheduled: true }, { phase: 'decision' }), sc);
+  assert.equal(st.channels[1].open, false);
+  applyEvent(st, ev(14, 'session_ended', { reason: 'facilitator', title: 'Ended', text: '' }, { phase: 'ended' }), sc);
+  assert.equal(st.channels[2].open, false, 'an ended session takes no messages');
+  // A snapshot whose channel differs from its schedule was set by the White Cell.
+  const snap = state({ phase: 'decision', channels: [ch('talks', true), ch('all', true)] });
+  applyEvent(snap, ev(11, 'phase_changed', { from: 'decision', indicators: snap.indicators }, { phase: 'adjudication' }), sc);
+  assert.equal(snap.channels[0].open, true, 'held open across phases');
+});
+
+test('agreements: proposed, answered, resolved and applied to the board', () => {
+  const st = state({ flags: { martial_law: false, support_role: false }, agreements: [] });
+  const actor = { role: 'team', team: 'belarus', player: 'p1' };
+  applyEvent(st, ev(11, 'agreement_proposed', { agreement: 'ag1', template: 'basing', from: 'belarus', to: ['russia'], parties: ['belarus', 'russia'], title: 'Basing', text: 'Bases.', public: false }, { actor }), SCENARIO);
+  applyEvent(st, ev(12, 'agreement_proposed', { agreement: 'ag2', from: 'belarus', to: ['russia'], parties: ['belarus', 'russia'], title: 'Ours', text: '', public: false }, { actor }), SCENARIO);
+  applyEvent(st, ev(13, 'agreement_responded', { agreement: 'ag1', team: 'russia', accept: true, note: 'Agreed.', parties: ['belarus', 'russia'] }), SCENARIO);
+  applyEvent(st, ev(14, 'agreement_resolved', { agreement: 'ag1', result: 'accepted', parties: ['belarus', 'russia'] }), SCENARIO);
+  applyEvent(st, ev(15, 'agreement_resolved', { agreement: 'ag2', result: 'voided', note: 'Out of scope.', parties: ['belarus', 'russia'] }), SCENARIO);
+  assert.deepEqual(st.agreements[0], {
+    agreement: 'ag1', template: 'basing', from: 'belarus', to: ['russia'], parties: ['belarus', 'russia'], title: 'Basing', text: 'Bases.',
+    public: false, turn: 1, seq: 11, at: 1011, responses: [{ team: 'russia', accept: true, note: 'Agreed.' }], status: 'accepted', applied: false,
+  });
+  assert.equal(st.agreements[1].template, undefined, 'a custom agreement has no template');
+  assert.deepEqual([st.agreements[1].status, st.agreements[1].note], ['voided', 'Out of scope.']);
+  applyEvent(st, ev(16, 'agreement_applied', { agreement: 'ag1', template: 'basing', title: 'Basing', text: '', parties: ['belarus', 'russia'], effects: { escalation: 4 }, set: ['support_role', 'secret'], clear: [] }), SCENARIO);
+  assert.equal(st.agreements[0].applied, true);
+  assert.equal(st.indicators.escalation, 10, 'clamped to the range');
+  assert.deepEqual(st.flags, { martial_law: false, support_role: true }, 'a flag this seat cannot see stays out');
+  assert.ok(NEEDS_SNAPSHOT.has('agreement_applied'));
+});
+
 // ------------------------------------------------------------------ against the server
 
 /** The parts of a snapshot the reducer keeps; the rest (options and their odds,
@@ -138,7 +194,7 @@ test('timers and the end of the session', () => {
 const FOLDED = [
   'title', 'turn', 'max_turns', 'phase', 'indicators', 'flags', 'history', 'teams', 'players',
   'draft', 'drafts', 'pending', 'choices', 'injects', 'notes', 'timer', 'script', 'seed',
-  'auto_advance', 'private_rationales', 'ended',
+  'auto_advance', 'private_rationales', 'ended', 'channels', 'messages', 'agreements',
 ];
 
 function folded(st) {
@@ -257,6 +313,42 @@ test('a snapshot with the later events applied equals a fresh snapshot, on every
     await same('injects');
     await fac.send({ type: 'inject', custom: { title: 'Quiet word', text: '', effects: { escalation: -1 } }, to: ['russia'] });
     await same('an inject to Russia only', ['belarus', 'observer']);
+
+    // Negotiation: messages on a private and the public channel, the White Cell in
+    // character, a channel held closed across phases, agreements proposed and answered.
+    await by.send({ type: 'say', channel: 'belarus-russia', text: 'Our airfields are yours.' });
+    await ru.send({ type: 'say', channel: 'belarus-russia', text: 'Then sign.' });
+    await ru.send({ type: 'say', channel: 'all', text: 'Moscow wants peace.' });
+    await fac.send({ type: 'say', channel: 'all', text: 'No comment.', as: 'Kremlin press office' });
+    await fac.send({ type: 'say', channel: 'russia-ukraine', text: 'Only Russia and the White Cell read this.' });
+    await same('messages');
+    assert.ok(!obs.state.messages.some((m) => m.channel !== 'all'), 'the observer reads the public channel only');
+    assert.ok(!by.state.messages.some((m) => m.channel === 'russia-ukraine'), 'Belarus does not read Russia-Ukraine');
+    await by.send({ type: 'propose', agreement: 'minsk_moscow_basing' });
+    await ru.send({ type: 'propose', agreement: 'aid_for_integration', to: ['belarus'] });
+    await by.send({ type: 'propose', custom: { title: 'Hotline', text: 'A line between the ministries.' }, to: ['russia', 'ukraine'] });
+    await ru.send({ type: 'propose', custom: { title: 'Side deal', text: '' }, to: ['ukraine'] });
+    await ru.send({ type: 'respond', agreement: 'ag1', accept: true, note: 'Agreed.' });
+    await by.send({ type: 'respond', agreement: 'ag2', accept: false });
+    await ru.send({ type: 'respond', agreement: 'ag3', accept: true });
+    await ru.send({ type: 'withdraw', agreement: 'ag4' });
+    await by.send({ type: 'propose', agreement: 'aid_for_integration' });
+    await fac.send({ type: 'channel', channel: 'belarus-russia', open: false });
+    await same('proposals and answers');
+    assert.deepEqual(by.state.agreements.map((a) => [a.agreement, a.status]), [['ag1', 'accepted'], ['ag2', 'rejected'], ['ag3', 'open'], ['ag5', 'open']]);
+    assert.equal(obs.state.agreements.length, 0, 'private agreements stay private');
+    const older = await new Promise((resolve) => {
+      const onMsg = (m) => {
+        const f = JSON.parse(m.data);
+        if (f.type === 'messages' && f.ref === 'q1') {
+          by.ws.removeEventListener('message', onMsg);
+          resolve(f);
+        }
+      };
+      by.ws.addEventListener('message', onMsg);
+      by.ws.send(JSON.stringify({ type: 'messages', ref: 'q1', channel: 'belarus-russia', before: by.state.messages.filter((m) => m.channel === 'belarus-russia').at(-1).seq, limit: 1 }));
+    });
+    assert.deepEqual(older.messages.map((m) => m.text), ['Our airfields are yours.'], 'the messages query: older ones of one channel');
     await fac.send({ type: 'advance' });
     await fac.send({ type: 'timer', seconds: 300, auto_advance: false });
     // Overt options only: an undetected covert outcome moves what other seats see
@@ -280,11 +372,17 @@ test('a snapshot with the later events applied equals a fresh snapshot, on every
     await fac.send({ type: 'note', text: 'Public note.', public: true });
     await fac.send({ type: 'note', text: 'White Cell only.', public: false });
     await same('the override and notes');
+    await fac.send({ type: 'void', agreement: 'ag5', note: 'Not this turn.' });
     await fac.send({ type: 'advance' });
     await same('publishing');
+    for (const seat of [by, ru, obs, fac]) assert.equal(seat.state.flags.belarus_support_role, true, `${seat.label} sees the agreement's flag`);
+    assert.equal(by.state.agreements[0].applied, true);
+    assert.equal(by.state.channels.find((c) => c.id === 'belarus-russia').open, false, 'held closed across phases');
+    await fac.send({ type: 'channel', channel: 'belarus-russia', open: null });
     await fac.send({ type: 'inject', custom: { title: 'After the results', text: '', effects: { escalation: 1 } } });
     await fac.send({ type: 'advance' });
     await same('the next briefing');
+    assert.equal(by.state.agreements.find((a) => a.agreement === 'ag3').status, 'expired', 'open proposals expire as the next turn begins');
     await fac.send({ type: 'end', reason: 'Time is up.' });
     await same('the end');
     assert.ok(by.events > 10 && obs.events > 5, 'the seats saw events');

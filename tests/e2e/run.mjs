@@ -289,6 +289,128 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await waitText(obs, '#timeline', new RegExp(ev.title.slice(0, 20)));
   });
 
+  // ------------------------------------------------------------------ negotiation
+  const basing = scenario.agreements.find((a) => a.id === 'minsk_moscow_basing');
+  const supportFlag = scenario.flags.find((f) => f.id === 'belarus_support_role');
+  await t.test('Belarus and Russia talk on their channel; the White Cell reads, posts in character and closes it', async () => {
+    const by = players.belarus;
+    const ru = players.russia;
+    const ua = players.ukraine;
+    // Russia reads the public channel, so news on Belarus - Russia arrives elsewhere.
+    await ru.click('#tab-all');
+    await waitText(ru, '#channel-about', /Public/);
+
+    // Belarus, on the phone: Shift+Enter breaks the line, Enter sends.
+    await by.click('#tab-belarus-russia');
+    assert.equal(await by.getAttribute('#tab-belarus-russia', 'aria-selected'), 'true');
+    await by.focus('#msg-text');
+    await by.keyboard.type('Our airfields are yours.');
+    await by.keyboard.press('Shift+Enter');
+    await by.keyboard.type('On conditions.');
+    assert.equal(await text(by, '#msg-count'), '39 / 2000');
+    await by.keyboard.press('Enter');
+    await waitText(by, '#message-log', /Our airfields are yours\.\nOn conditions\./);
+    assert.equal(await by.inputValue('#msg-text'), '', 'the composer empties once the message is sent');
+    assert.ok((await text(by, '#message-log')).includes(XSS_NAME), 'the author name is shown as text');
+    assert.equal(await by.locator('#message-log img').count(), 0);
+
+    // Russia sees where the news is: the tab, a line above its log and the page title.
+    await waitText(ru, '#tab-belarus-russia .unread', /^1/);
+    await waitText(ru, '#talk-news', /New messages in Belarus – Russia \(1\)/);
+    await waitText(ru, '#talk-cue', /1 unread message/);
+    assert.match(await ru.title(), /^\(1\) Russia/);
+    await ru.click('#talk-news button');
+    await waitText(ru, '#message-log', /Our airfields are yours/);
+    await until(async () => !/^\(/.test(await ru.title()), 'the title to drop the unread count');
+    assert.equal(await ru.locator('#tab-belarus-russia .unread').count(), 0, 'read once opened');
+    await ru.fill('#msg-text', 'Then sign the basing accord.');
+    await ru.click('#msg-send');
+    await waitText(by, '#message-log', /Then sign the basing accord/);
+    await panelShot(by, '#talks', '13-team-phone-messages');
+
+    // A burst of messages meets the server's limit: the sentence shows by the composer
+    // and the unsent text stays.
+    let refused = false;
+    for (let i = 1; i <= 12 && !refused; i++) {
+      await by.fill('#msg-text', `Point ${i}.`);
+      await by.press('#msg-text', 'Enter');
+      await until(async () => (await by.inputValue('#msg-text')) === '' || /faster/.test(await text(by, '#msg-feedback')), 'the message to go or be refused');
+      refused = /faster than anyone can read/.test(await text(by, '#msg-feedback'));
+    }
+    assert.ok(refused, 'the rate limit was reached and shown');
+    assert.match(await by.inputValue('#msg-text'), /^Point \d+\.$/);
+
+    // The White Cell: one feed, filtered by team and channel.
+    await waitText(fac, '#feed', /Our airfields are yours/);
+    await fac.selectOption('#feed-team', 'ukraine');
+    await waitText(fac, '#feed-empty', /No messages match/);
+    await fac.selectOption('#feed-team', '');
+    await fac.selectOption('#feed-channel', 'belarus-russia');
+    await waitText(fac, '#feed', /Then sign the basing accord/);
+    assert.equal(await fac.inputValue('#wc-channel'), 'belarus-russia', 'posting follows the channel being read');
+    await fac.selectOption('#feed-channel', '');
+    // In character, on the public channel.
+    await fac.selectOption('#wc-channel', 'all');
+    await fac.fill('#wc-as', 'Kremlin press office');
+    await fac.fill('#wc-text', 'Moscow has no comment on rumours.');
+    await fac.press('#wc-text', 'Enter');
+    await waitText(fac, '#wc-feedback', /Posted in All teams as Kremlin press office/);
+    await ua.click('#tab-all');
+    await waitText(ua, '#message-log', /Kremlin press office\s*White Cell[\s\S]*Moscow has no comment/);
+    await waitText(obs, '#public-talk', /Kremlin press office \(White Cell\): Moscow has no comment on rumours\./);
+
+    // Closing the channel: Belarus sees it closed and cannot post; back to schedule.
+    await fac.click('#channel-body tr[data-channel="belarus-russia"] button:has-text("Close")');
+    await waitText(fac, '#channel-body tr[data-channel="belarus-russia"]', /Closed[\s\S]*held by the White Cell/);
+    await waitText(by, '#tab-belarus-russia', /closed/);
+    await waitText(by, '#channel-about', /Closed just now: the White Cell has closed it/);
+    assert.ok(await by.isDisabled('#msg-text'), 'no posting in a closed channel');
+    await panelShot(fac, '#talks', '14-facilitator-negotiation');
+    await fac.click('#channel-body tr[data-channel="belarus-russia"] button:has-text("Back to schedule")');
+    await waitText(by, '#channel-about', /Open now/);
+    assert.ok(!(await by.isDisabled('#msg-text')));
+
+    // Ukraine reads none of it.
+    assert.equal(await ua.locator('#tab-belarus-russia').count(), 0, 'Ukraine has no Belarus - Russia tab');
+    for (const page of [ua, obs]) {
+      const all = await text(page, 'body');
+      assert.ok(!all.includes('Our airfields') && !all.includes('basing accord'), 'a private channel stays private');
+    }
+  });
+
+  await t.test('Belarus proposes the basing accord, Russia accepts; Ukraine does not see it', async () => {
+    const by = players.belarus;
+    const ru = players.russia;
+    await by.selectOption('#propose-kind', basing.id);
+    // The terms in the scenario's words, not ids.
+    await waitText(by, '#propose-terms', new RegExp(`${supportFlag.name}[\\s\\S]*Belarusian sovereignty −2`));
+    assert.ok(!(await text(by, '#propose-terms')).includes('belarus_support_role'));
+    await by.click('#propose-btn');
+    await waitText(by, '#propose-feedback', /Proposed/);
+    await waitText(by, '#agreement-list [data-agreement="ag1"]', /Open[\s\S]*Waiting for Russia/);
+    // Russia has a proposal to answer.
+    await waitText(ru, '#agreements-waiting', /1 awaiting your answer/);
+    await ru.fill('#ag-note-ag1', 'Agreed, for the duration of the exercise.');
+    await ru.click('#agreement-list [data-agreement="ag1"] button:has-text("Accept")');
+    for (const page of [by, ru]) {
+      await waitText(page, '#agreement-list [data-agreement="ag1"]', /Accepted[\s\S]*Russia accepted: “Agreed, for the duration of the exercise\.”[\s\S]*applies when the White Cell next publishes/);
+    }
+    await waitText(fac, '#wc-agreements [data-agreement="ag1"]', /Accepted/);
+    assert.equal(await fac.locator('#wc-agreements [data-agreement="ag1"] button:has-text("Void")').count(), 1, 'the White Cell may still void it');
+    // A custom agreement proposed and withdrawn.
+    await by.selectOption('#propose-kind', '__custom');
+    await by.fill('#propose-title', 'Hotline between the defence ministries');
+    await by.check('#propose-to-russia');
+    await by.click('#propose-btn');
+    await waitText(by, '#agreement-list [data-agreement="ag2"]', /changes nothing on the board/);
+    await by.click('#agreement-list [data-agreement="ag2"] button:has-text("Withdraw")');
+    await waitText(ru, '#agreement-list [data-agreement="ag2"]', /Withdrawn by Belarus/);
+    for (const page of [players.ukraine, players.nato, obs]) {
+      assert.ok(!(await text(page, 'body')).includes(basing.title), 'a private agreement stays private');
+    }
+    await panelShot(ru, '#agreements', '15-team-agreements');
+  });
+
   // ------------------------------------------------------------------ decision
   const chosen = {};
   /** The options the page offers as available right now (prerequisites met). */
@@ -450,6 +572,15 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     const ovTeam = overridden.split('-')[1];
     await waitText(players[ovTeam], `[data-choice="${overridden}"]`, /The White Cell overrode the dice/);
     await waitText(obs, '#timeline', /needed \d+ or less, rolled \d+/);
+    // The accepted agreement applied at publication: its flag is on every board, and
+    // every console shows it applied (the parties' and the White Cell's in their lists,
+    // the others' from the event, the projector in its timeline).
+    for (const page of [...Object.values(players), obs, fac]) {
+      await page.locator(`#flags [data-flag="${supportFlag.id}"]`).waitFor();
+    }
+    for (const page of Object.values(players)) await waitText(page, '#agreement-list [data-agreement="ag1"]', /Applied/);
+    await waitText(fac, '#wc-agreements [data-agreement="ag1"]', /Applied/);
+    await waitText(obs, '#timeline', new RegExp(`Agreement applied: ${basing.title}`));
     // Trends in words once a turn is over.
     await waitText(players.nato, '#indicators', /(up|down) \d+ since the start|no change since the start/);
     await topShot(players.belarus, '07-team-phone-review');
@@ -544,6 +675,53 @@ test('a facilitator and four teams play a full turn through the web consoles', {
       assert.deepEqual(p.errors, [], `${p.label}: script errors`);
     }
   });
+});
+
+test('a long channel shows its last 300 messages, and earlier ones on request', { timeout: 120000 }, async () => {
+  const created = await (
+    await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scenario: 'belarus-2025', title: 'Long talk' }) })
+  ).json();
+  const join = await (
+    await fetch(`${base}/api/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ join_code: created.join_code, team: 'ukraine', name: 'Olena' }) })
+  ).json();
+  // The White Cell is not rate limited per message; frames are (20 a second).
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
+  const acks = new Map();
+  ws.addEventListener('message', (m) => {
+    const f = JSON.parse(m.data);
+    if (acks.has(f.ref)) acks.get(f.ref)(f);
+  });
+  await new Promise((r) => ws.addEventListener('open', r));
+  const send = (cmd, ref) => new Promise((resolve) => {
+    acks.set(ref, resolve);
+    ws.send(JSON.stringify(Object.assign({ ref }, cmd)));
+  });
+  ws.send(JSON.stringify({ type: 'auth', token: created.facilitator_token }));
+  const total = 305;
+  for (let i = 1; i <= total; i++) {
+    const f = await send({ type: 'say', channel: 'all', text: `Bulletin ${i}` }, `m${i}`);
+    assert.equal(f.type, 'ack', JSON.stringify(f));
+    if (i > 30) await sleep(50);
+  }
+  ws.close();
+  const page = await openPage('long-talk', PHONE, true);
+  await page.goto(`${base}/join`);
+  await page.evaluate((seat) => localStorage.setItem('wargame.seats', JSON.stringify([seat])), {
+    session_id: join.session_id, team: 'ukraine', token: join.token, player: join.player, name: 'Olena',
+  });
+  await page.goto(`${base}/team?session=${join.session_id}`);
+  await connected(page);
+  await page.click('#tab-all');
+  await until(async () => (await page.locator('#message-log li').count()) === 300, 'the last 300 messages');
+  assert.match(await text(page, '#message-log li'), /Bulletin 6$/);
+  await page.click('#earlier-btn');
+  await waitText(page, '#earlier-feedback', /5 earlier messages loaded/);
+  assert.equal(await page.locator('#message-log li').count(), total);
+  assert.match(await text(page, '#message-log li'), /Bulletin 1$/);
+  assert.ok(await page.isHidden('#earlier-btn'), 'nothing earlier is left');
+  const seen = pages.find((x) => x.page === page);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.csp, []);
 });
 
 test('a player page survives a server restart: the badge says so, then reconnects', { timeout: 90000 }, async () => {

@@ -2,7 +2,8 @@
 // Each panel lives in facilitator/: phase controls and timer (phase.js), readiness and
 // live drafts (teams.js), injects (injects.js), adjudication with overrides
 // (adjudication.js) and the odds preview (preview.js), indicator charts (charts.js),
-// notes, session, exports and ending the session (session.js).
+// notes, session, exports and ending the session (session.js), channels, messages and
+// agreements (talks.js).
 import { $, fill, setText, onReady } from './lib/dom.js';
 import { store } from './lib/storage.js';
 import { phaseLabel, turnLabel } from './lib/words.js';
@@ -17,6 +18,7 @@ import { renderAdjudication } from './facilitator/adjudication.js';
 import { renderPreview, runPreview } from './facilitator/preview.js';
 import { renderCharts } from './facilitator/charts.js';
 import { buildExportButtons, renderNotes, renderSession, wireSession } from './facilitator/session.js';
+import { renderTalks, wireTalks } from './facilitator/talks.js';
 
 function renderHeader() {
   const st = S.state;
@@ -48,6 +50,7 @@ function renderAll() {
   renderControls();
   renderReadiness();
   renderDrafts();
+  renderTalks();
   renderInjects();
   renderAdjudication();
   renderCharts();
@@ -91,6 +94,14 @@ function onEvent(ev, st) {
     case 'session_ended':
       announce(`The session has ended: ${ev.title}.`);
       break;
+    case 'agreement_proposed':
+      announce(`${teamName(S.sc, ev.from)} proposes an agreement: ${ev.title}.`);
+      break;
+    case 'agreement_resolved': {
+      const a = (st.agreements || []).find((x) => x.agreement === ev.agreement);
+      announce(`Agreement ${ev.result}${a ? `: ${a.title}` : ''}.`);
+      break;
+    }
     default:
       break;
   }
@@ -119,6 +130,7 @@ onReady(() => {
   }
   wirePhase();
   wireInjects();
+  wireTalks();
   $('preview-btn').addEventListener('click', runPreview);
   wireSession();
   S.console = bootConsole({

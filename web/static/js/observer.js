@@ -1,8 +1,10 @@
-// Public display for the projector: read-only board and timeline in large type.
+// Public display for the projector: read-only board, timeline and the public
+// channel's latest messages in large type.
 import { el, $, fill, setText, drawIfChanged, onReady } from './lib/dom.js';
 import { clock } from './lib/clock.js';
 import { plural, turnLabel, phaseLabel, timerText, resultBadge } from './lib/words.js';
-import { teamName, effectsText } from './lib/scenario.js';
+import { teamName, effectsText, flagChangesText } from './lib/scenario.js';
+import { speaker } from './lib/negotiation.js';
 import { renderIndicators, renderFlags } from './lib/board.js';
 import { announce, problem, publicHost } from './lib/notify.js';
 import { bootConsole, findKey } from './lib/console.js';
@@ -86,6 +88,56 @@ function outcomeLine(c, full) {
   );
 }
 
+/** Agreements applied in turn `t` that this display may name: public ones it read, and
+ *  every one whose application it saw (that is public whoever the parties). */
+function appliedIn(t) {
+  const st = C.state;
+  const seen = C.applied.filter((a) => a.turn === t);
+  const ids = new Set(seen.map((a) => a.agreement));
+  const listed = (st.agreements || []).filter((a) => a.applied && a.turn === t && !ids.has(a.agreement));
+  return seen.concat(listed);
+}
+
+function appliedLine(a) {
+  const def = C.sc.agreements.get(a.template);
+  const eff = effectsText(C.sc, a.effects || (def && def.effects));
+  const flags = flagChangesText(C.sc, a.set || (def && def.set), a.clear || (def && def.clear));
+  return el(
+    'p',
+    { class: 'obs-agreement', dataset: { agreement: a.agreement } },
+    el('span', { class: 'label', text: 'Agreement applied: ' }),
+    el('strong', { text: a.title }),
+    ` (${(a.parties || []).map((p) => teamName(C.sc, p)).join(', ')})`,
+    eff ? el('span', { class: 'obs-effects', text: ` \u2014 ${eff}.` }) : null,
+    flags ? el('span', { class: 'obs-effects', text: ` ${flags}` }) : null
+  );
+}
+
+/** The last few messages of the public channels: the room reads them from afar. */
+function renderPublicTalk() {
+  const st = C.state;
+  const publicIds = (st.channels || []).filter((c) => c.public);
+  $('public-talk').hidden = !publicIds.length;
+  if (!publicIds.length) return;
+  setText($('talk-h'), publicIds.length === 1 ? `${publicIds[0].name} (public channel)` : 'Public channels');
+  const ids = new Set(publicIds.map((c) => c.id));
+  const msgs = (st.messages || []).filter((m) => ids.has(m.channel)).slice(-5);
+  fill(
+    $('public-messages'),
+    ...(msgs.length
+      ? msgs.map((m) => {
+          const { who, side } = speaker(m.from, C.sc);
+          return el(
+            'li',
+            { class: 'obs-message', dataset: { seq: String(m.seq) } },
+            el('span', { class: 'obs-who', text: side ? `${who} (${side}): ` : `${who}: ` }),
+            el('span', { class: 'obs-said', text: m.text })
+          );
+        })
+      : [el('li', { class: 'muted', text: 'Nothing said in public yet.' })])
+  );
+}
+
 /** A projector cannot scroll: the latest turn with anything in it in full, the one
  *  before in short (outcomes and inject titles), older turns one line each. */
 function renderTimeline() {
@@ -97,7 +149,8 @@ function renderTimeline() {
     const injects = (st.injects || []).filter((i) => i.turn === t).reverse();
     const choices = (st.choices || []).filter((c) => c.turn === t);
     const notes = (st.notes || []).filter((n) => n.turn === t && n.public).reverse();
-    if (!injects.length && !choices.length && !notes.length) continue;
+    const agreed = appliedIn(t);
+    if (!injects.length && !choices.length && !notes.length && !agreed.length) continue;
     const title = t === 0 ? 'Before the game' : `Turn ${t}`;
     const detail = shown === 0 ? 'full' : shown === 1 ? 'short' : 'line';
     shown += 1;
@@ -107,6 +160,7 @@ function renderTimeline() {
       if (choices.length) parts.push(`${plural(choices.length, 'outcome')} (${ok} succeeded)`);
       if (injects.length) parts.push(plural(injects.length, 'inject'));
       if (notes.length) parts.push(plural(notes.length, 'note'));
+      if (agreed.length) parts.push(plural(agreed.length, 'agreement'));
       nodes.push(el('p', { class: 'obs-turn-line' }, el('strong', { text: `${title}: ` }), parts.join(', ')));
       continue;
     }
@@ -117,6 +171,7 @@ function renderTimeline() {
         { class: `obs-turn-block${full ? '' : ' short'}` },
         el('h3', { text: title }),
         choices.length ? el('ul', { class: 'obs-outcomes' }, choices.map((c) => outcomeLine(c, full))) : null,
+        agreed.map(appliedLine),
         notes.map((n) => el('p', { class: 'obs-note' }, el('span', { class: 'label', text: 'White Cell: ' }), n.text)),
         injects.map((i) =>
           full
@@ -144,7 +199,8 @@ function renderAll() {
   drawIfChanged('indicators', [st.turn, st.indicators, st.history, !!st.ended], () => renderIndicators($('indicators'), st, C.sc, {}));
   drawIfChanged('flags', st.flags, () => renderFlags($('flags'), st, C.sc, {}));
   renderTeams();
-  drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes], renderTimeline);
+  drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes, st.agreements, C.applied], renderTimeline);
+  drawIfChanged('public-talk', [st.channels, (st.messages || []).slice(-20)], renderPublicTalk);
 }
 
 /** What the room hears when something happens. */

@@ -11,6 +11,8 @@ import { bootConsole, findKey } from './lib/console.js';
 import { S, myTeam, myTeamDef, playerName } from './team/context.js';
 import { syncDraft, buildOptions, updateOptions, renderDraftSummary, submit, showTeammateNotice } from './team/decide.js';
 import { renderBriefing, renderOutcomes, renderHistory } from './team/feed.js';
+import { renderTalks, wireTalks, onMessage, totalUnread } from './team/talks.js';
+import { renderAgreements, wireAgreements } from './team/agreements.js';
 
 // ---------------------------------------------------------------- render
 
@@ -23,7 +25,8 @@ function renderHeader() {
   document.body.dataset.phase = st.phase;
   const phaseText = st.ended ? 'Session ended' : `${turnLabel(st)} \u00b7 ${phaseLabel(st.phase)}`;
   setText($('phase'), phaseText);
-  document.title = `${team ? team.name : 'Team'} \u00b7 ${phaseText} \u00b7 Wargame`;
+  const unread = totalUnread();
+  document.title = `${unread ? `(${unread}) ` : ''}${team ? team.name : 'Team'} \u00b7 ${phaseText} \u00b7 Wargame`;
   let help = PHASE_HELP[st.phase] || '';
   if (st.ended) help = `${st.ended.title}. ${st.ended.text}`;
   setText($('phase-help'), help);
@@ -60,6 +63,7 @@ function renderAll() {
   if (!S.state || !S.sc) return;
   $('console').hidden = false;
   buildOptions();
+  renderTalks();
   renderHeader();
   renderTimer();
   const st = S.state;
@@ -72,6 +76,7 @@ function renderAll() {
   renderDraftSummary();
   drawIfChanged('outcomes', [st.turn, st.phase, st.choices, st.ended], renderOutcomes);
   drawIfChanged('history', [st.turn, st.history, st.injects, st.choices], renderHistory);
+  renderAgreements();
 }
 
 // ---------------------------------------------------------------- frames
@@ -118,6 +123,20 @@ function onEvent(ev, st, before) {
     case 'session_ended':
       announce(`The session has ended. ${ev.title}.`);
       break;
+    case 'message_posted':
+      onMessage(ev);
+      break;
+    case 'agreement_proposed':
+      if ((ev.to || []).includes(myTeam())) announce(`${teamName(S.sc, ev.from)} proposes an agreement: ${ev.title}. Answer it under Agreements.`);
+      break;
+    case 'agreement_resolved': {
+      const a = (st.agreements || []).find((x) => x.agreement === ev.agreement);
+      announce(`Agreement ${ev.result}${a ? `: ${a.title}` : ''}.`);
+      break;
+    }
+    case 'agreement_applied':
+      announce(`Agreement applied: ${ev.title}.`);
+      break;
     default:
       break;
   }
@@ -144,6 +163,8 @@ onReady(() => {
     return;
   }
   $('decide-form').addEventListener('submit', submit);
+  wireTalks(() => S.console.renderSoon && S.console.renderSoon());
+  wireAgreements();
   S.console = bootConsole({
     token: S.seat.token,
     accept: acceptSnapshot,

@@ -178,7 +178,8 @@ export class Connection {
     return true;
   }
 
-  /** Sends a command; resolves with the ack (or preview) frame, rejects with a readable Error. */
+  /** Sends a command; resolves with the ack (or the answer: a preview or messages
+   *  frame), rejects with a readable Error. */
   send(cmd) {
     return new Promise((resolve, reject) => {
       if (!this.isOpen() || !this.authed) {
@@ -242,6 +243,7 @@ export class Connection {
         break;
       case 'ack':
       case 'preview':
+      case 'messages':
       case 'error': {
         const p = frame.ref !== undefined ? this.pending.get(frame.ref) : null;
         if (p) {

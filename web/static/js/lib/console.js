@@ -38,11 +38,13 @@ export function findKey(role, path) {
  *   presence(frame), rejected(message)
  *   render()          draws the whole console (called at most once per frame)
  *   tick()            every second while there is a state (countdowns)
- * Returns the console: {state, sc, conn, renderSoon}; `state` is the current snapshot
- * with every later event applied, `sc` the scenario index.
+ * Returns the console: {state, sc, conn, renderSoon, applied}; `state` is the current
+ * snapshot with every later event applied, `sc` the scenario index, `applied` every
+ * `agreement_applied` event this page has seen (a seat that is no party to a private
+ * agreement sees its effect on the board, but its snapshot does not list it).
  */
 export function bootConsole(page) {
-  const C = { state: null, sc: null, conn: null, renderSoon: null };
+  const C = { state: null, sc: null, conn: null, renderSoon: null, applied: [] };
   C.renderSoon = renderer(() => {
     if (C.state && C.sc) page.render();
   });
@@ -69,6 +71,9 @@ export function bootConsole(page) {
     const before = { turn: st.turn, phase: st.phase };
     if (!applyEvent(st, ev, C.sc)) return;
     if (ev.kind === 'timer_set') clock.observe(ev.at);
+    if (ev.kind === 'agreement_applied' && !C.applied.some((a) => a.agreement === ev.agreement)) {
+      C.applied.push(Object.assign({}, ev));
+    }
     if (page.event) page.event(ev, st, before);
     C.renderSoon();
     if (NEEDS_SNAPSHOT.has(ev.kind)) C.conn.refresh();

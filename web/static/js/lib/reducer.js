@@ -1,6 +1,6 @@
 // The one event reducer every console uses: applies a live `event` frame to the state a
 // `snapshot` frame describes (docs/PROTOCOL.md), as the engine's `evolve` does
-// (src/engine/rules.rs), for the parts of the state a seat can see. Pure: no page, no
+// (src/engine/evolve.rs, and negotiation.rs for channels, messages and agreements), for the parts of the state a seat can see. Pure: no page, no
 // socket, so it runs under node too (tests/e2e/reducer.test.mjs).
 //
 // What the page cannot work out from events alone (which options are available, the
@@ -19,7 +19,12 @@ export const NEEDS_SNAPSHOT = new Set([
   'timer_expired',
   'session_ended',
   'script_skipped',
+  'agreement_applied',
 ]);
+
+/** Messages per channel a snapshot holds (the server's SNAPSHOT_MESSAGES); older ones
+ *  come with the `messages` query. */
+export const SNAPSHOT_MESSAGES = 300;
 
 /** The fields of an `event` frame that are its envelope, not its body. */
 const ENVELOPE = ['type', 'seq', 'at', 'turn', 'phase', 'actor', 'kind'];
@@ -45,6 +50,53 @@ function changeWorld(state, scenario, effects, set, clear) {
   const flags = state.flags || {};
   for (const f of set || []) if (f in flags) flags[f] = true;
   for (const f of clear || []) if (f in flags) flags[f] = false;
+}
+
+/** The scenario's channel definition (for its `open_in` schedule). */
+function channelDef(scenario, id) {
+  const defs = (scenario && (scenario.raw || scenario).channels) || [];
+  return Array.isArray(defs) ? defs.find((c) => c.id === id) : null;
+}
+
+/** Whether a channel is open by its schedule in `phase`, as the engine reckons it. */
+export function openBySchedule(def, phase) {
+  if (!def || !Array.isArray(def.open_in)) return phase !== 'ended';
+  return def.open_in.includes(phase);
+}
+
+/** Channels the White Cell has opened or closed until told otherwise, per state. The
+ *  snapshot says only whether a channel is open now, so for a fresh snapshot a channel
+ *  whose state differs from its schedule is taken as held by the White Cell. */
+const held = new WeakMap();
+
+function heldChannels(state, scenario) {
+  let m = held.get(state);
+  if (!m) {
+    m = new Map();
+    for (const c of state.channels || []) {
+      if (c.open !== openBySchedule(channelDef(scenario, c.id), state.phase)) m.set(c.id, c.open);
+    }
+    held.set(state, m);
+  }
+  return m;
+}
+
+/** Whether the White Cell holds this channel open or closed (else it follows its
+ *  schedule). Known from the events this page has seen; a guess after a snapshot. */
+export function channelHeld(state, scenario, id) {
+  return heldChannels(state, scenario).has(id);
+}
+
+/** A new phase: channels that follow their schedule open or close with it. */
+function scheduleChannels(state, scenario) {
+  const m = heldChannels(state, scenario);
+  for (const c of state.channels || []) {
+    if (!m.has(c.id)) c.open = openBySchedule(channelDef(scenario, c.id), state.phase);
+  }
+}
+
+function findAgreement(state, id) {
+  return (state.agreements || []).find((a) => a.agreement === id) || null;
 }
 
 /** Records (or replaces) the indicator values at the end of `turn`. */
@@ -83,9 +135,12 @@ function clearDrafts(state) {
  */
 export function applyEvent(state, ev, scenario) {
   if (!state || !ev || !(Number(ev.seq) > Number(state.seq))) return false;
+  heldChannels(state, scenario); // what the snapshot's phase says, before it changes
+  const phaseBefore = state.phase;
   state.seq = ev.seq;
   state.turn = ev.turn;
   state.phase = ev.phase;
+  if (phaseBefore !== state.phase) scheduleChannels(state, scenario);
   switch (ev.kind) {
     case 'session_created':
       state.title = ev.title;
@@ -179,6 +234,52 @@ export function applyEvent(state, ev, scenario) {
       if (state.turn > 0) recordHistory(state, state.turn);
       state.ended = { reason: ev.reason, title: ev.title, text: ev.text };
       break;
+    case 'message_posted': {
+      const m = { seq: ev.seq, at: ev.at, turn: ev.turn, channel: ev.channel, text: ev.text, from: ev.from };
+      const list = (state.messages || []).concat([m]);
+      // The snapshot holds the last SNAPSHOT_MESSAGES of each channel: drop the oldest.
+      let n = 0;
+      for (const x of list) if (x.channel === ev.channel) n += 1;
+      if (n > SNAPSHOT_MESSAGES) list.splice(list.findIndex((x) => x.channel === ev.channel), 1);
+      state.messages = list;
+      break;
+    }
+    case 'channel_changed': {
+      const m = heldChannels(state, scenario);
+      if (ev.scheduled) m.delete(ev.channel);
+      else m.set(ev.channel, !!ev.open);
+      state.channels = (state.channels || []).map((c) => (c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open }) : c));
+      break;
+    }
+    case 'agreement_proposed': {
+      const a = {};
+      for (const k of ['agreement', 'template', 'from', 'to', 'parties', 'title', 'text']) if (ev[k] !== undefined) a[k] = ev[k];
+      Object.assign(a, { public: !!ev.public, turn: ev.turn, seq: ev.seq, at: ev.at, responses: [], status: 'open', applied: false });
+      state.agreements = (state.agreements || []).concat([a]);
+      break;
+    }
+    case 'agreement_responded': {
+      const a = findAgreement(state, ev.agreement);
+      if (!a) break;
+      const r = { team: ev.team, accept: !!ev.accept };
+      if (ev.note !== undefined && ev.note !== null) r.note = ev.note;
+      a.responses = (a.responses || []).concat([r]);
+      break;
+    }
+    case 'agreement_resolved': {
+      const a = findAgreement(state, ev.agreement);
+      if (!a) break;
+      a.status = ev.result;
+      if (ev.note !== undefined && ev.note !== null) a.note = ev.note;
+      else delete a.note;
+      break;
+    }
+    case 'agreement_applied': {
+      changeWorld(state, scenario, ev.effects, ev.set, ev.clear);
+      const a = findAgreement(state, ev.agreement);
+      if (a) a.applied = true;
+      break;
+    }
     default:
       break;
   }

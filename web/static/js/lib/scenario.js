@@ -14,6 +14,8 @@ export async function loadScenario(id) {
     teams: new Map((s.teams || []).map((t) => [t.id, t])),
     events: new Map((s.events || []).map((e) => [e.id, e])),
     options: new Map(),
+    channels: new Map((s.channels || []).map((c) => [c.id, c])),
+    agreements: new Map((s.agreements || []).map((a) => [a.id, a])),
   };
   for (const t of s.teams || []) {
     for (const o of t.options || []) idx.options.set(o.id, Object.assign({ team: t.id }, o));
