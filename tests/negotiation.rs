@@ -733,12 +733,18 @@ fn older_messages_come_page_by_page_to_readers_only() {
     let seqs: Vec<u64> = g.state.messages.iter().map(|m| m.seq).collect();
     let page = engine::messages_before(&g.state, &viewer("nato"), "ukraine-nato", seqs[4], 2)
         .expect("nato reads it");
-    let texts: Vec<&str> = page.iter().map(|m| m.text.as_str()).collect();
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(texts, ["m2", "m3"]);
+    assert!(page.more, "m0 and m1 are older still");
     assert_eq!(
-        page[0].from.player, None,
+        page.messages[0].from.player, None,
         "another team's player id is blanked"
     );
+    let last = engine::messages_before(&g.state, &viewer("nato"), "ukraine-nato", seqs[2], 2)
+        .expect("nato reads it");
+    let texts: Vec<&str> = last.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["m0", "m1"]);
+    assert!(!last.more, "nothing is older than m0");
     let err = engine::messages_before(&g.state, &viewer("russia"), "ukraine-nato", u64::MAX, 10)
         .expect_err("russia does not read it");
     assert_eq!(err.code, RejectionCode::NotAMember);
@@ -796,4 +802,56 @@ source = "§5"
         assert!(line > lines, "{p} points before the appended tables");
         assert_eq!(p.file, "x.toml");
     }
+}
+
+#[test]
+fn an_applied_agreement_reaches_every_snapshot_without_the_parties_notes() {
+    let mut g = game();
+    g.cmd(&team("belarus"), propose("minsk_moscow_basing"));
+    g.cmd(&team("russia"), respond("ag1", true, "NOTE-FOR-MINSK-ONLY"));
+    let before = serde_json::to_string(&engine::view(&g.state, &viewer("ukraine"))).expect("json");
+    assert!(
+        !before.contains("minsk_moscow_basing"),
+        "private until applied: {before}"
+    );
+    g.advance_to(Phase::Review);
+    for seat in ["ukraine", "nato", "observer"] {
+        let view = engine::view(&g.state, &viewer(seat));
+        let json = serde_json::to_string(&view).expect("json");
+        assert!(
+            view.agreements
+                .iter()
+                .any(|a| a.applied && a.proposal.template.as_deref() == Some("minsk_moscow_basing")),
+            "{seat} sees the applied accord: {json}"
+        );
+        assert!(!json.contains("NOTE-FOR-MINSK-ONLY"), "{seat}: {json}");
+    }
+    let belarus = serde_json::to_string(&engine::view(&g.state, &viewer("belarus"))).expect("json");
+    assert!(
+        belarus.contains("NOTE-FOR-MINSK-ONLY"),
+        "a party keeps the note"
+    );
+}
+
+#[test]
+fn a_channel_the_white_cell_holds_says_so_in_the_snapshot() {
+    let mut g = game();
+    let held = |g: &Game| {
+        engine::view(&g.state, &viewer("belarus"))
+            .channels
+            .iter()
+            .find(|c| &*c.id == "belarus-russia")
+            .map(|c| (c.open, c.held))
+    };
+    assert_eq!(held(&g), Some((true, false)));
+    g.fac(Command::Channel {
+        channel: "belarus-russia".to_string(),
+        open: Some(false),
+    });
+    assert_eq!(held(&g), Some((false, true)));
+    g.fac(Command::Channel {
+        channel: "belarus-russia".to_string(),
+        open: None,
+    });
+    assert_eq!(held(&g), Some((true, false)));
 }

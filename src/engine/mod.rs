@@ -30,7 +30,9 @@ pub use evolve::evolve;
 pub use negotiation::{
     Agreement, AgreementStatus, MESSAGE_BURST, MESSAGE_INTERVAL_MS, Message, Response, channel_open,
 };
-pub use negotiation_view::{ChannelView, MAX_QUERY_MESSAGES, SNAPSHOT_MESSAGES, messages_before};
+pub use negotiation_view::{
+    ChannelView, MAX_QUERY_MESSAGES, MessagePage, SNAPSHOT_MESSAGES, messages_before,
+};
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
 pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
 pub use state::*;

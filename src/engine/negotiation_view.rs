@@ -24,6 +24,8 @@ pub struct ChannelView {
     pub members: Vec<Arc<str>>,
     /// Open now (the White Cell's setting, or else the schedule).
     pub open: bool,
+    /// The White Cell holds it open or closed, whatever the schedule says.
+    pub held: bool,
     pub public: bool,
 }
 
@@ -71,6 +73,7 @@ pub fn channels_view(state: &State, viewer: &Viewer) -> Vec<ChannelView> {
             name: c.name.clone(),
             members: c.members.clone(),
             open: channel_open(state, c),
+            held: state.channel_open.contains_key(&*c.id),
             public: c.public,
         })
         .collect()
@@ -105,14 +108,32 @@ pub fn messages_view(state: &State, viewer: &Viewer) -> Vec<Message> {
     out
 }
 
-/// The agreements this viewer may see, with their answers and status.
+/// The agreements this viewer may see, with their answers and status. An applied
+/// agreement is public (its `agreement_applied` reached every seat), but what the
+/// parties wrote to each other while negotiating it stays with them.
 pub fn agreements_view(state: &State, viewer: &Viewer) -> Vec<Agreement> {
     state
         .agreements
         .iter()
-        .filter(|a| reads_agreement(&a.proposal.parties, a.proposal.public, viewer))
-        .cloned()
+        .filter_map(|a| {
+            if reads_agreement(&a.proposal.parties, a.proposal.public, viewer) {
+                return Some(a.clone());
+            }
+            a.applied.then(|| {
+                let mut a = a.clone();
+                a.responses.iter_mut().for_each(|r| r.note = None);
+                a.note = None;
+                a
+            })
+        })
         .collect()
+}
+
+/// One page of a channel's older messages, and whether there are older still.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    pub more: bool,
 }
 
 /// Older messages of one channel: up to `limit` (at most [`MAX_QUERY_MESSAGES`])
@@ -123,7 +144,7 @@ pub fn messages_before(
     channel: &str,
     before: u64,
     limit: usize,
-) -> Result<Vec<Message>, Rejection> {
+) -> Result<MessagePage, Rejection> {
     let s = state.scenario.as_ref();
     let c = find_channel(s, channel)?;
     if !reads_channel(c, viewer) {
@@ -133,14 +154,17 @@ pub fn messages_before(
         ));
     }
     let limit = limit.clamp(1, MAX_QUERY_MESSAGES);
-    let mut out: Vec<Message> = state
+    let mut older = state
         .messages
         .iter()
         .rev()
-        .filter(|m| m.seq < before && m.channel == c.id)
+        .filter(|m| m.seq < before && m.channel == c.id);
+    let mut messages: Vec<Message> = older
+        .by_ref()
         .take(limit)
         .filter_map(|m| seen_message(s, m, viewer))
         .collect();
-    out.reverse();
-    Ok(out)
+    messages.reverse();
+    let more = older.next().is_some();
+    Ok(MessagePage { messages, more })
 }

@@ -467,6 +467,8 @@ pub enum ServerFrame<'a> {
         r#ref: &'a Ref,
         channel: &'a str,
         messages: &'a [engine::Message],
+        /// Whether the channel has messages older than these.
+        more: bool,
     },
 }
 

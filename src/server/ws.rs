@@ -211,11 +211,12 @@ impl Conn {
             .messages(viewer, channel.clone(), before, limit)
             .await
         {
-            Some(Ok(messages)) => {
+            Some(Ok(page)) => {
                 self.send(&ServerFrame::Messages {
                     r#ref,
                     channel: &channel,
-                    messages: &messages,
+                    messages: &page.messages,
+                    more: page.more,
                 })
                 .await
             }

@@ -67,7 +67,7 @@ pub(super) enum Msg {
         channel: String,
         before: u64,
         limit: usize,
-        reply: oneshot::Sender<Result<Vec<engine::Message>, Rejection>>,
+        reply: oneshot::Sender<Result<engine::MessagePage, Rejection>>,
     },
     /// Hand the task and its inbox over, to be run on the asker's thread.
     Relocate {
@@ -225,7 +225,7 @@ impl SessionHandle {
         channel: String,
         before: u64,
         limit: usize,
-    ) -> Option<Result<Vec<engine::Message>, Rejection>> {
+    ) -> Option<Result<engine::MessagePage, Rejection>> {
         let (reply, rx) = oneshot::channel();
         let msg = Msg::Messages {
             viewer,
