@@ -7,6 +7,7 @@ pub enum Mode {
     Hold,
     Throughput,
     Broadcast,
+    Chat,
     Restart,
 }
 
@@ -16,6 +17,7 @@ pub struct Args {
     pub sessions: usize,
     pub duration: f64,
     pub rate: f64,
+    pub say_every: f64,
     pub threads: usize,
     pub warmup: f64,
     pub settle: f64,
@@ -28,12 +30,14 @@ pub struct Args {
 
 pub const USAGE: &str = "\
 usage: load [options]   (build first: cargo build --release; run target/release/load)
-  --mode hold|throughput|broadcast|restart   (default throughput)
+  --mode hold|throughput|broadcast|chat|restart   (default throughput)
   --sessions S      sessions, each 1 facilitator + 4 team sockets (default 1000);
                     restart: the sessions the events are spread over
   --duration SECS   measured time (default 30; hold: time held idle)
-  --rate R          commands per second per session (throughput 2, broadcast 1;
-                    0 = as fast as acks come back, one command in flight per session)
+  --rate R          commands per second per session (throughput 2, broadcast and
+                    chat 1: the facilitator's; 0 = as fast as acks come back, one
+                    command in flight per session)
+  --say-every SECS  chat: each team seat posts one message every SECS (default 5)
   --threads N       client threads, one actix System each (default 2)
   --warmup SECS     unmeasured time before the window (default 3)
   --settle SECS     idle time before RSS is read (default 5)
@@ -51,6 +55,7 @@ pub fn parse_args() -> Result<Args, String> {
         sessions: 1000,
         duration: 30.0,
         rate: f64::NAN,
+        say_every: 5.0,
         threads: 2,
         warmup: 3.0,
         settle: 5.0,
@@ -78,6 +83,7 @@ pub fn parse_args() -> Result<Args, String> {
                     "hold" => Mode::Hold,
                     "throughput" => Mode::Throughput,
                     "broadcast" => Mode::Broadcast,
+                    "chat" => Mode::Chat,
                     "restart" => Mode::Restart,
                     other => return Err(format!("unknown mode `{other}`")),
                 }
@@ -85,6 +91,7 @@ pub fn parse_args() -> Result<Args, String> {
             "--sessions" => a.sessions = num(&value)? as usize,
             "--duration" => a.duration = num(&value)?,
             "--rate" => a.rate = num(&value)?,
+            "--say-every" => a.say_every = num(&value)?,
             "--threads" => a.threads = (num(&value)? as usize).max(1),
             "--warmup" => a.warmup = num(&value)?,
             "--settle" => a.settle = num(&value)?,
@@ -97,13 +104,19 @@ pub fn parse_args() -> Result<Args, String> {
         }
     }
     if a.rate.is_nan() {
-        a.rate = if a.mode == Mode::Broadcast { 1.0 } else { 2.0 };
+        a.rate = match a.mode {
+            Mode::Broadcast | Mode::Chat => 1.0,
+            _ => 2.0,
+        };
     }
     if !a.server_bin.is_file() {
         return Err(format!(
             "no server binary at {}: build it with `cargo build --release`, or name one with --server-bin",
             a.server_bin.display()
         ));
+    }
+    if a.say_every < 0.1 {
+        return Err("--say-every must be at least 0.1 seconds".into());
     }
     if a.sessions == 0 {
         return Err("--sessions must be at least 1".into());

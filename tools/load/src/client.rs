@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,10 +53,33 @@ pub struct Sent {
     pub measure: bool,
 }
 
+/// A `say` sent and not yet heard by every seat it goes to (chat mode).
+pub struct Said {
+    pub at: Instant,
+    /// Sent inside the measured window.
+    pub measure: bool,
+    /// Seats other than the sender's that have not received it yet.
+    pub left: u8,
+}
+
+/// A message's key, written at the start of its text as `#<seat>.<n> `: the seat
+/// that posted it (1..=4) and that seat's message number.
+pub type SaidKey = (u8, u32);
+
+/// The key at the start of a load-tool message's text.
+pub fn said_key(text: &str) -> Option<SaidKey> {
+    let (key, _) = text.strip_prefix('#')?.split_once(' ')?;
+    let (seat, n) = key.split_once('.')?;
+    Some((seat.parse().ok()?, n.parse().ok()?))
+}
+
 #[derive(Default)]
 pub struct Track {
+    /// The facilitator's recent commands (and, outside chat mode, the teams').
     pub log: VecDeque<Sent>,
     pub ended: bool,
+    /// Chat mode: messages on their way, by key.
+    pub said: HashMap<SaidKey, Said>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +94,8 @@ struct Incoming<'a> {
     code: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
 }
 
 /// Opens a socket, authenticates with `token` and waits for the snapshot: the socket
@@ -121,8 +146,9 @@ pub async fn connect(
 }
 
 pub struct ConnCtx {
-    /// Team sockets measure broadcast latency; the facilitator's watches for the end.
-    pub is_team: bool,
+    /// 0 the facilitator, 1..=4 the teams. Team sockets measure broadcast latency;
+    /// the facilitator's watches for the end; every seat times chat deliveries.
+    pub seat: usize,
     pub track: Rc<RefCell<Track>>,
     pub stats: Rc<RefCell<Stats>>,
     pub shared: Arc<Shared>,
@@ -157,7 +183,9 @@ pub async fn conn_task(
                                 stats.seq_violations += 1;
                             }
                             last_seq = seq;
-                            if ctx.is_team {
+                            if f.kind.as_deref() == Some("message_posted") {
+                                delivered(&ctx, &mut stats, f.text.as_deref(), now);
+                            } else if ctx.seat > 0 {
                                 let track = ctx.track.borrow();
                                 if let Some(s) = track.log.iter().rev().find(|s| s.after < seq)
                                     && s.measure
@@ -219,4 +247,29 @@ pub async fn conn_task(
     }
     // The server closed the socket (or it failed) before the tool stopped it.
     ctx.shared.lost.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A `message_posted` reached this seat: times it if another seat of the session
+/// posted it in the window (the sender's own copy is not a delivery).
+fn delivered(ctx: &ConnCtx, stats: &mut Stats, text: Option<&str>, now: Instant) {
+    let Some(key) = text.and_then(said_key) else {
+        stats.deliveries_unknown += 1;
+        return;
+    };
+    if usize::from(key.0) == ctx.seat {
+        return;
+    }
+    let mut track = ctx.track.borrow_mut();
+    let Some(said) = track.said.get_mut(&key) else {
+        stats.deliveries_unknown += 1;
+        return;
+    };
+    stats.deliveries += 1;
+    if said.measure {
+        stats.deliver_us.push(micros(now - said.at));
+    }
+    said.left = said.left.saturating_sub(1);
+    if said.left == 0 {
+        track.said.remove(&key);
+    }
 }

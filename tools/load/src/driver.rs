@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::args::{Args, Mode};
+use crate::chat::chat;
 use crate::client::{ConnCtx, Out, REPLY_TIMEOUT, Reply, Sent, Shared, Track, conn_task, connect};
 use crate::game::{Game, Script, command_json};
 use crate::micros;
@@ -40,6 +41,24 @@ pub struct Stats {
     pub seq_violations: u64,
     pub behind: u64,
     pub drivers_stopped_early: u64,
+    /// Chat mode: the teams' `say` commands, sent and answered like the above.
+    pub says_total: u64,
+    pub say_acks: u64,
+    pub say_acks_total: u64,
+    pub say_ack_us: Vec<u32>,
+    pub say_refused: BTreeMap<String, u64>,
+    pub say_timeouts: u64,
+    pub say_behind: u64,
+    /// `message_posted` frames at seats other than the sender's, matched to a `say`;
+    /// the latencies of those whose `say` was sent in the window.
+    pub deliveries: u64,
+    pub deliver_us: Vec<u32>,
+    /// `message_posted` frames that match no `say` waiting for them.
+    pub deliveries_unknown: u64,
+    /// Acknowledged messages still missing at some seat when the sockets closed: all,
+    /// and those sent in the window.
+    pub undelivered: u64,
+    pub undelivered_measured: u64,
 }
 
 impl Stats {
@@ -63,6 +82,20 @@ impl Stats {
         self.seq_violations += o.seq_violations;
         self.behind += o.behind;
         self.drivers_stopped_early += o.drivers_stopped_early;
+        self.says_total += o.says_total;
+        self.say_acks += o.say_acks;
+        self.say_acks_total += o.say_acks_total;
+        self.say_ack_us.extend(o.say_ack_us);
+        for (k, v) in o.say_refused {
+            *self.say_refused.entry(k).or_default() += v;
+        }
+        self.say_timeouts += o.say_timeouts;
+        self.say_behind += o.say_behind;
+        self.deliveries += o.deliveries;
+        self.deliver_us.extend(o.deliver_us);
+        self.deliveries_unknown += o.deliveries_unknown;
+        self.undelivered += o.undelivered;
+        self.undelivered_measured += o.undelivered_measured;
     }
 }
 
@@ -74,12 +107,12 @@ pub struct Window {
     pub end: Instant,
 }
 
-/// The five sockets of one session, as the driver sees them.
-struct Table {
-    index: usize,
-    seats: Vec<mpsc::Sender<Out>>,
-    track: Rc<RefCell<Track>>,
-    start_seq: u64,
+/// The five sockets of one session, as the drivers see them.
+pub struct Table {
+    pub index: usize,
+    pub seats: Vec<mpsc::Sender<Out>>,
+    pub track: Rc<RefCell<Track>>,
+    pub start_seq: u64,
 }
 
 async fn connect_table(
@@ -108,7 +141,7 @@ async fn connect_table(
                 start_seq = start_seq.max(seq);
                 let (tx, rx) = mpsc::channel(1);
                 let ctx = ConnCtx {
-                    is_team: i > 0,
+                    seat: i,
                     track: track.clone(),
                     stats: stats.clone(),
                     shared: shared.clone(),
@@ -136,7 +169,13 @@ async fn connect_table(
 }
 
 /// Plays one session: one command in flight at a time, paced at `rate` per second.
-async fn drive(table: Table, script: Script, rate: f64, window: Window, stats: Rc<RefCell<Stats>>) {
+async fn drive(
+    table: Rc<Table>,
+    script: Script,
+    rate: f64,
+    window: Window,
+    stats: Rc<RefCell<Stats>>,
+) {
     let interval = if rate > 0.0 {
         Duration::from_secs_f64(1.0 / rate)
     } else {
@@ -257,19 +296,30 @@ pub fn client_thread(
                 r = stop.changed() => if r.is_err() { break None },
             }
         };
+        let tables: Vec<Rc<Table>> = tables.into_iter().flatten().map(Rc::new).collect();
         if let Some(window) = window {
-            let script = if args.mode == Mode::Broadcast {
-                Script::Broadcast
-            } else {
+            let script = if args.mode == Mode::Throughput {
                 Script::Play
+            } else {
+                Script::Broadcast
             };
             let drivers = tables
-                .into_iter()
-                .flatten()
-                .map(|t| drive(t, script, args.rate, window, stats.clone()));
-            futures_util::future::join_all(drivers).await;
-        } else {
-            drop(tables);
+                .iter()
+                .map(|t| drive(t.clone(), script, args.rate, window, stats.clone()));
+            if args.mode == Mode::Chat {
+                let every = Duration::from_secs_f64(args.say_every);
+                let chatters = tables.iter().flat_map(|t| {
+                    (1..t.seats.len())
+                        .map(|seat| chat(t.clone(), seat, every, window, stats.clone()))
+                });
+                futures_util::future::join(
+                    futures_util::future::join_all(drivers),
+                    futures_util::future::join_all(chatters),
+                )
+                .await;
+            } else {
+                futures_util::future::join_all(drivers).await;
+            }
         }
         while !*stop.borrow_and_update() {
             if stop.changed().await.is_err() {
@@ -282,6 +332,13 @@ pub fn client_thread(
             futures_util::future::join_all(handles),
         )
         .await;
-        std::mem::take(&mut *stats.borrow_mut())
+        let mut stats = std::mem::take(&mut *stats.borrow_mut());
+        for t in &tables {
+            for said in t.track.borrow().said.values() {
+                stats.undelivered += 1;
+                stats.undelivered_measured += u64::from(said.measure);
+            }
+        }
+        stats
     })
 }

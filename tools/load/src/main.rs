@@ -12,6 +12,10 @@
 //! - `broadcast`: facilitator-only commands every seat sees (public notes and
 //!   phase changes), `--rate` per session (default 1). Reports broadcast latency:
 //!   facilitator command sent -> the matching event frame received by a team.
+//! - `chat`: broadcast's facilitator commands, and every team seat posting a `say`
+//!   every `--say-every` seconds on its bilateral channels and `all` in turn.
+//!   Reports the say's ack latency and its delivery latency at each other seat
+//!   of the channel, beside the broadcast latency.
 //! - `restart`: fills a database with `--events` stored events through
 //!   `wargame::store::Store` and the engine (the same decide/evolve/hash path the
 //!   server uses), then times the binary from spawn to `/healthz` answering.
@@ -25,10 +29,12 @@
 //! Modules: `args` (the command line), `server` (the child server process), `setup`
 //! (sessions and seats over HTTP), `game` (the scripted game every mode plays),
 //! `client` (one WebSocket), `driver` (client threads pacing each session's commands),
-//! `sockets` (the hold, throughput and broadcast modes), `restart` (the restart mode),
+//! `chat` (chat mode's team seats), `sockets` (the hold, throughput, broadcast and
+//! chat modes), `restart` (the restart mode),
 //! `machine` (what /proc and the disk say about the machine).
 
 mod args;
+mod chat;
 mod client;
 mod driver;
 mod game;

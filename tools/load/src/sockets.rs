@@ -1,4 +1,4 @@
-//! The modes with sockets: hold, throughput and broadcast. One server, S sessions x 5
+//! The modes with sockets: hold, throughput, broadcast and chat. One server, S sessions x 5
 //! sockets spread over the client threads; RSS before and after the sockets connect,
 //! then a measured window with the machine's CPU, pressure and steal.
 
@@ -20,7 +20,7 @@ use crate::server::{Server, fail};
 use crate::setup::{Creds, setup_sessions};
 use crate::{TEAMS, pct, verdict};
 
-/// Runs the hold, throughput or broadcast mode.
+/// Runs the hold, throughput, broadcast or chat mode.
 pub fn run(args: &Args) {
     let sockets = args.sessions * (1 + TEAMS.len());
     ensure_nofile(sockets as u64 + 1024);
@@ -106,6 +106,9 @@ pub fn run(args: &Args) {
     );
     if args.mode != Mode::Hold {
         result.push_str(&commands_report(args, &mut stats));
+        if args.mode == Mode::Chat {
+            result.push_str(&chat_report(args, &mut stats));
+        }
     } else {
         hold_verdict(args, held, per_conn);
     }
@@ -353,6 +356,9 @@ fn commands_report(args: &Args, stats: &mut Stats) -> String {
             "target >= 2000 durable commands/s with ack p99 <= 25 ms: {}",
             verdict(rate >= 2000.0 && a99 <= 25.0)
         ),
+        Mode::Chat => println!(
+            "broadcast p99 with the chat running: {b99:.2} ms (the 5 ms target is stated for broadcast mode alone)"
+        ),
         _ if args.rate == 1.0 && args.sessions >= 1000 => println!(
             "target broadcast p99 <= 5 ms at 1 command/s/session: {}",
             verdict(b99 <= 5.0)
@@ -364,5 +370,57 @@ fn commands_report(args: &Args, stats: &mut Stats) -> String {
     format!(
         " rate={} acks_per_s={rate:.0} ack_p50_ms={a50:.2} ack_p99_ms={a99:.2} bcast_p50_ms={b50:.2} bcast_p99_ms={b99:.2} timeouts={} seq_violations={}",
         args.rate, stats.timeouts, stats.seq_violations
+    )
+}
+
+/// Prints what the chat measured (the teams' `say` commands and their delivery) and
+/// whether it ran clean; returns the RESULT line's fields for it.
+fn chat_report(args: &Args, stats: &mut Stats) -> String {
+    let secs = args.duration.max(1e-9);
+    stats.say_ack_us.sort_unstable();
+    stats.deliver_us.sort_unstable();
+    let says = stats.say_acks as f64 / secs;
+    let (a50, a99) = (pct(&stats.say_ack_us, 0.50), pct(&stats.say_ack_us, 0.99));
+    let (d50, d99, dmax) = (
+        pct(&stats.deliver_us, 0.50),
+        pct(&stats.deliver_us, 0.99),
+        pct(&stats.deliver_us, 1.0),
+    );
+    let rate_limited = stats.say_refused.get("rate_limited").copied().unwrap_or(0);
+    let say_errors: u64 = stats.say_refused.values().sum::<u64>() + stats.say_timeouts;
+    println!(
+        "chat: offered {:.0} messages/s (4 team seats x {} sessions, one every {} s each), {} acks in the window = {says:.0} messages/s; {} sent in all, {} acked",
+        (TEAMS.len() * args.sessions) as f64 / args.say_every,
+        args.sessions,
+        args.say_every,
+        stats.say_acks,
+        stats.says_total,
+        stats.say_acks_total
+    );
+    println!(
+        "say refused: {:?} (rate_limited {rate_limited}); say timeouts {}; posts behind schedule {}",
+        stats.say_refused, stats.say_timeouts, stats.say_behind
+    );
+    println!(
+        "say ack latency (send -> ack): p50 {a50:.2} ms, p99 {a99:.2} ms, max {:.2} ms ({} samples)",
+        pct(&stats.say_ack_us, 1.0),
+        stats.say_ack_us.len()
+    );
+    println!(
+        "delivery latency (say sent -> message_posted at each other seat of the channel, the facilitator included): p50 {d50:.2} ms, p99 {d99:.2} ms, max {dmax:.2} ms ({} samples)",
+        stats.deliver_us.len()
+    );
+    println!(
+        "deliveries: {} received; {} messages not heard by every seat when the sockets closed ({} of them sent in the window); {} message frames matching no say",
+        stats.deliveries, stats.undelivered, stats.undelivered_measured, stats.deliveries_unknown
+    );
+    let clean = say_errors == 0 && stats.undelivered == 0 && stats.deliveries_unknown == 0;
+    println!(
+        "check: no say refused (rate_limited must be 0 at one message per 3 s or slower) or timed out, every message delivered once: {}",
+        verdict(clean)
+    );
+    format!(
+        " say_every={} says_per_s={says:.0} say_ack_p50_ms={a50:.2} say_ack_p99_ms={a99:.2} deliver_p50_ms={d50:.2} deliver_p99_ms={d99:.2} deliver_max_ms={dmax:.2} deliveries={} undelivered={} rate_limited={rate_limited} say_errors={say_errors}",
+        args.say_every, stats.deliveries, stats.undelivered
     )
 }
