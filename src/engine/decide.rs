@@ -146,6 +146,7 @@ pub fn decide(
                     auto_advance,
                 } => timer(&mut e, *seconds, *auto_advance)?,
                 Command::End { reason } => end(&mut e, reason.as_deref()),
+                Command::Reveal { choice } => super::fog::reveal(&mut e, choice)?,
                 Command::Join { .. } | Command::TimerExpired { .. } | Command::Submit { .. } => {}
             }
         }

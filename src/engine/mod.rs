@@ -15,8 +15,11 @@ mod adjudicate;
 mod decide;
 mod emit;
 mod evolve;
+mod fog;
 mod inject;
+mod objectives;
 mod preview;
+mod repeat;
 mod simulate;
 mod state;
 mod types;
@@ -25,8 +28,14 @@ mod view;
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use evolve::evolve;
+pub use fog::{is_hidden, noise as fog_noise, team_beliefs};
+pub use objectives::{ObjectiveView, Score, objectives_met, score_of};
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
-pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
+pub use repeat::{odds_after, repeat_modifier};
+pub use simulate::{
+    InjectAt, Policy, SimOptions, Summary, parse_injects, play, play_random, random_choices,
+    run_seed, simulate, simulate_with,
+};
 pub use state::*;
 pub use types::*;
 pub use view::{

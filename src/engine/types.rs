@@ -182,6 +182,11 @@ pub enum Command {
         turn: u32,
         phase: Phase,
     },
+    /// The White Cell lifts the fog from an undetected covert choice: every seat
+    /// sees it, and its effects, from now on.
+    Reveal {
+        choice: String,
+    },
 }
 
 impl Command {
@@ -198,6 +203,7 @@ impl Command {
             Command::End { .. } => "end",
             Command::Join { .. } => "join",
             Command::TimerExpired { .. } => "timer_expired",
+            Command::Reveal { .. } => "reveal",
         }
     }
 }
@@ -410,6 +416,10 @@ pub struct Resolution {
     pub effects: BTreeMap<Arc<str>, i64>,
     pub set: Vec<Arc<str>>,
     pub clear: Vec<Arc<str>>,
+    /// An undetected covert choice the White Cell has since revealed (set on the
+    /// state's record by `covert_revealed`; never in a `choice_resolved` event).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revealed: bool,
 }
 
 /// An inject as delivered: from the catalog, the script, a trigger, a choice, or
@@ -510,6 +520,14 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         lapsed_secret: Vec<Arc<str>>,
         indicators: BTreeMap<Arc<str>, i64>,
+        /// Fog: the observers' board where it differs from `indicators` (covert
+        /// effects they may not see). White Cell only; `visible` applies it.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        public: BTreeMap<Arc<str>, i64>,
+        /// Fog: each team's board where it differs from `indicators` (hidden covert
+        /// effects, noise, delay). White Cell only; `visible` applies each team's.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        beliefs: BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>,
     },
     ChoicesSubmitted {
         team: String,
@@ -565,6 +583,15 @@ pub enum EventBody {
         title: String,
         text: String,
     },
+    /// The White Cell revealed an undetected covert choice. `effects` are the
+    /// indicator changes it (and its follow-on events) made, now seen by everyone.
+    CovertRevealed {
+        choice: Arc<str>,
+        team: Arc<str>,
+        option: Arc<str>,
+        title: Arc<str>,
+        effects: BTreeMap<Arc<str>, i64>,
+    },
 }
 
 impl EventBody {
@@ -584,6 +611,7 @@ impl EventBody {
             EventBody::TimerSet { .. } => "timer_set",
             EventBody::TimerExpired { .. } => "timer_expired",
             EventBody::SessionEnded { .. } => "session_ended",
+            EventBody::CovertRevealed { .. } => "covert_revealed",
         }
     }
 }

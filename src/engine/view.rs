@@ -23,7 +23,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::adjudicate::odds;
 use super::decide::describe_condition;
 use super::state::*;
 use super::types::*;
@@ -71,7 +70,7 @@ pub fn redact_resolution(s: &Scenario, r: &Resolution, viewer: &Viewer) -> Optio
             r.note = None;
         }
         r
-    } else if r.detection.as_ref().is_some_and(|d| d.detected) {
+    } else if r.detection.as_ref().is_some_and(|d| d.detected) || r.revealed {
         let mut r = r.clone();
         r.rationale = None;
         r.note = None;
@@ -129,17 +128,27 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
+        // Fog: each seat gets its own board; only the White Cell sees the others'.
         EventBody::PhaseChanged {
             from,
             lapsed,
             lapsed_secret,
             indicators,
+            public,
+            beliefs,
         } => EventBody::PhaseChanged {
             from: *from,
             lapsed: seen_flags(s, lapsed, viewer),
             lapsed_secret: seen_flags(s, lapsed_secret, viewer),
-            indicators: indicators.clone(),
+            indicators: match viewer {
+                Viewer::Team(t) => super::fog::overlaid(indicators, beliefs.get(t.as_str())),
+                _ => super::fog::overlaid(indicators, Some(public)),
+            },
+            public: BTreeMap::new(),
+            beliefs: BTreeMap::new(),
         },
+        // A revealed covert choice is public from then on.
+        EventBody::CovertRevealed { .. } => event.body.clone(),
         EventBody::ChoicesSubmitted { team, .. } if is_team(viewer, team) => event.body.clone(),
         EventBody::ChoicesSubmitted { team, .. } => EventBody::ChoicesSubmitted {
             team: team.clone(),
@@ -264,6 +273,16 @@ pub struct View {
     /// Whether overt choices' rationales stay with their team after publication.
     pub private_rationales: bool,
     pub ended: Option<Ending>,
+    /// Fog: what each team believes the board to be (White Cell only, while any
+    /// seat's board differs from the truth and the session runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beliefs: Option<BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>>,
+    /// Team objectives: the team's own; the White Cell's, every team's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<super::objectives::ObjectiveView>,
+    /// Weighted objective scores by team, once the session has ended.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<Arc<str>, super::objectives::Score>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -276,6 +295,20 @@ pub struct ScriptView {
     pub to: Vec<Arc<str>>,
     pub expected_action: String,
     pub status: Option<ScriptStatus>,
+    /// Whether the entry's `when` holds on the board now (always, without one).
+    pub applies: bool,
+    /// The entry's `when`, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// Conditions in words, joined with "and".
+pub fn describe_conditions(s: &Scenario, conds: &[crate::scenario::Condition]) -> String {
+    conds
+        .iter()
+        .map(|c| describe_condition(s, c))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Availability of each option for one team on the current board.
@@ -301,7 +334,8 @@ pub fn option_status(
                 option: o.id.clone(),
                 available: unmet.is_empty(),
                 unmet,
-                target: with_odds.then(|| odds(s, &state.world, o).2),
+                target: with_odds
+                    .then(|| super::repeat::odds_after(s, &state.world, &state.choices, o).2),
             }
         })
         .collect()
@@ -327,6 +361,13 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             }
         })
         .collect();
+    // Fog lifts for everyone once the session has ended.
+    let board = super::fog::Board::of(state);
+    let seat = match viewer {
+        _ if fac || state.phase == Phase::Ended || !board.active() => None,
+        Viewer::Team(_) => team_ix.map(super::fog::Seat::Team),
+        _ => Some(super::fog::Seat::Public),
+    };
     let options = match (fac, team_ix) {
         (true, _) => (0..s.teams.len())
             .flat_map(|i| option_status(s, state, i, true))
@@ -343,7 +384,10 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         max_turns: state.max_turns,
         phase: state.phase,
         seq: state.seq,
-        indicators: state.indicator_map(),
+        indicators: match seat {
+            Some(seat) => super::emit::indicator_map(s, &board.believed(seat)),
+            None => state.indicator_map(),
+        },
         flags: s
             .flags
             .iter()
@@ -356,7 +400,10 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             .iter()
             .map(|h| HistoryRow {
                 turn: h.turn,
-                indicators: super::emit::indicator_map(s, &h.indicators),
+                indicators: match seat {
+                    Some(seat) => super::emit::indicator_map(s, &board.believed_row(seat, h)),
+                    None => super::emit::indicator_map(s, &h.indicators),
+                },
             })
             .collect(),
         teams,
@@ -410,6 +457,12 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                     to: i.to.clone(),
                     expected_action: i.expected_action.clone(),
                     status: state.script.get(&*i.id).cloned(),
+                    applies: crate::scenario::all_hold(
+                        &i.when,
+                        &state.world.indicators,
+                        &state.world.flags,
+                    ),
+                    condition: (!i.when.is_empty()).then(|| describe_conditions(s, &i.when)),
                 })
                 .collect()
         }),
@@ -417,5 +470,8 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         auto_advance: state.auto_advance,
         private_rationales: state.private_rationales,
         ended: state.ended.clone(),
+        beliefs: (fac && state.phase != Phase::Ended && board.active()).then(|| board.beliefs()),
+        objectives: super::objectives::view_objectives(state, viewer),
+        scores: super::objectives::view_scores(state, viewer),
     }
 }

@@ -39,6 +39,7 @@ enum FrameType {
     Note,
     Timer,
     End,
+    Reveal,
 }
 
 /// One frame from a client.
@@ -100,6 +101,9 @@ pub enum ClientCommand {
         #[serde(default)]
         reason: Option<String>,
     },
+    Reveal {
+        choice: String,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -138,6 +142,7 @@ impl From<ClientCommand> for Command {
                 auto_advance,
             },
             ClientCommand::End { reason } => Command::End { reason },
+            ClientCommand::Reveal { choice } => Command::Reveal { choice },
         }
     }
 }
@@ -248,7 +253,8 @@ impl ClientFrame {
             | FrameType::Override
             | FrameType::Note
             | FrameType::Timer
-            | FrameType::End => {
+            | FrameType::End
+            | FrameType::Reveal => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)
@@ -418,6 +424,7 @@ mod tests {
             json!({"type": "note", "text": "n"}),
             json!({"type": "timer", "seconds": 0}),
             json!({"type": "end"}),
+            json!({"type": "reveal", "choice": "c"}),
         ];
         for f in frames {
             let kind = f["type"].as_str().expect("type").to_string();

@@ -202,7 +202,8 @@ impl<'s> Builder<'s> {
             EventBody::PlayerJoined { .. }
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }
-            | EventBody::TimerExpired {} => {}
+            | EventBody::TimerExpired {}
+            | EventBody::CovertRevealed { .. } => {}
         }
     }
 

@@ -10,6 +10,7 @@ mod reachability;
 mod refs;
 mod sections;
 mod spans;
+mod v2;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -118,6 +119,8 @@ impl Compiler<'_> {
         let triggers = self.triggers(&raw, &names);
         let end_conditions = self.end_conditions(&raw, &names);
         let script = self.script(&raw, &names, &events);
+        let fog = self.fog(&raw, &names);
+        let fighting = self.fighting(&raw, &names);
 
         let scenario = Scenario {
             id: raw.id.get_ref().clone(),
@@ -135,6 +138,8 @@ impl Compiler<'_> {
             triggers,
             end_conditions,
             script,
+            fog,
+            fighting,
             digest,
         };
         if self.problems.is_empty() {
