@@ -19,4 +19,5 @@ mod export;
 mod props;
 mod scenario;
 mod tidy;
+mod v2;
 mod visibility;
