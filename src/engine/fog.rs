@@ -26,6 +26,9 @@ use super::state::*;
 use super::types::*;
 use crate::scenario::{Scenario, all_hold};
 
+/// Indicator values by indicator id, for each team id.
+pub type Boards = BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>;
+
 /// Whose board: the observers' public one, or a team's (by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Seat {
@@ -175,6 +178,11 @@ impl<'a> Board<'a> {
             .sum()
     }
 
+    /// Whether a rule's `sharpened_by` conditions (if any) hold on the true board.
+    fn sharpened(&self, conds: &[crate::scenario::Condition]) -> bool {
+        !conds.is_empty() && all_hold(conds, &self.world.indicators, &self.world.flags)
+    }
+
     /// The true value of indicator `ix` at the end of `turn` completed turns.
     fn past(&self, turn: u32, ix: usize) -> i64 {
         self.history
@@ -191,12 +199,11 @@ impl<'a> Board<'a> {
         let ind = &self.s.indicators[ix];
         let rule = match seat {
             Seat::Public => None,
-            Seat::Team(t) => self.s.fog.iter().find(|r| {
-                r.indicator == ix
-                    && r.covers(t)
-                    && !(!r.sharpened_by.is_empty()
-                        && all_hold(&r.sharpened_by, &self.world.indicators, &self.world.flags))
-            }),
+            Seat::Team(t) => self
+                .s
+                .fog
+                .iter()
+                .find(|r| r.indicator == ix && r.covers(t) && !self.sharpened(&r.sharpened_by)),
         };
         let mut v = truth - self.hidden_sum(seat, upto, ix);
         if let (Some(r), Seat::Team(t)) = (rule, seat) {
@@ -230,7 +237,7 @@ impl<'a> Board<'a> {
     }
 
     /// Every team's board, by team id.
-    pub(crate) fn beliefs(&self) -> BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>> {
+    pub(crate) fn beliefs(&self) -> Boards {
         self.s
             .teams
             .iter()
@@ -248,7 +255,7 @@ impl<'a> Board<'a> {
 /// What each team believes the board to be on this state, by team id, ignoring the
 /// end of the session (which lifts the fog for the seats); `None` when no team's
 /// board can differ from the truth. For the after-action report.
-pub fn team_beliefs(state: &State) -> Option<BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>> {
+pub fn team_beliefs(state: &State) -> Option<Boards> {
     let board = Board::of(state);
     board.active().then(|| board.beliefs())
 }
@@ -265,15 +272,11 @@ fn differing(s: &Scenario, believed: &[i64], truth: &[i64]) -> BTreeMap<Arc<str>
 
 /// Each seat's board where it differs from the truth, for a phase change the emitter
 /// is about to push (to `to` in `turn`): (observers' board, each team's).
-#[allow(clippy::type_complexity)]
 pub(super) fn phase_beliefs(
     e: &Emitter,
     to: Phase,
     turn: u32,
-) -> (
-    BTreeMap<Arc<str>, i64>,
-    BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>,
-) {
+) -> (BTreeMap<Arc<str>, i64>, Boards) {
     let s = e.scenario();
     let state = e.state;
     // Choices published by this very command are not in the state yet.

@@ -28,7 +28,7 @@ mod view;
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use evolve::evolve;
-pub use fog::{is_hidden, noise as fog_noise, team_beliefs};
+pub use fog::{Boards, is_hidden, noise as fog_noise, team_beliefs};
 pub use objectives::{ObjectiveView, Score, objectives_met, score_of};
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
 pub use repeat::{odds_after, repeat_modifier};

@@ -276,7 +276,7 @@ pub struct View {
     /// Fog: what each team believes the board to be (White Cell only, while any
     /// seat's board differs from the truth and the session runs).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub beliefs: Option<BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>>,
+    pub beliefs: Option<super::fog::Boards>,
     /// Team objectives: the team's own; the White Cell's, every team's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub objectives: Vec<super::objectives::ObjectiveView>,
