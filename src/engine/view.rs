@@ -14,6 +14,11 @@
 //!   them; the snapshot's `flags` leaves them out.
 //! - Other teams' player ids on an event's actor: blanked.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+//! - Indicator values (fog, `fog.rs`): a team sees its own board and observers the public
+//!   one, in the snapshot (`indicators`, `history`) and in `phase_changed.indicators`;
+//!   the other boards (`public`, `beliefs`) are the facilitator's. After the end, the truth.
+//! - A revealed covert choice (`covert_revealed`): everyone, as if detected.
+//! - Objectives: the team's own, every team's for the facilitator, none for observers.
 //!
 //! [`visible`] names every event kind and [`redact_actor`] every actor: a new kind
 //! does not compile until someone decides who may see it.
