@@ -44,6 +44,10 @@ enum Cmd {
         turns: u32,
         #[arg(long, default_value_t = 100)]
         runs: u32,
+        /// A catalog event fired at the start of a turn in every run: EVENT@TURN
+        /// (repeatable, or comma-separated).
+        #[arg(long)]
+        inject: Vec<String>,
     },
     /// Re-derive a session from its stored events and print its state hash.
     Replay {
@@ -96,9 +100,21 @@ fn main() -> ExitCode {
             seed,
             turns,
             runs,
+            inject,
         } => match wargame::scenario::load_file(&scenario) {
             Ok((s, _)) => {
-                let summary = wargame::engine::simulate(Arc::new(s), seed, turns, runs)
+                let inject = match wargame::engine::parse_injects(&s, &inject, turns) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        eprintln!("{}: {e}", scenario.display());
+                        return ExitCode::FAILURE;
+                    }
+                };
+                let opts = wargame::engine::SimOptions {
+                    inject,
+                    ..Default::default()
+                };
+                let summary = wargame::engine::simulate_with(Arc::new(s), seed, turns, runs, &opts)
                     .map_err(|e| e.to_string())
                     .and_then(|s| serde_json::to_string_pretty(&s).map_err(|e| e.to_string()));
                 match summary {

@@ -102,13 +102,33 @@ fn the_default_scenario_matches_the_contract() {
 /// Each broken fixture and exactly what `wargame validate` prints for it.
 const BROKEN: &[(&str, &[&str])] = &[
     (
+        "v2_keys.toml",
+        &[
+            "tests/fixtures/broken/v2_keys.toml:37: teams[red].options[talk].repeat_penalty: repeat_penalty 150 must be within 0-100 (odds lost per earlier success)",
+            "tests/fixtures/broken/v2_keys.toml:44: teams[red].objectives[calm].weight: weight must be a whole number from 1 to 100, not 0",
+            "tests/fixtures/broken/v2_keys.toml:47: teams[red].objectives[max].id: `max` is reserved (the simulation summary uses it); choose another id",
+            "tests/fixtures/broken/v2_keys.toml:48: teams[red].objectives[max].text: an objective needs a text the team can read in its briefing",
+            "tests/fixtures/broken/v2_keys.toml:49: teams[red].objectives[max].when[0]: condition `morale >= 2`: unknown indicator `morale`",
+            "tests/fixtures/broken/v2_keys.toml:67: teams[blue].objectives[spy].when: `red_plan` is a secret flag of team `red`; naming it here would show team `blue` whether it is set",
+            "tests/fixtures/broken/v2_keys.toml:90: script[msel-1].when[0]: condition `tension >= 11` can never hold: `tension` ranges over 0-10",
+            "tests/fixtures/broken/v2_keys.toml:73: fog[0].noise: noise 20 must be within 0-10 (whole units either way, at most the indicator's range)",
+            "tests/fixtures/broken/v2_keys.toml:74: fog[0].delay: delay 9 must be within 0-3 turns",
+            "tests/fixtures/broken/v2_keys.toml:72: fog[0].teams[1]: unknown team `purple`",
+            "tests/fixtures/broken/v2_keys.toml:75: fog[0].sharpened_by[0]: condition `intel`: unknown flag `intel`",
+            "tests/fixtures/broken/v2_keys.toml:78: fog[1].indicator: unknown indicator `mood`",
+            "tests/fixtures/broken/v2_keys.toml:82: fog[2]: a fog rule needs `noise` or `delay` (or both) above 0",
+            "tests/fixtures/broken/v2_keys.toml:82: fog[2]: fog[0] already covers `tension` for some of these teams; one rule per indicator and team",
+            "tests/fixtures/broken/v2_keys.toml:8: fighting: unknown flag `peace_talks`",
+        ],
+    ),
+    (
         "syntax.toml",
         &["tests/fixtures/broken/syntax.toml:4: invalid basic string, expected `\"`"],
     ),
     (
         "unknown_key.toml",
         &[
-            "tests/fixtures/broken/unknown_key.toml:17: unknown field `odd`, expected one of `id`, `title`, `description`, `cost`, `stage`, `covert`, `detection`, `requires`, `odds`, `source`, `modifiers`, `success`, `failure`",
+            "tests/fixtures/broken/unknown_key.toml:17: unknown field `odd`, expected one of `id`, `title`, `description`, `cost`, `stage`, `covert`, `detection`, `requires`, `odds`, `source`, `modifiers`, `success`, `failure`, `repeat_penalty`",
         ],
     ),
     (

@@ -21,4 +21,5 @@ mod negotiation;
 mod props;
 mod scenario;
 mod tidy;
+mod v2;
 mod visibility;

@@ -65,7 +65,8 @@ pub(super) fn close_decision(e: &mut Emitter) {
     let mut rng = e.dice();
     for (_, ti, k, opt, c) in planned {
         let team = &s.teams[ti];
-        let (base, modifiers, target) = odds(s, &e.world, opt);
+        let (base, modifiers, target) =
+            super::repeat::odds_after(s, &e.world, &e.state.choices, opt);
         let roll: u32 = rng.random_range(1..=100);
         let result = if i64::from(roll) <= target {
             Outcome::Success
@@ -216,6 +217,7 @@ pub(super) fn publish(e: &mut Emitter) {
             effects,
             set: outcome.set.ids.clone(),
             clear: outcome.clear.ids.clone(),
+            revealed: false,
         }));
         // Follow-on events are part of the outcome: for an undetected covert choice
         // they reach only its owner (and the White Cell), like the outcome itself.

@@ -165,6 +165,7 @@ pub fn decide(
                     negotiation::set_channel(&mut e, channel, *open)?
                 }
                 Command::Void { agreement, note } => negotiation::void(&mut e, agreement, note)?,
+                Command::Reveal { choice } => super::fog::reveal(&mut e, choice)?,
                 Command::Join { .. }
                 | Command::TimerExpired { .. }
                 | Command::Submit { .. }

@@ -75,6 +75,7 @@ impl<'a> Emitter<'a> {
         // A phase change only clears lapsed flags; the indicators it reports are the
         // board as it stands.
         let indicators = indicator_map(self.scenario(), &self.world.indicators);
+        let (public, beliefs) = super::fog::phase_beliefs(self, to, turn);
         let s = self.scenario();
         let (lapsed_secret, lapsed): (Vec<Arc<str>>, Vec<Arc<str>>) = lapsed
             .into_iter()
@@ -84,6 +85,8 @@ impl<'a> Emitter<'a> {
             lapsed,
             lapsed_secret,
             indicators,
+            public,
+            beliefs,
         });
     }
 

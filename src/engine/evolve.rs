@@ -202,6 +202,15 @@ pub fn evolve(state: &mut State, event: &Event) {
             });
         }
         EventBody::TimerExpired {} => state.timer = None,
+        EventBody::CovertRevealed { choice, .. } => {
+            if let Some(c) = state
+                .choices
+                .iter_mut()
+                .find(|c| &c.resolution.choice == choice)
+            {
+                c.resolution.revealed = true;
+            }
+        }
         EventBody::SessionEnded {
             reason,
             title,

@@ -15,10 +15,14 @@ mod adjudicate;
 mod decide;
 mod emit;
 mod evolve;
+mod fog;
 mod inject;
 mod negotiation;
 mod negotiation_view;
+mod objectives;
 mod preview;
+mod rejection;
+mod repeat;
 mod simulate;
 mod state;
 mod types;
@@ -27,14 +31,21 @@ mod view;
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use evolve::evolve;
+pub use fog::{Boards, is_hidden, noise as fog_noise, team_beliefs};
 pub use negotiation::{
     Agreement, AgreementStatus, MESSAGE_BURST, MESSAGE_INTERVAL_MS, Message, Response, channel_open,
 };
 pub use negotiation_view::{
     ChannelView, MAX_QUERY_MESSAGES, MessagePage, SNAPSHOT_MESSAGES, messages_before,
 };
+pub use objectives::{ObjectiveView, Score, objectives_met, score_of};
 pub use preview::{ChoicePreview, Distribution, Preview, preview};
-pub use simulate::{Summary, play_random, random_choices, run_seed, simulate};
+pub use rejection::*;
+pub use repeat::{odds_after, repeat_modifier};
+pub use simulate::{
+    InjectAt, Policy, SimOptions, Summary, parse_injects, play, play_random, random_choices,
+    run_seed, simulate, simulate_with,
+};
 pub use state::*;
 pub use types::*;
 pub use view::{

@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use super::adjudicate::{detection_odds, odds};
+use super::adjudicate::detection_odds;
 use super::state::State;
 use super::types::{Outcome, Phase};
 use crate::scenario::{Outcome as OutcomeDef, Scenario, all_hold};
@@ -82,7 +82,7 @@ pub fn preview(state: &State, runs: u32) -> Preview {
                 planned.push(Planned {
                     team: ti,
                     option: o,
-                    target: odds(s, &state.world, o).2,
+                    target: super::repeat::odds_after(s, &state.world, &state.choices, o).2,
                     forced: None,
                 });
             }

@@ -15,7 +15,7 @@ use super::evolve::evolve;
 use super::state::{HashError, State};
 use super::types::*;
 use super::view::option_status;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, all_hold};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Spread {
@@ -33,6 +33,115 @@ pub struct OptionStats {
     pub chosen: u32,
     pub succeeded: u32,
     pub success_rate: f64,
+    /// The team whose option it is.
+    pub team: String,
+    /// Share of runs in which it was chosen at least once.
+    pub runs_share: f64,
+}
+
+/// Share of runs in which a flag was ever set.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagShare {
+    pub share: f64,
+}
+
+/// How many runs with an ending had a `fighting` flag set at their end.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Fighting {
+    pub fighting: u32,
+    pub not_fighting: u32,
+}
+
+/// How often one objective was met.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareMet {
+    pub share_met: f64,
+}
+
+/// One team's objectives across the runs: each id's share met, the mean weighted
+/// score and the most it could be.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamObjectives {
+    #[serde(flatten)]
+    pub objectives: BTreeMap<String, ShareMet>,
+    pub mean_score: f64,
+    pub max: u32,
+}
+
+/// A catalog event fired at the start of a turn in every run (a counterfactual).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InjectAt {
+    pub event: String,
+    pub turn: u32,
+}
+
+/// How simulated teams choose. Only `random` exists so far; the simulation takes
+/// the policy as a parameter so others can be added beside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Policy {
+    #[default]
+    Random,
+}
+
+impl Policy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Random => "random",
+        }
+    }
+
+    /// The choices team `team` submits now.
+    pub fn choices(self, state: &State, team: usize, rng: &mut ChaCha20Rng) -> Vec<ChoiceInput> {
+        match self {
+            Policy::Random => random_choices(state, team, rng),
+        }
+    }
+}
+
+/// What a simulation does beyond seed, turns and runs.
+#[derive(Debug, Clone, Default)]
+pub struct SimOptions {
+    pub policy: Policy,
+    /// Fired at the start of their turn, before that turn's scripted injects.
+    pub inject: Vec<InjectAt>,
+}
+
+/// Reads `--inject` values: `EVENT@TURN`, each possibly a comma-separated list.
+/// Checks the event exists and the turn is one the runs play.
+pub fn parse_injects(s: &Scenario, specs: &[String], turns: u32) -> Result<Vec<InjectAt>, String> {
+    let mut out = Vec::new();
+    for spec in specs.iter().flat_map(|s| s.split(',')) {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            continue;
+        }
+        let Some((event, turn)) = spec.rsplit_once('@') else {
+            return Err(format!(
+                "--inject `{spec}`: write EVENT@TURN, e.g. russia_setback@4"
+            ));
+        };
+        let event = event.trim();
+        if s.event_index(event).is_none() {
+            return Err(format!(
+                "--inject `{spec}`: the scenario has no catalog event `{event}`"
+            ));
+        }
+        let turn: u32 = turn
+            .trim()
+            .parse()
+            .map_err(|_| format!("--inject `{spec}`: `{}` is not a turn number", turn.trim()))?;
+        let last = turns.clamp(1, 50);
+        if !(1..=last).contains(&turn) {
+            return Err(format!(
+                "--inject `{spec}`: turn {turn} is outside the simulated turns 1-{last}"
+            ));
+        }
+        out.push(InjectAt {
+            event: event.to_string(),
+            turn,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +161,15 @@ pub struct Summary {
     pub options: BTreeMap<String, OptionStats>,
     /// Every run's final state hash, in order (for reproducibility checks).
     pub state_hashes_digest: String,
+    /// Share of runs in which each flag was ever set (at the start included).
+    pub flags: BTreeMap<String, FlagShare>,
+    /// Each ending split by whether a `fighting` flag was set at the end of the run.
+    pub endings_by_fighting: BTreeMap<String, Fighting>,
+    /// Each team's objectives, scored at the end of every run.
+    pub objectives: BTreeMap<String, TeamObjectives>,
+    pub policy: &'static str,
+    /// The counterfactual injects fired in every run, or null.
+    pub inject: Option<Vec<InjectAt>>,
 }
 
 /// A well-mixed seed for run `i` of a simulation seeded with `seed`.
@@ -107,6 +225,19 @@ pub fn random_choices(state: &State, team: usize, rng: &mut ChaCha20Rng) -> Vec<
 /// Plays one session of `turns` turns with random legal choices; scripted injects
 /// fire on their turns. Returns the final state.
 pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: u32) -> State {
+    play(scenario, seed, choice_seed, turns, &SimOptions::default())
+}
+
+/// Plays one session of `turns` turns as `opts` says: its injects fire at the start
+/// of their turns, then the scripted injects that apply (their `when` holds); the
+/// policy chooses for every team.
+pub fn play(
+    scenario: Arc<Scenario>,
+    seed: u64,
+    choice_seed: u64,
+    turns: u32,
+    opts: &SimOptions,
+) -> State {
     let (mut state, _) = create(
         scenario.clone(),
         "simulation",
@@ -124,7 +255,24 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
         match state.phase {
             Phase::Briefing => {
                 let turn = state.turn;
+                for x in opts.inject.iter().filter(|x| x.turn == turn) {
+                    let _ = apply(
+                        &mut state,
+                        &fac,
+                        Command::Inject {
+                            event: Some(x.event.clone()),
+                            custom: None,
+                            script: None,
+                            to: Vec::new(),
+                        },
+                        at,
+                    );
+                }
                 for item in scenario.script.iter().filter(|i| i.turn == turn) {
+                    // A living MSEL: an entry whose `when` does not hold is not fired.
+                    if !all_hold(&item.when, &state.world.indicators, &state.world.flags) {
+                        continue;
+                    }
                     let _ = apply(
                         &mut state,
                         &fac,
@@ -141,7 +289,7 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
             }
             Phase::Decision => {
                 for (ti, t) in scenario.teams.iter().enumerate() {
-                    let choices = random_choices(&state, ti, &mut rng);
+                    let choices = opts.policy.choices(&state, ti, &mut rng);
                     let actor = Actor::Team {
                         team: t.id.to_string(),
                         player: format!("sim-{}", t.id),
@@ -160,14 +308,26 @@ pub fn play_random(scenario: Arc<Scenario>, seed: u64, choice_seed: u64, turns: 
     state
 }
 
-/// Plays `runs` sessions of `turns` turns and summarises them.
+/// Plays `runs` sessions of `turns` turns with random choices and summarises them.
 pub fn simulate(
     scenario: Arc<Scenario>,
     seed: u64,
     turns: u32,
     runs: u32,
 ) -> Result<Summary, HashError> {
+    simulate_with(scenario, seed, turns, runs, &SimOptions::default())
+}
+
+/// Plays `runs` sessions of `turns` turns as `opts` says and summarises them.
+pub fn simulate_with(
+    scenario: Arc<Scenario>,
+    seed: u64,
+    turns: u32,
+    runs: u32,
+    opts: &SimOptions,
+) -> Result<Summary, HashError> {
     let s = scenario.as_ref();
+    let mut tally = Tally::new(s);
     let n_ind = s.indicators.len();
     let mut finals: Vec<Vec<i64>> = vec![Vec::new(); n_ind];
     let mut by_turn_sum: Vec<Vec<i64>> = Vec::new();
@@ -177,12 +337,14 @@ pub fn simulate(
     let mut turns_played = 0u64;
     let mut hashes = sha2::Sha256::default();
     for r in 0..runs {
-        let state = play_random(
+        let state = play(
             scenario.clone(),
             run_seed(seed, r),
             run_seed(!seed, r),
             turns,
+            opts,
         );
+        tally.run(&state);
         use sha2::Digest;
         hashes.update(state.hash()?.as_bytes());
         let reason = state
@@ -213,10 +375,14 @@ pub fn simulate(
             }
         }
     }
-    for st in options.values_mut() {
-        st.success_rate = round3(f64::from(st.succeeded) / f64::from(st.chosen.max(1)));
-    }
     let runs_f = f64::from(runs.max(1));
+    for (id, st) in options.iter_mut() {
+        st.success_rate = round3(f64::from(st.succeeded) / f64::from(st.chosen.max(1)));
+        if let Some((ti, _, _)) = s.option(id) {
+            st.team = s.teams[ti].id.to_string();
+        }
+        st.runs_share = round3(f64::from(tally.option_runs.get(id).copied().unwrap_or(0)) / runs_f);
+    }
     let indicators = s
         .indicators
         .iter()
@@ -277,7 +443,137 @@ pub fn simulate(
         by_turn,
         options,
         state_hashes_digest: hex::encode(hashes.finalize()),
+        flags: tally.flags(s, runs_f),
+        objectives: tally.objectives(s, runs_f),
+        endings_by_fighting: tally.endings_by_fighting,
+        policy: opts.policy.name(),
+        inject: (!opts.inject.is_empty()).then(|| opts.inject.clone()),
     })
+}
+
+/// What calibration needs, counted run by run.
+struct Tally {
+    /// Runs in which each flag was ever set, by flag index.
+    flag_runs: Vec<u32>,
+    /// Runs in which each option was chosen at least once.
+    option_runs: BTreeMap<String, u32>,
+    endings_by_fighting: BTreeMap<String, Fighting>,
+    /// By team: runs meeting each objective, and the sum of scores.
+    objective_runs: Vec<(Vec<u32>, u64)>,
+}
+
+impl Tally {
+    fn new(s: &Scenario) -> Tally {
+        Tally {
+            flag_runs: vec![0; s.flags.len()],
+            option_runs: BTreeMap::new(),
+            endings_by_fighting: BTreeMap::new(),
+            objective_runs: s
+                .teams
+                .iter()
+                .map(|t| (vec![0; t.objectives.len()], 0))
+                .collect(),
+        }
+    }
+
+    fn run(&mut self, state: &State) {
+        let s = state.scenario.as_ref();
+        // A flag is set only by a published choice or an inject: those, and the start.
+        let mut ever: Vec<bool> = s.flags.iter().map(|f| f.start).collect();
+        let sets = state
+            .choices
+            .iter()
+            .flat_map(|c| c.resolution.set.iter())
+            .chain(state.injects.iter().flat_map(|i| i.set.iter()));
+        for id in sets {
+            if let Some(ix) = s.flags.iter().position(|f| f.id == *id) {
+                ever[ix] = true;
+            }
+        }
+        for (n, e) in self.flag_runs.iter_mut().zip(ever) {
+            *n += u32::from(e);
+        }
+        let mut chosen: Vec<&str> = state
+            .choices
+            .iter()
+            .map(|c| &*c.resolution.option)
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        for o in chosen {
+            *self.option_runs.entry(o.to_string()).or_default() += 1;
+        }
+        let reason = state
+            .ended
+            .as_ref()
+            .map_or("unfinished".to_string(), |e| e.reason.clone());
+        let fighting = s
+            .fighting
+            .index
+            .iter()
+            .any(|ix| state.world.flags.get(*ix).copied().unwrap_or(false));
+        let slot = self.endings_by_fighting.entry(reason).or_default();
+        if fighting {
+            slot.fighting += 1;
+        } else {
+            slot.not_fighting += 1;
+        }
+        for (t, (met_runs, score_sum)) in self.objective_runs.iter_mut().enumerate() {
+            for (n, met) in
+                met_runs
+                    .iter_mut()
+                    .zip(super::objectives::objectives_met(s, &state.world, t))
+            {
+                *n += u32::from(met);
+            }
+            *score_sum += u64::from(super::objectives::score_of(s, &state.world, t).score);
+        }
+    }
+
+    fn flags(&self, s: &Scenario, runs: f64) -> BTreeMap<String, FlagShare> {
+        s.flags
+            .iter()
+            .zip(&self.flag_runs)
+            .map(|(f, n)| {
+                (
+                    f.id.to_string(),
+                    FlagShare {
+                        share: round3(f64::from(*n) / runs),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn objectives(&self, s: &Scenario, runs: f64) -> BTreeMap<String, TeamObjectives> {
+        s.teams
+            .iter()
+            .zip(&self.objective_runs)
+            .filter(|(t, _)| !t.objectives.is_empty())
+            .map(|(t, (met_runs, score_sum))| {
+                (
+                    t.id.to_string(),
+                    TeamObjectives {
+                        objectives: t
+                            .objectives
+                            .iter()
+                            .zip(met_runs)
+                            .map(|(o, n)| {
+                                (
+                                    o.id.to_string(),
+                                    ShareMet {
+                                        share_met: round3(f64::from(*n) / runs),
+                                    },
+                                )
+                            })
+                            .collect(),
+                        mean_score: round3(*score_sum as f64 / runs),
+                        max: t.objectives.iter().map(|o| o.weight).sum(),
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 fn round3(x: f64) -> f64 {

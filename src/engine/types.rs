@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::rejection::{Rejection, RejectionCode};
+
 pub use super::negotiation::{
     AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
     Settlement, Speaker,
@@ -226,6 +228,11 @@ pub enum Command {
         #[serde(default)]
         note: String,
     },
+    /// The White Cell lifts the fog from an undetected covert choice: every seat
+    /// sees it, and its effects, from now on.
+    Reveal {
+        choice: String,
+    },
 }
 
 impl Command {
@@ -248,156 +255,10 @@ impl Command {
             Command::Respond { .. } => "respond",
             Command::Withdraw { .. } => "withdraw",
             Command::Void { .. } => "void",
+            Command::Reveal { .. } => "reveal",
         }
     }
 }
-
-/// Why the engine refused a command: a stable snake_case code on the wire.
-///
-/// Adding a variant makes `as_str` and `ALL` fail to compile until it is named in
-/// both; docs/PROTOCOL.md lists every code (a test checks it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectionCode {
-    Forbidden,
-    WrongPhase,
-    StaleTurn,
-    OverBudget,
-    UnmetPrerequisite,
-    UnknownOption,
-    NotYourOption,
-    DuplicateOption,
-    UnknownEvent,
-    UnknownScript,
-    ScriptAlreadyUsed,
-    UnknownIndicator,
-    UnknownChoice,
-    UnknownTeam,
-    InvalidInject,
-    NoteRequired,
-    TextTooLong,
-    EmptyText,
-    InvalidName,
-    InvalidPlayer,
-    InvalidTimer,
-    SessionEnded,
-    StaleTimer,
-    UnknownChannel,
-    NotAMember,
-    ChannelClosed,
-    RateLimited,
-    UnknownAgreement,
-    NotAParty,
-    AlreadyProposed,
-    AlreadyAnswered,
-    AgreementClosed,
-}
-
-impl RejectionCode {
-    /// Every code, in the order docs/PROTOCOL.md lists them.
-    pub const ALL: &'static [RejectionCode] = &[
-        RejectionCode::Forbidden,
-        RejectionCode::WrongPhase,
-        RejectionCode::StaleTurn,
-        RejectionCode::OverBudget,
-        RejectionCode::UnmetPrerequisite,
-        RejectionCode::UnknownOption,
-        RejectionCode::NotYourOption,
-        RejectionCode::DuplicateOption,
-        RejectionCode::UnknownEvent,
-        RejectionCode::UnknownScript,
-        RejectionCode::ScriptAlreadyUsed,
-        RejectionCode::UnknownIndicator,
-        RejectionCode::UnknownChoice,
-        RejectionCode::UnknownTeam,
-        RejectionCode::InvalidInject,
-        RejectionCode::NoteRequired,
-        RejectionCode::TextTooLong,
-        RejectionCode::EmptyText,
-        RejectionCode::InvalidName,
-        RejectionCode::InvalidPlayer,
-        RejectionCode::InvalidTimer,
-        RejectionCode::SessionEnded,
-        RejectionCode::StaleTimer,
-        RejectionCode::UnknownChannel,
-        RejectionCode::NotAMember,
-        RejectionCode::ChannelClosed,
-        RejectionCode::RateLimited,
-        RejectionCode::UnknownAgreement,
-        RejectionCode::NotAParty,
-        RejectionCode::AlreadyProposed,
-        RejectionCode::AlreadyAnswered,
-        RejectionCode::AgreementClosed,
-    ];
-
-    /// The code as it travels in `error` frames and HTTP error bodies.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectionCode::Forbidden => "forbidden",
-            RejectionCode::WrongPhase => "wrong_phase",
-            RejectionCode::StaleTurn => "stale_turn",
-            RejectionCode::OverBudget => "over_budget",
-            RejectionCode::UnmetPrerequisite => "unmet_prerequisite",
-            RejectionCode::UnknownOption => "unknown_option",
-            RejectionCode::NotYourOption => "not_your_option",
-            RejectionCode::DuplicateOption => "duplicate_option",
-            RejectionCode::UnknownEvent => "unknown_event",
-            RejectionCode::UnknownScript => "unknown_script",
-            RejectionCode::ScriptAlreadyUsed => "script_already_used",
-            RejectionCode::UnknownIndicator => "unknown_indicator",
-            RejectionCode::UnknownChoice => "unknown_choice",
-            RejectionCode::UnknownTeam => "unknown_team",
-            RejectionCode::InvalidInject => "invalid_inject",
-            RejectionCode::NoteRequired => "note_required",
-            RejectionCode::TextTooLong => "text_too_long",
-            RejectionCode::EmptyText => "empty_text",
-            RejectionCode::InvalidName => "invalid_name",
-            RejectionCode::InvalidPlayer => "invalid_player",
-            RejectionCode::InvalidTimer => "invalid_timer",
-            RejectionCode::SessionEnded => "session_ended",
-            RejectionCode::StaleTimer => "stale_timer",
-            RejectionCode::UnknownChannel => "unknown_channel",
-            RejectionCode::NotAMember => "not_a_member",
-            RejectionCode::ChannelClosed => "channel_closed",
-            RejectionCode::RateLimited => "rate_limited",
-            RejectionCode::UnknownAgreement => "unknown_agreement",
-            RejectionCode::NotAParty => "not_a_party",
-            RejectionCode::AlreadyProposed => "already_proposed",
-            RejectionCode::AlreadyAnswered => "already_answered",
-            RejectionCode::AgreementClosed => "agreement_closed",
-        }
-    }
-}
-
-impl fmt::Display for RejectionCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A refused command: a stable code and a sentence a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejection {
-    pub code: RejectionCode,
-    pub message: String,
-}
-
-impl Rejection {
-    pub fn new(code: RejectionCode, message: impl Into<String>) -> Self {
-        Rejection {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for Rejection {}
 
 /// Longest rationale, note or inject text accepted, in characters.
 pub const MAX_TEXT: usize = 4000;
@@ -487,6 +348,10 @@ pub struct Resolution {
     pub effects: BTreeMap<Arc<str>, i64>,
     pub set: Vec<Arc<str>>,
     pub clear: Vec<Arc<str>>,
+    /// An undetected covert choice the White Cell has since revealed (set on the
+    /// state's record by `covert_revealed`; never in a `choice_resolved` event).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revealed: bool,
 }
 
 /// An inject as delivered: from the catalog, the script, a trigger, a choice, or
@@ -587,6 +452,14 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         lapsed_secret: Vec<Arc<str>>,
         indicators: BTreeMap<Arc<str>, i64>,
+        /// Fog: the observers' board where it differs from `indicators` (covert
+        /// effects they may not see). White Cell only; `visible` applies it.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        public: BTreeMap<Arc<str>, i64>,
+        /// Fog: each team's board where it differs from `indicators` (hidden covert
+        /// effects, noise, delay). White Cell only; `visible` applies each team's.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        beliefs: BTreeMap<Arc<str>, BTreeMap<Arc<str>, i64>>,
     },
     ChoicesSubmitted {
         team: String,
@@ -659,6 +532,15 @@ pub enum EventBody {
     AgreementResponded(Answer),
     AgreementResolved(Settlement),
     AgreementApplied(Box<AppliedAgreement>),
+    /// The White Cell revealed an undetected covert choice. `effects` are the
+    /// indicator changes it (and its follow-on events) made, now seen by everyone.
+    CovertRevealed {
+        choice: Arc<str>,
+        team: Arc<str>,
+        option: Arc<str>,
+        title: Arc<str>,
+        effects: BTreeMap<Arc<str>, i64>,
+    },
 }
 
 impl EventBody {
@@ -684,6 +566,7 @@ impl EventBody {
             EventBody::AgreementResponded(_) => "agreement_responded",
             EventBody::AgreementResolved(_) => "agreement_resolved",
             EventBody::AgreementApplied(_) => "agreement_applied",
+            EventBody::CovertRevealed { .. } => "covert_revealed",
         }
     }
 }

@@ -19,6 +19,11 @@
 //!   parties (every seat for a public agreement); an applied agreement reaches
 //!   everyone, its `set` and `clear` without others' secret flags. A message's
 //!   author's player id is blanked for seats outside the author's team.
+//! - Indicator values (fog, `fog.rs`): a team sees its own board and observers the public
+//!   one, in the snapshot (`indicators`, `history`) and in `phase_changed.indicators`;
+//!   the other boards (`public`, `beliefs`) are the facilitator's. After the end, the truth.
+//! - A revealed covert choice (`covert_revealed`): everyone, as if detected.
+//! - Objectives: the team's own, every team's for the facilitator, none for observers.
 //!
 //! [`visible`] names every event kind and [`redact_actor`] every actor: a new kind
 //! does not compile until someone decides who may see it.
@@ -28,7 +33,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::adjudicate::odds;
 use super::decide::describe_condition;
 use super::negotiation::{Agreement, Message};
 use super::negotiation_view::{
@@ -81,7 +85,7 @@ pub fn redact_resolution(s: &Scenario, r: &Resolution, viewer: &Viewer) -> Optio
             r.note = None;
         }
         r
-    } else if r.detection.as_ref().is_some_and(|d| d.detected) {
+    } else if r.detection.as_ref().is_some_and(|d| d.detected) || r.revealed {
         let mut r = r.clone();
         r.rationale = None;
         r.note = None;
@@ -139,17 +143,27 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
+        // Fog: each seat gets its own board; only the White Cell sees the others'.
         EventBody::PhaseChanged {
             from,
             lapsed,
             lapsed_secret,
             indicators,
+            public,
+            beliefs,
         } => EventBody::PhaseChanged {
             from: *from,
             lapsed: seen_flags(s, lapsed, viewer),
             lapsed_secret: seen_flags(s, lapsed_secret, viewer),
-            indicators: indicators.clone(),
+            indicators: match viewer {
+                Viewer::Team(t) => super::fog::overlaid(indicators, beliefs.get(t.as_str())),
+                _ => super::fog::overlaid(indicators, Some(public)),
+            },
+            public: BTreeMap::new(),
+            beliefs: BTreeMap::new(),
         },
+        // A revealed covert choice is public from then on.
+        EventBody::CovertRevealed { .. } => event.body.clone(),
         EventBody::ChoicesSubmitted { team, .. } if is_team(viewer, team) => event.body.clone(),
         EventBody::ChoicesSubmitted { team, .. } => EventBody::ChoicesSubmitted {
             team: team.clone(),
@@ -321,6 +335,16 @@ pub struct View {
     pub messages: Vec<Message>,
     /// The agreements this seat may see, with their answers and status.
     pub agreements: Vec<Agreement>,
+    /// Fog: what each team believes the board to be (White Cell only, while any
+    /// seat's board differs from the truth and the session runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beliefs: Option<super::fog::Boards>,
+    /// Team objectives: the team's own; the White Cell's, every team's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<super::objectives::ObjectiveView>,
+    /// Weighted objective scores by team, once the session has ended.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<Arc<str>, super::objectives::Score>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -333,6 +357,20 @@ pub struct ScriptView {
     pub to: Vec<Arc<str>>,
     pub expected_action: String,
     pub status: Option<ScriptStatus>,
+    /// Whether the entry's `when` holds on the board now (always, without one).
+    pub applies: bool,
+    /// The entry's `when`, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// Conditions in words, joined with "and".
+pub fn describe_conditions(s: &Scenario, conds: &[crate::scenario::Condition]) -> String {
+    conds
+        .iter()
+        .map(|c| describe_condition(s, c))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Availability of each option for one team on the current board.
@@ -358,7 +396,8 @@ pub fn option_status(
                 option: o.id.clone(),
                 available: unmet.is_empty(),
                 unmet,
-                target: with_odds.then(|| odds(s, &state.world, o).2),
+                target: with_odds
+                    .then(|| super::repeat::odds_after(s, &state.world, &state.choices, o).2),
             }
         })
         .collect()
@@ -384,6 +423,13 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             }
         })
         .collect();
+    // Fog lifts for everyone once the session has ended.
+    let board = super::fog::Board::of(state);
+    let seat = match viewer {
+        _ if fac || state.phase == Phase::Ended || !board.active() => None,
+        Viewer::Team(_) => team_ix.map(super::fog::Seat::Team),
+        _ => Some(super::fog::Seat::Public),
+    };
     let options = match (fac, team_ix) {
         (true, _) => (0..s.teams.len())
             .flat_map(|i| option_status(s, state, i, true))
@@ -400,7 +446,10 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         max_turns: state.max_turns,
         phase: state.phase,
         seq: state.seq,
-        indicators: state.indicator_map(),
+        indicators: match seat {
+            Some(seat) => super::emit::indicator_map(s, &board.believed(seat)),
+            None => state.indicator_map(),
+        },
         flags: s
             .flags
             .iter()
@@ -413,7 +462,10 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
             .iter()
             .map(|h| HistoryRow {
                 turn: h.turn,
-                indicators: super::emit::indicator_map(s, &h.indicators),
+                indicators: match seat {
+                    Some(seat) => super::emit::indicator_map(s, &board.believed_row(seat, h)),
+                    None => super::emit::indicator_map(s, &h.indicators),
+                },
             })
             .collect(),
         teams,
@@ -467,6 +519,12 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                     to: i.to.clone(),
                     expected_action: i.expected_action.clone(),
                     status: state.script.get(&*i.id).cloned(),
+                    applies: crate::scenario::all_hold(
+                        &i.when,
+                        &state.world.indicators,
+                        &state.world.flags,
+                    ),
+                    condition: (!i.when.is_empty()).then(|| describe_conditions(s, &i.when)),
                 })
                 .collect()
         }),
@@ -477,5 +535,8 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         channels: channels_view(state, viewer),
         messages: messages_view(state, viewer),
         agreements: agreements_view(state, viewer),
+        beliefs: (fac && state.phase != Phase::Ended && board.active()).then(|| board.beliefs()),
+        objectives: super::objectives::view_objectives(state, viewer),
+        scores: super::objectives::view_scores(state, viewer),
     }
 }

@@ -48,6 +48,7 @@ pub fn render(r: &Report) -> String {
             .into_iter(),
         );
     }
+    super::v2::csv(r, &mut o);
     o
 }
 

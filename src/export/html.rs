@@ -37,6 +37,7 @@ pub fn render(r: &Report) -> String {
     key_points(r, &mut o);
     notes(r, &mut o);
     ending(r, &mut o);
+    super::v2::html_sections(r, &mut o);
     appendix(r, &mut o);
     o.push_str("</main>\n</body>\n</html>\n");
     o

@@ -61,6 +61,13 @@ struct Doc<'a> {
     notes: Vec<NoteJson<'a>>,
     key_decisions: Vec<KeyJson<'a>>,
     ending: Option<EndingJson<'a>>,
+    /// Team objectives scored on the final board (absent without objectives).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objectives: Vec<super::v2::TeamObjectivesJson<'a>>,
+    /// Fog: what each team believed where it differed from the truth, per turn
+    /// (absent when no team's board ever differed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    beliefs: Vec<super::v2::BeliefJson<'a>>,
     events: Vec<EventJson<'a>>,
 }
 
@@ -632,6 +639,8 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             title: &e.title,
             text: &e.text,
         }),
+        objectives: super::v2::objectives_json(r),
+        beliefs: super::v2::beliefs_json(r),
         events: r
             .events
             .iter()

@@ -15,6 +15,7 @@ pub fn render(r: &Report) -> String {
     key_points(r, &mut o);
     notes(r, &mut o);
     ending(r, &mut o);
+    super::v2::markdown(r, &mut o);
     appendix(r, &mut o);
     o
 }

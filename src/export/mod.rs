@@ -18,6 +18,7 @@ mod markdown;
 mod report;
 mod svg;
 mod text;
+mod v2;
 
 pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
 pub use text::{civil_from_days, iso};

@@ -40,6 +40,12 @@ pub struct RawScenario {
     pub channels: Vec<super::negotiation::RawChannel>,
     #[serde(default)]
     pub agreements: Vec<super::negotiation::RawAgreement>,
+    /// Noisy or delayed indicators per team (scenario v2).
+    #[serde(default)]
+    pub fog: Vec<RawFog>,
+    /// Flags that mean "the war is on", for `simulate`'s `endings_by_fighting`.
+    #[serde(default)]
+    pub fighting: Vec<String>,
 }
 
 fn default_detection() -> i64 {
@@ -84,6 +90,8 @@ pub struct RawTeam {
     pub budget: Option<i64>,
     #[serde(default)]
     pub options: Vec<RawOption>,
+    #[serde(default)]
+    pub objectives: Vec<RawObjective>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +116,8 @@ pub struct RawOption {
     pub success: RawOutcome,
     #[serde(default)]
     pub failure: RawOutcome,
+    /// Odds lost per earlier success of this option by its team.
+    pub repeat_penalty: Option<i64>,
 }
 
 /// A condition list may be written as one string or a list of strings.
@@ -212,8 +222,34 @@ pub struct RawScript {
     pub to: Vec<String>,
     #[serde(default)]
     pub expected_action: String,
+    /// Conditions under which the entry applies when its turn comes.
+    pub when: Option<OneOrMany>,
 }
 
 fn default_to() -> Vec<String> {
     vec!["all".to_string()]
+}
+
+/// A team's objective, scored at the end of the session.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObjective {
+    pub id: Spanned<String>,
+    pub text: String,
+    pub when: OneOrMany,
+    pub weight: i64,
+}
+
+/// How one indicator looks to some teams: noisy, delayed, sharpened by conditions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFog {
+    pub indicator: Spanned<String>,
+    pub teams: Option<Vec<String>>,
+    #[serde(default)]
+    pub noise: i64,
+    #[serde(default)]
+    pub delay: i64,
+    #[serde(default)]
+    pub sharpened_by: Vec<String>,
 }

@@ -29,6 +29,12 @@ pub struct Scenario {
     pub channels: Vec<super::negotiation::Channel>,
     /// Agreement templates teams may propose (`[[agreements]]`).
     pub agreements: Vec<super::negotiation::AgreementDef>,
+    /// Noisy or delayed indicators per team (scenario v2; see `fog.rs` in the engine).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fog: Vec<FogRule>,
+    /// Flags that mean the fighting has started (for `simulate`).
+    #[serde(skip_serializing_if = "FlagRefs::is_empty")]
+    pub fighting: FlagRefs,
     /// SHA-256 of the source text, so a session records exactly what it played.
     pub digest: String,
 }
@@ -64,6 +70,48 @@ pub struct Team {
     pub briefing: String,
     pub budget: u32,
     pub options: Vec<OptionDef>,
+    /// Scored at the end. The public scenario JSON names only their ids and weights
+    /// (docs/SCENARIO.md says why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<Objective>,
+}
+
+/// A team's objective: met when every condition holds on the final (true) board.
+#[derive(Debug, Clone, Serialize)]
+pub struct Objective {
+    pub id: Arc<str>,
+    /// Private to the team and the White Cell: not in the public scenario JSON.
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub when: Vec<Condition>,
+    pub weight: u32,
+}
+
+/// How one indicator looks to some teams (scenario v2).
+#[derive(Debug, Clone, Serialize)]
+pub struct FogRule {
+    #[serde(skip)]
+    pub indicator: usize,
+    #[serde(rename = "indicator")]
+    pub indicator_id: Arc<str>,
+    /// Team indexes; empty means every team.
+    #[serde(skip)]
+    pub teams: Vec<usize>,
+    #[serde(rename = "teams")]
+    pub team_ids: Vec<String>,
+    /// The team sees the value plus or minus up to this many whole units.
+    pub noise: i64,
+    /// The team sees the value as it stood this many turns ago.
+    pub delay: u32,
+    /// While all of these hold, the rule is lifted (no noise, no delay).
+    pub sharpened_by: Vec<Condition>,
+}
+
+impl FogRule {
+    pub fn covers(&self, team: usize) -> bool {
+        self.teams.is_empty() || self.teams.contains(&team)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +132,13 @@ pub struct OptionDef {
     pub success: Outcome,
     pub failure: Outcome,
     pub source: String,
+    /// Odds lost per earlier success of this option by its team (0: none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repeat_penalty: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +181,12 @@ impl Serialize for Effects {
 pub struct FlagRefs {
     pub index: Vec<usize>,
     pub ids: Vec<Arc<str>>,
+}
+
+impl FlagRefs {
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
 }
 
 impl Serialize for FlagRefs {
@@ -204,6 +265,9 @@ pub struct ScriptItem {
     /// Team ids, or empty for everyone.
     pub to: Vec<Arc<str>>,
     pub expected_action: String,
+    /// The entry applies only when these hold at its turn (a living MSEL).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -48,6 +48,7 @@ enum FrameType {
     Withdraw,
     Void,
     Messages,
+    Reveal,
 }
 
 /// One frame from a client.
@@ -149,6 +150,9 @@ pub enum ClientCommand {
         #[serde(default)]
         note: String,
     },
+    Reveal {
+        choice: String,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -209,6 +213,7 @@ impl From<ClientCommand> for Command {
             },
             ClientCommand::Withdraw { agreement } => Command::Withdraw { agreement },
             ClientCommand::Void { agreement, note } => Command::Void { agreement, note },
+            ClientCommand::Reveal { choice } => Command::Reveal { choice },
         }
     }
 }
@@ -348,7 +353,8 @@ impl ClientFrame {
             | FrameType::Propose
             | FrameType::Respond
             | FrameType::Withdraw
-            | FrameType::Void => {
+            | FrameType::Void
+            | FrameType::Reveal => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)
@@ -534,6 +540,7 @@ mod tests {
             json!({"type": "withdraw", "agreement": "ag1"}),
             json!({"type": "void", "agreement": "ag1", "note": "n"}),
             json!({"type": "messages", "channel": "all", "before": 10}),
+            json!({"type": "reveal", "choice": "c"}),
         ];
         for f in frames {
             let kind = f["type"].as_str().expect("type").to_string();

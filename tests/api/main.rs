@@ -1254,3 +1254,86 @@ async fn a_lapsing_secret_flag_is_named_only_to_its_owner_and_the_white_cell() {
         );
     }
 }
+
+/// Fog over real sockets: Red's undetected covert build-up moves tension to 71. Blue
+/// and the projector never receive that value, in any frame, until the White Cell
+/// reveals the choice; Red and the White Cell see it at once.
+#[actix_web::test]
+async fn a_hidden_covert_effect_reaches_no_other_socket_until_revealed() {
+    const MARK: &str = "\"tension\":71";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).expect("scenarios dir");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fog.toml"),
+        scenarios.join("fog.toml"),
+    )
+    .expect("fixture copied");
+    let config = wargame::server::Config {
+        addr: "127.0.0.1:0".into(),
+        db: dir.path().join("test.db"),
+        scenarios,
+        ..Default::default()
+    };
+    let server = wargame::server::Application::build(config)
+        .await
+        .expect("server builds");
+    let port = server.port();
+    actix_web::rt::spawn(server.run_until_stopped(false));
+    let app = TestApp { port, _dir: dir };
+    let (status, body) = app
+        .post(
+            "/api/sessions",
+            json!({"scenario": "fog-fixture", "title": "Fog", "seed": 7}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let code = body["join_code"].as_str().expect("code");
+    let mut fac = app
+        .ws(body["facilitator_token"].as_str().expect("token"))
+        .await;
+    let red_token = app.join(code, "red", "Red player").await;
+    let blue_token = app.join(code, "blue", "Blue player").await;
+    let obs_token = app.join(code, "observer", "Projector").await;
+    let mut red = app.ws(&red_token).await;
+    let mut blue = app.ws(&blue_token).await;
+    let mut obs = app.ws(&obs_token).await;
+    fac.ok(json!({"type": "start"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    red.ok(submit(1, &[("red_secret", "Quietly.")])).await;
+    fac.ok(json!({"type": "advance"})).await;
+    fac.ok(json!({"type": "advance"})).await;
+    fac.ok(json!({"type": "advance"})).await; // turn 2's briefing
+    for c in [&mut red, &mut fac] {
+        c.drain().await;
+        assert!(
+            c.all_text().contains(MARK),
+            "the owner and the White Cell see it"
+        );
+    }
+    for (who, c, token) in [
+        ("blue", &mut blue, &blue_token),
+        ("observer", &mut obs, &obs_token),
+    ] {
+        c.drain().await;
+        let snap = c.resnapshot(token).await;
+        assert_eq!(snap["indicators"]["tension"], 11, "{who}: {snap}");
+        assert!(
+            !c.all_text().contains(MARK),
+            "{who} received the hidden value"
+        );
+    }
+    fac.ok(json!({"type": "reveal", "choice": "t1-red-1"}))
+        .await;
+    for (who, c, token) in [
+        ("blue", &mut blue, &blue_token),
+        ("observer", &mut obs, &obs_token),
+    ] {
+        let frame = c.event("covert_revealed").await;
+        assert_eq!(frame["effects"]["tension"], 60, "{who}: {frame}");
+        let snap = c.resnapshot(token).await;
+        assert_eq!(snap["indicators"]["tension"], 71, "{who} after the reveal");
+    }
+    blue.refused(json!({"type": "reveal", "choice": "t1-red-1"}), "forbidden")
+        .await;
+}

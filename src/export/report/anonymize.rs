@@ -177,7 +177,8 @@ impl Names {
             | EventBody::ScriptSkipped { .. }
             | EventBody::TriggerFired { .. }
             | EventBody::TimerSet { .. }
-            | EventBody::TimerExpired {} => {}
+            | EventBody::TimerExpired {}
+            | EventBody::CovertRevealed { .. } => {}
         }
     }
 }

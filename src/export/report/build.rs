@@ -9,8 +9,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::{
-    ChoiceRecord, EndRecord, InjectRecord, KeyKind, KeyPoint, OverrideRecord, Report, Skipped,
-    Submission, TriggerRecord, TurnReport, anonymize,
+    BeliefRecord, ChoiceRecord, EndRecord, InjectRecord, KeyKind, KeyPoint, OverrideRecord, Report,
+    Skipped, Submission, TeamObjectives, TriggerRecord, TurnReport, anonymize,
 };
 use crate::engine::{Actor, Event, EventBody, Resolution, Rolled, State, evolve};
 use crate::export::{ExportOptions, SessionMeta};
@@ -37,6 +37,15 @@ impl<'a> Report<'a> {
             b.event(ev);
         }
         b.file_unpublished();
+        b.note_beliefs();
+        let objectives = (0..scenario.teams.len())
+            .filter(|t| !scenario.teams[*t].objectives.is_empty())
+            .map(|t| TeamObjectives {
+                team: t,
+                met: crate::engine::objectives_met(scenario, &b.state.world, t),
+                score: crate::engine::score_of(scenario, &b.state.world, t),
+            })
+            .collect();
         let key_points = key_points(scenario, &b.choices, &b.injects);
         Report {
             scenario,
@@ -53,6 +62,8 @@ impl<'a> Report<'a> {
             overrides: b.overrides,
             ending: b.ending,
             key_points,
+            beliefs: b.beliefs,
+            objectives,
         }
     }
 }
@@ -71,6 +82,7 @@ struct Builder<'s> {
     rolled: Vec<(u32, Rolled)>,
     session_digest: Option<String>,
     ending: Option<EndRecord>,
+    beliefs: Vec<BeliefRecord>,
 }
 
 impl<'s> Builder<'s> {
@@ -86,11 +98,45 @@ impl<'s> Builder<'s> {
             rolled: Vec::new(),
             session_digest: None,
             ending: None,
+            beliefs: Vec::new(),
+        }
+    }
+
+    /// Files what each team believed as the current turn closes (fog), where it
+    /// differs from the truth.
+    fn note_beliefs(&mut self) {
+        let turn = self.state.turn;
+        if turn == 0 {
+            return;
+        }
+        let Some(beliefs) = crate::engine::team_beliefs(&self.state) else {
+            return;
+        };
+        for (team, board) in beliefs {
+            let differences: Vec<(usize, i64, i64)> = self
+                .scenario
+                .indicators
+                .iter()
+                .enumerate()
+                .filter_map(|(ix, ind)| {
+                    let truth = self.state.world.indicators[ix];
+                    let believed = board.get(&ind.id).copied().unwrap_or(truth);
+                    (believed != truth).then_some((ix, believed, truth))
+                })
+                .collect();
+            if !differences.is_empty() {
+                self.beliefs.push(BeliefRecord {
+                    turn,
+                    team,
+                    differences,
+                });
+            }
         }
     }
 
     fn event(&mut self, ev: &Event) {
         if self.turns.last().is_none_or(|t| t.turn != ev.turn) {
+            self.note_beliefs();
             self.turns.push(TurnReport {
                 turn: ev.turn,
                 first_at: ev.at,
@@ -202,7 +248,8 @@ impl<'s> Builder<'s> {
             EventBody::PlayerJoined { .. }
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }
-            | EventBody::TimerExpired {} => {}
+            | EventBody::TimerExpired {}
+            | EventBody::CovertRevealed { .. } => {}
             // Negotiation has no section of its own in the report yet.
             EventBody::MessagePosted { .. }
             | EventBody::ChannelChanged { .. }

@@ -29,6 +29,27 @@ pub struct Report<'a> {
     pub overrides: Vec<OverrideRecord>,
     pub ending: Option<EndRecord>,
     pub key_points: Vec<KeyPoint>,
+    /// Fog: what each team believed at the end of each turn, where it differed from
+    /// the truth (empty when no team's board ever differed).
+    pub beliefs: Vec<BeliefRecord>,
+    /// Each team's objectives scored on the final (true) board (empty when the
+    /// scenario has none).
+    pub objectives: Vec<TeamObjectives>,
+}
+
+/// One team's board at the end of one turn, where it differed from the truth.
+pub struct BeliefRecord {
+    pub turn: u32,
+    pub team: Arc<str>,
+    /// (indicator index, what the team believed, the true value).
+    pub differences: Vec<(usize, i64, i64)>,
+}
+
+/// One team's objectives on the final board.
+pub struct TeamObjectives {
+    pub team: usize,
+    pub met: Vec<bool>,
+    pub score: crate::engine::Score,
 }
 
 /// Everything that happened in one turn (turn 0: the lobby, before the game starts).

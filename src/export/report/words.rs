@@ -226,6 +226,22 @@ impl Report<'_> {
                 &a.set,
                 &a.clear,
             ),
+            EventBody::CovertRevealed {
+                choice,
+                team,
+                title,
+                effects,
+                ..
+            } => self.with_effects(
+                format!(
+                    "Covert choice {choice} \u{201c}{}\u{201d} ({}) revealed by the White Cell",
+                    one_line(title),
+                    self.team_name(team)
+                ),
+                effects,
+                &[],
+                &[],
+            ),
             EventBody::SessionEnded {
                 reason,
                 title,

@@ -10,6 +10,7 @@ mod reachability;
 mod refs;
 mod sections;
 mod spans;
+mod v2;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -118,6 +119,8 @@ impl Compiler<'_> {
         let triggers = self.triggers(&raw, &names);
         let end_conditions = self.end_conditions(&raw, &names);
         let script = self.script(&raw, &names, &events);
+        let fog = self.fog(&raw, &names);
+        let fighting = self.fighting(&raw, &names);
 
         let mut scenario = Scenario {
             id: raw.id.get_ref().clone(),
@@ -137,6 +140,8 @@ impl Compiler<'_> {
             script,
             channels: Vec::new(),
             agreements: Vec::new(),
+            fog,
+            fighting,
             digest,
         };
         let report = &mut |span, path, message| self.problem(span, path, message);

@@ -209,12 +209,14 @@ impl Compiler<'_> {
                     "a team needs at least one option",
                 );
             }
+            let objectives = self.objectives(raw, names, t, &tpath);
             teams.push(Team {
                 id: Arc::from(t.id.get_ref().as_str()),
                 name: t.name.clone(),
                 briefing: t.briefing.clone(),
                 budget: budget.clamp(1, 10) as u32,
                 options,
+                objectives,
             });
         }
         teams
@@ -295,6 +297,7 @@ impl Compiler<'_> {
             }
         }
         let stage_index = self.stage(names, &o.stage, span.clone(), path);
+        let repeat_penalty = self.repeat_penalty(o, span.clone(), path);
         let source = self.source(&o.source, span.clone(), path);
         let requires = self.conditions(
             names,
@@ -336,6 +339,7 @@ impl Compiler<'_> {
             success: self.outcome(names, &o.success, span.clone(), &format!("{path}.success")),
             failure: self.outcome(names, &o.failure, span, &format!("{path}.failure")),
             source,
+            repeat_penalty,
         }
     }
 
@@ -464,6 +468,7 @@ impl Compiler<'_> {
                     "a scripted inject needs either `event` or both `title` and `text`",
                 );
             }
+            let when = self.script_when(names, s, span.clone(), &path);
             let to = self.recipients(names, &s.to, span, &path);
             script.push(ScriptItem {
                 id: Arc::from(s.id.get_ref().as_str()),
@@ -475,6 +480,7 @@ impl Compiler<'_> {
                 from: Arc::from(s.from.as_str()),
                 to,
                 expected_action: s.expected_action.clone(),
+                when,
             });
         }
         script
