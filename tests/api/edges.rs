@@ -425,3 +425,80 @@ async fn an_oversize_body_is_refused_in_json_not_reset() {
         assert_eq!(body["error"]["code"], "bad_request");
     }
 }
+
+/// Kills the server it wraps when dropped, also when an assertion fails.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_log_has_no_colour_codes_in_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("log.txt");
+    let file = std::fs::File::create(&log).expect("log file");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("w.db"))
+        .arg("--scenarios")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .env_remove("RUST_LOG")
+        .stdout(file)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let _running = Running(child);
+    let deadline = Instant::now() + WAIT;
+    let text = loop {
+        let text = std::fs::read(&log).expect("read the log");
+        if String::from_utf8_lossy(&text).contains("open http://") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let shown = String::from_utf8_lossy(&text);
+    assert!(shown.contains("scenario loaded"), "{shown}");
+    assert!(shown.contains("open http://"), "{shown}");
+    assert!(
+        !text.contains(&0x1B),
+        "escape codes in a log written to a file: {shown:?}"
+    );
+}
+
+#[test]
+fn validate_prints_one_line_per_problem() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/covert.toml"),
+    )
+    .expect("fixture");
+    // Ids with a line break, a terminal escape and a tab, where the validator
+    // quotes them back.
+    let source = source
+        .replacen("id = \"red\"", "id = \"red\\nfake: ok\"", 1)
+        .replacen("id = \"tension\"", "id = \"ten\\u001b[31msion\\t\"", 1);
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, source).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wargame"))
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("validate runs");
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 2, "{text}");
+    for line in &lines {
+        assert!(
+            line.starts_with(&*file.to_string_lossy()),
+            "a line that is not a problem of its own: {line:?} in {text:?}"
+        );
+    }
+    assert!(!text.contains('\u{1b}') && !text.contains('\t'), "{text:?}");
+    assert!(text.contains("red\\nfake: ok"), "{text}");
+    assert!(text.contains("ten\\u{1b}[31msion\\t"), "{text}");
+}
