@@ -52,7 +52,7 @@ enum Cmd {
         #[arg(long)]
         session: String,
     },
-    /// Write a session's after-action report (json, markdown, html or csv).
+    /// Write a session's after-action report (json, markdown, html, csv or xlsx).
     Export {
         #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
         db: PathBuf,
@@ -276,7 +276,7 @@ fn export(
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let format = wargame::export::Format::parse(format).ok_or_else(|| {
-        anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv")
+        anyhow::anyhow!("unknown format `{format}`: use json, markdown, html, csv or xlsx")
     })?;
     let StoredSession {
         row,

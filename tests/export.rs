@@ -236,6 +236,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         [
             "session",
             "turn",
+            "choice",
             "team",
             "option",
             "option_title",
@@ -254,7 +255,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         published(&s),
         "one row per published choice"
     );
-    assert!(rows.iter().all(|r| r.len() == 13));
+    assert!(rows.iter().all(|r| r.len() == 14));
     for row in &rows {
         for cell in row {
             let first = cell.chars().next();
@@ -279,10 +280,14 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
     assert!(csv.contains("\"Line one\nLine two, with a comma and \"\"quotes\"\"\""));
     let belarus_1 = rows
         .iter()
-        .find(|r| r[1] == "1" && r[3] == "adopt_defence_law")
+        .find(|r| r[1] == "1" && r[4] == "adopt_defence_law")
         .expect("turn 1 belarus row");
-    assert_eq!(belarus_1[10], "true", "the override is flagged");
-    assert!(belarus_1[12].ends_with('Z'));
+    assert_eq!(belarus_1[2], "t1-belarus-1", "the choice id");
+    assert_eq!(belarus_1[11], "true", "the override is flagged");
+    assert!(belarus_1[13].ends_with('Z'));
+    // Choice ids are unique: a row can be matched with the JSON's choices.
+    let ids: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(ids.len(), rows.len() - 1);
 }
 
 #[test]
@@ -440,7 +445,8 @@ fn markdown_is_an_after_action_report() {
 fn anonymised_exports_hold_no_player_name() {
     let s = scripted_session();
     for format in Format::ALL {
-        let out = text(&s, format, &ANON);
+        // The workbook stores its parts uncompressed: its bytes hold the text.
+        let out = String::from_utf8_lossy(&render(&s, &s.events, format, &ANON)).into_owned();
         for (_, name) in PLAYERS {
             assert!(!out.contains(name), "{format:?} leaks {name}");
         }
@@ -566,4 +572,84 @@ fn a_session_exports_at_any_point() {
             }
         }
     }
+}
+
+/// The scripted session with spreadsheet traps in the first published choice: a
+/// non-ASCII rationale behind a full-width `＝`, and a note that is a formula.
+fn spreadsheet_traps() -> (Session, Vec<Event>) {
+    let s = scripted_session();
+    let mut events = s.events.clone();
+    let first = events
+        .iter_mut()
+        .find_map(|e| match &mut e.body {
+            EventBody::ChoiceResolved(r) => Some(r),
+            _ => None,
+        })
+        .expect("a published choice");
+    first.rationale = Some("\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃".into());
+    first.note = Some("=cmd|' /C calc'!A0".into());
+    (s, events)
+}
+
+#[test]
+fn csv_guards_unicode_look_alikes_of_formulas() {
+    let (s, events) = spreadsheet_traps();
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &PLAIN)).expect("UTF-8");
+    let rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    let cells: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
+    assert!(
+        cells.contains(&"'\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃"),
+        "{cells:?}"
+    );
+    assert!(cells.contains(&"'=cmd|' /C calc'!A0"));
+}
+
+#[test]
+fn xlsx_holds_the_csv_rows_as_inert_text() {
+    use calamine::{Data, Reader, Xlsx};
+    let (s, events) = spreadsheet_traps();
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &PLAIN)).expect("UTF-8");
+    let csv_rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
+    assert_eq!(book.sheet_names(), ["Choices"]);
+    let sheet = book.worksheet_range("Choices").expect("the Choices sheet");
+    let got: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(got.len(), csv_rows.len(), "one row per CSV row");
+    for (r, (xrow, crow)) in got.iter().zip(&csv_rows).enumerate() {
+        assert_eq!(xrow.len(), crow.len(), "row {r}");
+        for (x, c) in xrow.iter().zip(crow) {
+            let x = match x {
+                Data::String(t) => t.clone(),
+                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                Data::Int(i) => i.to_string(),
+                other => panic!("row {r}: unexpected cell {other:?}"),
+            };
+            // The CSV guards a formula-like cell with a leading `'`; the workbook
+            // needs no guard, its text cells are never formulas.
+            let unguarded = c.strip_prefix('\'').filter(|_| !x.starts_with('\''));
+            assert_eq!(&x, unguarded.unwrap_or(c), "row {r}");
+        }
+    }
+    let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c == "\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃")
+    );
+    assert!(cells.iter().any(|c| c == "=cmd|' /C calc'!A0"));
+    // Numbers are numbers; no cell anywhere is a formula.
+    assert!(
+        matches!(got[1][1], Data::Float(_) | Data::Int(_)),
+        "{:?}",
+        got[1][1]
+    );
+    let formulas = book.worksheet_formula("Choices").expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "a cell is a formula"
+    );
+    // The same session gives the same bytes.
+    assert_eq!(bytes, render(&s, &events, Format::Xlsx, &PLAIN));
 }

@@ -1,4 +1,4 @@
-//! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV.
+//! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV / XLSX.
 //!
 //! Everything is derived by replaying the events through `engine::evolve`, so every
 //! number is the one the engine computed. Exports are the facilitator's view: rationales,
@@ -18,6 +18,7 @@ mod markdown;
 mod report;
 mod svg;
 mod text;
+mod xlsx;
 
 pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
 pub use text::{civil_from_days, iso};
@@ -35,18 +36,26 @@ pub enum Format {
     Markdown,
     Html,
     Csv,
+    Xlsx,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Html, Format::Csv];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Markdown,
+        Format::Html,
+        Format::Csv,
+        Format::Xlsx,
+    ];
 
-    /// `json`, `markdown` (or `md`), `html` or `csv`.
+    /// `json`, `markdown` (or `md`), `html`, `csv` or `xlsx`.
     pub fn parse(s: &str) -> Option<Format> {
         match s {
             "json" => Some(Format::Json),
             "markdown" | "md" => Some(Format::Markdown),
             "html" => Some(Format::Html),
             "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -57,6 +66,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -67,6 +77,7 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
             Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -76,6 +87,7 @@ impl Format {
             Format::Markdown => "md",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -126,6 +138,7 @@ pub fn export(
         Format::Markdown => markdown::render(&r).into_bytes(),
         Format::Html => html::render(&r).into_bytes(),
         Format::Csv => csv::render(&r).into_bytes(),
+        Format::Xlsx => xlsx::render(&r),
     }
 }
 

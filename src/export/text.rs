@@ -107,14 +107,44 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// Whether a spreadsheet could read a cell as a formula: it begins with a control
+/// character (tab, CR, ...), or its first character other than white space is
+/// `= + - @` or a Unicode look-alike that a spreadsheet may fold into one (the
+/// full-width `＝＋－＠`, the small forms, super- and subscript signs, the minus
+/// sign and the dashes).
+pub fn formula_like(s: &str) -> bool {
+    if s.chars().next().is_some_and(char::is_control) {
+        return true;
+    }
+    s.chars().find(|c| !c.is_whitespace()).is_some_and(|c| {
+        matches!(
+            c,
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\u{FF1D}' // ＝
+                | '\u{FF0B}' // ＋
+                | '\u{FF0D}' // －
+                | '\u{FF20}' // ＠
+                | '\u{FE66}' // ﹦
+                | '\u{FE62}' // ﹢
+                | '\u{FE63}' // ﹣
+                | '\u{FE6B}' // ﹫
+                | '\u{207A}'..='\u{207C}' // ⁺ ⁻ ⁼
+                | '\u{208A}'..='\u{208C}' // ₊ ₋ ₌
+                | '\u{2212}' // −
+                | '\u{2010}'..='\u{2015}' // hyphens and dashes
+                | '\u{2795}'..='\u{2796}' // ➕ ➖
+                | '\u{FE58}' // ﹘
+        )
+    })
+}
+
 /// One CSV cell (RFC 4180): a cell that a spreadsheet could read as a formula
-/// (leading `= + - @`, tab, CR or any control character) is prefixed with `'`;
-/// a cell with a comma, quote, CR or LF is quoted, quotes doubled.
+/// ([`formula_like`]) is prefixed with `'`; a cell with a comma, quote, CR or LF
+/// is quoted, quotes doubled.
 pub fn csv_cell(s: &str) -> String {
-    let risky = s
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@') || c.is_control());
+    let risky = formula_like(s);
     let needs_quotes = s.contains([',', '"', '\r', '\n']);
     let mut out = String::with_capacity(s.len() + 3);
     if needs_quotes {
@@ -191,5 +221,24 @@ mod tests {
         assert_eq!(csv_cell("\tx"), "'\tx");
         assert_eq!(csv_cell("-1,2"), "\"'-1,2\"");
         assert_eq!(csv_cell("plain"), "plain");
+        // Look-alikes and white space before a formula.
+        for risky in [
+            "\u{FF1D}1+1",
+            "\u{FF0B}cmd",
+            "\u{FF0D}1",
+            "\u{FF20}SUM(1)",
+            "\u{FE66}1",
+            "\u{2212}1",
+            " =1+1",
+            "\u{3000}=1",
+            "\r=1",
+        ] {
+            assert!(
+                csv_cell(risky).trim_start_matches('"').starts_with('\''),
+                "{risky:?}"
+            );
+        }
+        assert_eq!(csv_cell("1+1"), "1+1");
+        assert_eq!(csv_cell("a-b"), "a-b");
     }
 }

@@ -34,7 +34,7 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("There is no session `{0}`.")]
     UnknownSession(String),
-    #[error("Unknown export format `{0}`; use json, markdown, html or csv.")]
+    #[error("Unknown export format `{0}`; use json, markdown, html, csv or xlsx.")]
     UnknownFormat(String),
     #[error("{0}")]
     Unavailable(String),
