@@ -118,7 +118,13 @@ fn exported_at_is_omitted_unless_given() {
             &PLAIN,
         ))
         .expect("UTF-8");
-        assert!(out.contains("2026-11-27T17:20:00Z"), "{format:?}");
+        // JSON in ISO 8601; the reports for a person in the session's time zone.
+        let when = if format == Format::Json {
+            "2026-11-27T17:20:00Z"
+        } else {
+            "Fri 27 Nov 2026, 17:20"
+        };
+        assert!(out.contains(when), "{format:?}");
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
 use super::svg::chart;
-use super::text::{html, iso, signed};
+use super::text::{html, signed};
 use crate::engine::Outcome;
 
 /// The report's stylesheet, inlined into every file.
@@ -96,7 +96,8 @@ fn overview(r: &Report, o: &mut String) {
         ),
     );
     if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        row(o, "Dates", &format!("{} to {}", iso(a), iso(b)));
+        row(o, "Dates", &r.zone.span(a, b));
+        row(o, "Times in", &html(&r.zone.describe(a)));
     }
     row(
         o,
@@ -113,7 +114,7 @@ fn overview(r: &Report, o: &mut String) {
         None => row(o, "Outcome", "the session has not ended"),
     }
     if let Some(at) = r.meta.exported_at {
-        row(o, "Exported", &iso(at));
+        row(o, "Exported", &r.zone.datetime(at));
     }
     if r.anonymized {
         row(o, "Names", "anonymised (players appear as team and seat)");
@@ -230,8 +231,8 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     o.push_str(&format!(
         "<section class=\"turn\" id=\"{}\">\n<h2>{heading}</h2>\n<p class=\"sub\">Played {} to {}.</p>\n",
         turn_anchor(t.turn),
-        iso(t.first_at),
-        iso(t.last_at)
+        r.zone.short(t.first_at),
+        r.zone.short(t.last_at)
     ));
 
     o.push_str("<h3>Injects</h3>\n");
@@ -247,7 +248,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             html(&r.inject_origin(i)),
             html(&i.from),
             html(&r.recipients(&i.to)),
-            iso(x.at),
+            r.zone.short(x.at),
             if i.source.is_empty() {
                 String::new()
             } else {
@@ -266,7 +267,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             "<p class=\"sub\">Skipped scripted inject {} ({}), {}.</p>\n",
             html(&x.script),
             html(title),
-            iso(x.at)
+            r.zone.short(x.at)
         ));
     }
 
@@ -285,7 +286,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             };
             o.push_str(&format!(
                 "<p class=\"sub\">Submitted{by} at {} (revision {}, cost {} of {}).</p>\n",
-                iso(sub.at),
+                r.zone.short(sub.at),
                 sub.revision.unwrap_or(1),
                 sub.cost.unwrap_or(0),
                 team.budget
@@ -341,7 +342,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 html(&x.option),
                 x.previous.as_str(),
                 x.result.as_str(),
-                iso(x.at),
+                r.zone.short(x.at),
                 html(&x.note)
             ));
         }
@@ -523,7 +524,7 @@ fn notes(r: &Report, o: &mut String) {
             o.push_str(&format!(
                 "<li><span class=\"sub\">{}, {}, {}</span><p class=\"text\">{}</p></li>\n",
                 turn_label(n.turn),
-                iso(n.at),
+                r.zone.short(n.at),
                 if n.public { "public" } else { "private" },
                 html(&n.text)
             ));
@@ -541,7 +542,7 @@ fn ending(r: &Report, o: &mut String) {
             html(&e.title),
             html(&e.reason),
             e.turn,
-            iso(e.at),
+            r.zone.short(e.at),
             html(&e.text)
         )),
         None => o.push_str(&format!(
@@ -558,7 +559,7 @@ fn appendix(r: &Report, o: &mut String) {
         o.push_str(&format!(
             "<tr><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             e.seq,
-            iso(e.at),
+            r.zone.seconds(e.at),
             e.turn,
             e.phase,
             html(&one_line(&r.actor_label(&e.actor))),

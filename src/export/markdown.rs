@@ -4,7 +4,7 @@
 //! text is only ever rendered inline (after a label), never in a table.
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
-use super::text::{iso, md};
+use super::text::md;
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(16 * 1024 + r.events.len() * 200);
@@ -57,7 +57,8 @@ fn overview(r: &Report, o: &mut String) {
         );
     }
     if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        push(o, &format!("- **Dates:** {} to {}", iso(a), iso(b)));
+        push(o, &format!("- **Dates:** {}", r.zone.span(a, b)));
+        push(o, &format!("- **Times in:** {}", md(&r.zone.describe(a))));
     }
     push(
         o,
@@ -75,7 +76,7 @@ fn overview(r: &Report, o: &mut String) {
         None => push(o, "- **Outcome:** the session has not ended"),
     }
     if let Some(at) = r.meta.exported_at {
-        push(o, &format!("- **Exported:** {}", iso(at)));
+        push(o, &format!("- **Exported:** {}", r.zone.datetime(at)));
     }
     if r.anonymized {
         push(
@@ -188,7 +189,11 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
     push(
         o,
-        &format!("Played {} to {}.\n", iso(t.first_at), iso(t.last_at)),
+        &format!(
+            "Played {} to {}.\n",
+            r.zone.short(t.first_at),
+            r.zone.short(t.last_at)
+        ),
     );
 
     push(o, "### Injects\n");
@@ -204,7 +209,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             md(&r.inject_origin(i)),
             md(&i.from),
             md(&r.recipients(&i.to)),
-            iso(x.at)
+            r.zone.short(x.at)
         );
         if !i.source.is_empty() {
             line.push_str(&format!("; source: {}", md(&i.source)));
@@ -230,7 +235,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 "- Skipped scripted inject {} ({}), {}",
                 md(&x.script),
                 md(title),
-                iso(x.at)
+                r.zone.short(x.at)
             ),
         );
     }
@@ -249,7 +254,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             }
             head.push_str(&format!(
                 " at {} (revision {}, cost {} of {})",
-                iso(sub.at),
+                r.zone.short(sub.at),
                 sub.revision.unwrap_or(1),
                 sub.cost.unwrap_or(0),
                 team.budget
@@ -312,7 +317,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                     md(&x.option),
                     x.previous.as_str(),
                     x.result.as_str(),
-                    iso(x.at),
+                    r.zone.short(x.at),
                     md(&x.note)
                 ),
             );
@@ -521,7 +526,7 @@ fn notes(r: &Report, o: &mut String) {
             &format!(
                 "- {}, {}, {}: {}",
                 turn_label(n.turn),
-                iso(n.at),
+                r.zone.short(n.at),
                 if n.public { "public" } else { "private" },
                 md(&n.text)
             ),
@@ -540,7 +545,7 @@ fn ending(r: &Report, o: &mut String) {
                 md(&e.title),
                 md(&e.reason),
                 e.turn,
-                iso(e.at),
+                r.zone.short(e.at),
                 md(&e.text)
             ),
         ),
@@ -566,7 +571,7 @@ fn appendix(r: &Report, o: &mut String) {
             &format!(
                 "- {} · {} · turn {} {} · {} · {}: {}",
                 e.seq,
-                iso(e.at),
+                r.zone.seconds(e.at),
                 e.turn,
                 e.phase,
                 md(&one_line(&r.actor_label(&e.actor))),

@@ -19,9 +19,11 @@ mod report;
 mod svg;
 mod text;
 mod xlsx;
+mod zone;
 
 pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
 pub use text::{civil_from_days, iso};
+pub use zone::Zone;
 
 use crate::engine::Event;
 use crate::scenario::Scenario;
@@ -119,6 +121,98 @@ pub struct ExportOptions {
     pub anonymize: bool,
 }
 
+/// What an export is saved as: named after the session's title and its first
+/// day (in the session's time zone), e.g. `staff-college-b-2026-11-27-aar.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    /// Letters and digits of the title in ASCII, lower case, words joined by `-`.
+    pub ascii: String,
+    /// The title as written, without the characters no file name may hold; the
+    /// same as `ascii` when the title is ASCII.
+    pub unicode: String,
+}
+
+impl FileName {
+    fn of(r: &report::Report, format: Format, anonymize: bool) -> FileName {
+        let day = r.first_at().map(|a| r.zone.day(a));
+        let tail = format!(
+            "{}aar{}.{}",
+            day.map(|d| format!("{d}-")).unwrap_or_default(),
+            if anonymize { "-anon" } else { "" },
+            format.file_extension()
+        );
+        let title = r.session_title();
+        let mut slug = String::new();
+        for c in title.chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            if slug.len() >= 60 {
+                break;
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        let slug = if slug.is_empty() { "wargame" } else { slug };
+        let ascii = format!("{slug}-{tail}");
+        let unicode = if title.is_ascii() {
+            ascii.clone()
+        } else {
+            let mut clean = String::new();
+            for c in title.trim().chars().take(80) {
+                let bad = c.is_control()
+                    || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|');
+                clean.push(if bad || c.is_whitespace() { ' ' } else { c });
+            }
+            let words: Vec<&str> = clean.split_whitespace().collect();
+            format!("{}-{tail}", words.join(" "))
+        };
+        FileName { ascii, unicode }
+    }
+
+    /// The `Content-Disposition` of a download: the ASCII name, and the Unicode
+    /// one as RFC 5987 `filename*` when the title is not ASCII.
+    pub fn content_disposition(&self) -> String {
+        let mut v = format!("attachment; filename=\"{}\"", self.ascii);
+        if self.unicode != self.ascii {
+            v.push_str("; filename*=UTF-8''");
+            for b in self.unicode.bytes() {
+                if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                    v.push(char::from(b));
+                } else {
+                    v.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        v
+    }
+}
+
+/// [`export`], with the name to save it as.
+pub fn export_file(
+    format: Format,
+    meta: &SessionMeta,
+    scenario: &Scenario,
+    scenario_source: &str,
+    events: &[Event],
+    opts: &ExportOptions,
+) -> (Vec<u8>, FileName) {
+    let r = report::Report::build(meta, scenario, scenario_source, events, opts);
+    let name = FileName::of(&r, format, opts.anonymize);
+    (render(format, &r), name)
+}
+
+fn render(format: Format, r: &report::Report) -> Vec<u8> {
+    match format {
+        Format::Json => json::render(r),
+        Format::Markdown => markdown::render(r).into_bytes(),
+        Format::Html => html::render(r).into_bytes(),
+        Format::Csv => csv::render(r).into_bytes(),
+        Format::Xlsx => xlsx::render(r),
+    }
+}
+
 /// Renders the after-action report of a session in one format.
 ///
 /// `scenario` must be the scenario the session was played with and `scenario_source`
@@ -133,13 +227,7 @@ pub fn export(
     opts: &ExportOptions,
 ) -> Vec<u8> {
     let r = report::Report::build(meta, scenario, scenario_source, events, opts);
-    match format {
-        Format::Json => json::render(&r),
-        Format::Markdown => markdown::render(&r).into_bytes(),
-        Format::Html => html::render(&r).into_bytes(),
-        Format::Csv => csv::render(&r).into_bytes(),
-        Format::Xlsx => xlsx::render(&r),
-    }
+    render(format, &r)
 }
 
 #[cfg(test)]

@@ -242,6 +242,8 @@ struct CreateSession {
     auto_advance: Option<bool>,
     #[serde(default)]
     private_rationales: bool,
+    /// The reports' time zone: an IANA name or an offset such as `+03:00`.
+    time_zone: Option<String>,
 }
 
 async fn create_session(
@@ -275,6 +277,15 @@ async fn create_session(
             "max_turns must be between 1 and 50.".into(),
         ));
     }
+    let time_zone = match body.time_zone.as_deref().map(str::trim) {
+        // Stored as given, once it is known to be one.
+        Some(z) => Some(
+            export::Zone::parse(z)
+                .map(|_| z)
+                .map_err(ApiError::BadRequest)?,
+        ),
+        None => None,
+    };
     let seed = match body.seed {
         Some(s) => s,
         None => {
@@ -300,6 +311,7 @@ async fn create_session(
             max_turns: body.max_turns,
             auto_advance: body.auto_advance.unwrap_or(true),
             private_rationales: body.private_rationales,
+            time_zone,
         },
         now,
     );
@@ -487,7 +499,7 @@ async fn export_session(
         Ok(Err(e)) => return Err(unreadable(&row.id, &e)),
         Err(e) => return Err(unreadable(&row.id, &e)),
     };
-    let body = export::export(
+    let (body, filename) = export::export_file(
         format,
         &export::SessionMeta {
             session_id: row.id.clone(),
@@ -499,18 +511,9 @@ async fn export_session(
         &events,
         &export::ExportOptions { anonymize },
     );
-    let filename = format!(
-        "{}-aar{}.{}",
-        row.id,
-        if anonymize { "-anon" } else { "" },
-        format.file_extension()
-    );
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, filename.content_disposition()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
 }

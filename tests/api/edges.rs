@@ -502,3 +502,114 @@ fn validate_prints_one_line_per_problem() {
     assert!(text.contains("red\\nfake: ok"), "{text}");
     assert!(text.contains("ten\\u{1b}[31msion\\t"), "{text}");
 }
+
+async fn export_of(
+    app: &TestApp,
+    session: &str,
+    token: &str,
+    format: &str,
+) -> (u16, String, String, Vec<u8>) {
+    let mut resp = awc::Client::new()
+        .get(app.url(&format!("/api/sessions/{session}/export?format={format}")))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .expect("request");
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (disposition, content_type) = (header("content-disposition"), header("content-type"));
+    let body = resp.body().limit(16 << 20).await.expect("body").to_vec();
+    (resp.status().as_u16(), disposition, content_type, body)
+}
+
+#[actix_rt::test]
+async fn exports_are_named_after_the_title_and_shown_in_the_session_time_zone() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post(
+            "/api/sessions",
+            json!({"scenario": "belarus-2025", "title": "Штабна гра: Syndicate B", "seed": 1, "time_zone": "+03:00"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let session = body["session_id"].as_str().expect("id").to_string();
+    let token = body["facilitator_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    let (status, _, _, json_body) = export_of(&app, &session, &token, "json").await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_slice(&json_body).expect("JSON");
+    assert_eq!(doc["session"]["time_zone"], "+03:00");
+    // The JSON keeps ISO 8601 UTC.
+    let created = doc["session"]["created_at"].as_str().expect("created_at");
+    assert!(created.ends_with('Z'), "{created}");
+    let day = &created[..10];
+    let hour: u32 = created[11..13].parse().expect("hour");
+    let minute = &created[14..16];
+
+    let (status, disposition, _, md) = export_of(&app, &session, &token, "markdown").await;
+    assert_eq!(status, 200);
+    let md = String::from_utf8(md).expect("UTF-8");
+    let dates = md
+        .lines()
+        .find(|l| l.starts_with("- **Dates:**"))
+        .expect("a Dates line");
+    assert!(
+        dates.contains(&format!("{:02}:{minute}", (hour + 3) % 24)),
+        "{dates} (created {created})"
+    );
+    assert!(!dates.contains('T') || !dates.contains('Z'), "{dates}");
+    assert!(md.contains("- **Times in:** UTC+03:00"), "{md}");
+    // Named after the title: an ASCII name, and the title itself as filename*.
+    let local_day = if hour + 3 >= 24 { None } else { Some(day) };
+    assert!(
+        disposition.starts_with("attachment; filename=\"syndicate-b-"),
+        "{disposition}"
+    );
+    if let Some(day) = local_day {
+        assert!(
+            disposition.contains(&format!("syndicate-b-{day}-aar.md\"")),
+            "{disposition}"
+        );
+    }
+    assert!(
+        disposition.contains("; filename*=UTF-8''%D0%A8%D1%82%D0%B0%D0%B1%D0%BD%D0%B0%20%D0%B3%D1%80%D0%B0%20Syndicate%20B-"),
+        "{disposition}"
+    );
+    assert!(disposition.is_ascii());
+
+    let (status, disposition, content_type, xlsx) = export_of(&app, &session, &token, "xlsx").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(disposition.contains("-aar.xlsx\""), "{disposition}");
+    assert!(xlsx.starts_with(b"PK\x03\x04"));
+
+    // A time zone that is none is refused; an IANA name is taken.
+    for (zone, status) in [
+        ("Mars/Olympus", 400),
+        ("+25:00", 400),
+        ("Europe/Vilnius", 201),
+        ("-05:30", 201),
+    ] {
+        let (s, body) = app
+            .post(
+                "/api/sessions",
+                json!({"scenario": "belarus-2025", "time_zone": zone}),
+            )
+            .await;
+        assert_eq!(s, status, "{zone}: {body}");
+        if status == 400 {
+            assert_eq!(body["error"]["code"], "bad_request");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use super::{
     Submission, TriggerRecord, TurnReport, anonymize,
 };
 use crate::engine::{Actor, Event, EventBody, Resolution, Rolled, State, evolve};
-use crate::export::{ExportOptions, SessionMeta};
+use crate::export::{ExportOptions, SessionMeta, Zone};
 use crate::scenario::Scenario;
 
 /// How many key decision points the reports list.
@@ -53,6 +53,7 @@ impl<'a> Report<'a> {
             overrides: b.overrides,
             ending: b.ending,
             key_points,
+            zone: b.zone,
         }
     }
 }
@@ -71,6 +72,7 @@ struct Builder<'s> {
     rolled: Vec<(u32, Rolled)>,
     session_digest: Option<String>,
     ending: Option<EndRecord>,
+    zone: Zone,
 }
 
 impl<'s> Builder<'s> {
@@ -86,6 +88,7 @@ impl<'s> Builder<'s> {
             rolled: Vec::new(),
             session_digest: None,
             ending: None,
+            zone: Zone::utc(),
         }
     }
 
@@ -123,8 +126,18 @@ impl<'s> Builder<'s> {
         let (seq, at) = (ev.seq, ev.at);
         match &ev.body {
             EventBody::SessionCreated {
-                scenario_digest, ..
-            } => self.session_digest = Some(scenario_digest.clone()),
+                scenario_digest,
+                time_zone,
+                ..
+            } => {
+                self.session_digest = Some(scenario_digest.clone());
+                // Checked when the session was created; a zone this build does
+                // not know (an older time zone database) falls back to UTC.
+                self.zone = time_zone
+                    .as_deref()
+                    .and_then(|z| Zone::parse(z).ok())
+                    .unwrap_or_default();
+            }
             EventBody::ChoicesSubmitted {
                 team,
                 choices,
