@@ -183,13 +183,12 @@ fn markdown_escapes_every_user_string() {
             assert!(md.contains("Ihar &lt;img src=x onerror=alert\\(1\\)&gt;"));
         }
         // Free text never starts a block: a heading or list marker in a rationale is
-        // escaped, and its line break is a <br>.
-        assert!(md.contains("\\# Not a heading<br>- not a list"));
+        // escaped, and its line break is a CommonMark hard break.
+        assert!(md.contains("\\# Not a heading\\\n    \\- not a list"));
         // A pipe inside free text cannot break a table.
         assert!(md.contains("Second line \\| with a pipe, \\*stars\\* and \\# hash"));
-        // The only raw HTML is the <br> the exporter writes itself.
-        let stripped = md.replace("<br>", "");
-        assert!(!stripped.contains('<'), "unescaped < in the Markdown");
+        // No raw HTML at all.
+        assert!(!md.contains('<'), "unescaped < in the Markdown");
     }
 }
 
@@ -425,11 +424,11 @@ fn markdown_is_an_after_action_report() {
         "## Turn 1",
         "## Turn 2",
         "## Turn 3",
-        "### Injects",
-        "### Decisions",
-        "### Adjudication",
-        "### Overrides",
-        "### Indicator changes",
+        "### Turn 1: Injects",
+        "### Turn 1: Decisions",
+        "### Turn 1: Adjudication",
+        "### Turn 1: Overrides",
+        "### Turn 3: Indicator changes",
         "## Key decision points",
         "## Facilitator notes",
         "## Ending",
@@ -658,4 +657,104 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
     );
     // The same session gives the same bytes.
     assert_eq!(bytes, render(&s, &events, Format::Xlsx, &PLAIN));
+}
+
+#[test]
+fn markdown_parses_as_the_report_and_nothing_players_wrote() {
+    use pulldown_cmark::{Event as Md, Options, Parser, Tag, TagEnd};
+    let s = scripted_session();
+    let mut events = s.events.clone();
+    let first = events
+        .iter_mut()
+        .find_map(|e| match &mut e.body {
+            EventBody::ChoiceResolved(r) => Some(r),
+            _ => None,
+        })
+        .expect("a published choice");
+    first.rationale = Some(
+        "Line one\n## Heading?\n- item\n  + item\n1. first\n> quote\n---\n===\n    code?\n\
+         see https://evil.example/x, www.evil.example or ops@evil.example"
+            .into(),
+    );
+    let md = String::from_utf8(render(&s, &events, Format::Markdown, &PLAIN)).expect("UTF-8");
+    let parsed: Vec<Md> = Parser::new_ext(&md, Options::ENABLE_TABLES).collect();
+    let mut headings = Vec::new();
+    let mut heading: Option<String> = None;
+    let mut item_start = false;
+    let mut text = String::new();
+    for e in &parsed {
+        match e {
+            Md::Html(h) | Md::InlineHtml(h) => panic!("raw HTML in the Markdown: {h}"),
+            Md::Start(Tag::Link { dest_url, .. }) => panic!("a link to {dest_url}"),
+            Md::Start(Tag::BlockQuote(_)) => panic!("a block quote"),
+            Md::Start(Tag::CodeBlock(_)) => panic!("a code block"),
+            Md::Rule => panic!("a thematic break"),
+            Md::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Md::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
+            Md::Start(Tag::Item) => item_start = true,
+            Md::Text(t) => {
+                assert!(!t.contains("<br>"), "{t}");
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(t);
+                }
+                if item_start {
+                    for player in ["item", "first", "not a list"] {
+                        assert!(
+                            !t.starts_with(player),
+                            "player text became a list item: {t}"
+                        );
+                    }
+                }
+                item_start = false;
+                text.push_str(t);
+            }
+            Md::Start(Tag::Strong) => {}
+            _ => item_start = false,
+        }
+    }
+    // The headings are the report's own, each once.
+    let unique: std::collections::BTreeSet<&String> = headings.iter().collect();
+    assert_eq!(
+        unique.len(),
+        headings.len(),
+        "repeated headings: {headings:?}"
+    );
+    assert!(
+        headings.iter().any(|h| h == "Turn 2: Adjudication"),
+        "{headings:?}"
+    );
+    for h in &headings {
+        assert!(
+            !h.contains("Heading?") && !h.contains("Not a heading") && !h.contains('='),
+            "player text became a heading: {h}"
+        );
+    }
+    // Every piece of the payload reads as typed.
+    for typed in [
+        "https://evil.example/x",
+        "www.evil.example",
+        "ops@evil.example",
+        "## Heading?",
+        "- item",
+        "1. first",
+        "> quote",
+    ] {
+        assert!(text.contains(typed), "{typed} is not shown as typed");
+    }
+    // The by-turn table has one row per indicator and a column per turn.
+    let by_turn = md
+        .split("### Indicators by turn")
+        .nth(1)
+        .expect("the by-turn table");
+    assert!(
+        by_turn.contains("| Indicator | T0 | T1 | T2 | T3 |"),
+        "{by_turn}"
+    );
+    let rows = by_turn
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .count();
+    assert_eq!(rows, s.scenario.indicators.len());
 }

@@ -4,7 +4,7 @@
 //! text is only ever rendered inline (after a label), never in a table.
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
-use super::text::md;
+use super::text::{md, md_cell};
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(16 * 1024 + r.events.len() * 200);
@@ -29,7 +29,7 @@ fn overview(r: &Report, o: &mut String) {
     let st = &r.state;
     push(
         o,
-        &format!("# After-action report: {}\n", md(r.session_title())),
+        &format!("# After-action report: {}\n", md_cell(r.session_title())),
     );
     push(o, "## Overview\n");
     let mut session = format!("- **Session:** {}", md(&r.meta.session_id));
@@ -136,7 +136,7 @@ fn overview(r: &Report, o: &mut String) {
             o,
             &format!(
                 "| {} | {}-{} | {} | {} | {} | {} |",
-                md(&i.name),
+                md_cell(&i.name),
                 i.min,
                 i.max,
                 i.start,
@@ -153,18 +153,23 @@ fn overview(r: &Report, o: &mut String) {
         o,
         "Values at the end of each turn, as the engine recorded them (turn 0: the start).\n",
     );
-    let mut head = String::from("| Turn |");
-    let mut rule = String::from("|---:|");
-    for i in &s.indicators {
-        head.push_str(&format!(" {} |", md(&i.name)));
+    // One row per indicator, one column per turn: as many columns as turns,
+    // which stays readable where a column per indicator would not.
+    let mut head = String::from("| Indicator |");
+    let mut rule = String::from("|---|");
+    for h in &st.history {
+        head.push_str(&format!(" T{} |", h.turn));
         rule.push_str("---:|");
     }
     push(o, &head);
     push(o, &rule);
-    for h in &st.history {
-        let mut row = format!("| {} |", h.turn);
-        for v in &h.indicators {
-            row.push_str(&format!(" {v} |"));
+    for (ix, i) in s.indicators.iter().enumerate() {
+        let mut row = format!("| {} |", md_cell(&i.name));
+        for h in &st.history {
+            match h.indicators.get(ix) {
+                Some(v) => row.push_str(&format!(" {v} |")),
+                None => row.push_str(" |"),
+            }
         }
         push(o, &row);
     }
@@ -182,11 +187,13 @@ fn participant(r: &Report, p: &crate::engine::Player) -> String {
 
 fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     let s = r.scenario;
-    if t.turn == 0 {
-        push(o, "## Before the first turn\n");
+    // Sub-headings carry the turn, so every heading (and its anchor) is unique.
+    let label = if t.turn == 0 {
+        "Before the first turn".to_string()
     } else {
-        push(o, &format!("## Turn {}\n", t.turn));
-    }
+        format!("Turn {}", t.turn)
+    };
+    push(o, &format!("## {label}\n"));
     push(
         o,
         &format!(
@@ -196,7 +203,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         ),
     );
 
-    push(o, "### Injects\n");
+    push(o, &format!("### {label}: Injects\n"));
     if t.injects.is_empty() && t.skipped.is_empty() {
         push(o, "No injects.");
     }
@@ -242,7 +249,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     push(o, "");
 
     if t.turn > 0 {
-        push(o, "### Decisions\n");
+        push(o, &format!("### {label}: Decisions\n"));
         for (team, sub) in s.teams.iter().zip(&t.submissions) {
             let Some(sub) = sub else {
                 push(o, &format!("- **{}**: no submission.", md(&team.name)));
@@ -279,7 +286,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         }
         push(o, "");
 
-        push(o, "### Adjudication\n");
+        push(o, &format!("### {label}: Adjudication\n"));
         if t.choices.is_empty() && t.unpublished.is_empty() {
             push(o, "No choices were adjudicated.");
         }
@@ -305,7 +312,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.overrides.is_empty() {
-        push(o, "### Overrides\n");
+        push(o, &format!("### {label}: Overrides\n"));
         for ix in &t.overrides {
             let x = &r.overrides[*ix];
             push(
@@ -326,7 +333,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.triggers.is_empty() {
-        push(o, "### Triggers\n");
+        push(o, &format!("### {label}: Triggers\n"));
         for x in &t.triggers {
             push(
                 o,
@@ -340,7 +347,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         push(o, "");
     }
 
-    push(o, "### Indicator changes\n");
+    push(o, &format!("### {label}: Indicator changes\n"));
     let changed = r.changed(t);
     if changed.is_empty() {
         push(o, "No indicator changed.");
@@ -352,7 +359,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 o,
                 &format!(
                     "| {} | {a} | {b} | {} |",
-                    md(&i.name),
+                    md_cell(&i.name),
                     super::text::signed(b - a)
                 ),
             );
