@@ -758,3 +758,50 @@ fn markdown_parses_as_the_report_and_nothing_players_wrote() {
         .count();
     assert_eq!(rows, s.scenario.indicators.len());
 }
+
+#[test]
+fn html_tables_scroll_in_their_own_box_and_print_without_squeezing() {
+    let s = scripted_session();
+    let html = text(&s, Format::Html, &PLAIN);
+    let tables = html.matches("<table").count();
+    assert!(tables >= 5, "{tables} tables");
+    // Every table sits alone in a wrapper that scrolls sideways, so at 390 px the
+    // page itself never does.
+    assert_eq!(
+        html.matches("<div class=\"wide\"><table").count(),
+        tables,
+        "a table outside a scrolling wrapper"
+    );
+    assert_eq!(html.matches("</table></div>").count(), tables);
+    let css = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|c| c.split("</style>").next())
+        .expect("inline CSS");
+    for rule in [
+        ".wide{overflow-x:auto",
+        "main{max-width:62rem;margin:0 auto;padding:2rem 1.25rem 4rem;overflow-wrap:anywhere}",
+        "table.odds{width:auto;min-width:min(22rem,100%)}",
+    ] {
+        assert!(css.contains(rule), "missing {rule}");
+    }
+    // Print: the log's columns are fixed and narrow, so "What happened" keeps
+    // the rest of the page width, and every cell wraps.
+    let print = css
+        .split("@media print{")
+        .nth(1)
+        .expect("a print stylesheet");
+    for rule in [
+        ".wide{overflow:visible}",
+        "table.log{min-width:0;table-layout:fixed}",
+        "table.log col.c-time{width:7.2em}",
+        "table.log td,table.log td.t{white-space:normal;overflow-wrap:anywhere}",
+    ] {
+        assert!(print.contains(rule), "print stylesheet lacks {rule}");
+    }
+    let log = html
+        .split("id=\"event-log\"")
+        .nth(1)
+        .expect("the event log");
+    assert!(log.contains("<colgroup><col class=\"c-seq\"><col class=\"c-time\">"));
+}

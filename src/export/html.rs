@@ -131,7 +131,7 @@ fn overview(r: &Report, o: &mut String) {
         o.push_str(&format!("<p class=\"text\">{}</p>\n", html(&s.summary)));
     }
 
-    o.push_str("<h3>Teams and participants</h3>\n<table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
+    o.push_str("<h3>Teams and participants</h3>\n<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
     let people = |team: &str| -> String {
         let v: Vec<String> = r
             .players_of(team)
@@ -167,13 +167,13 @@ fn overview(r: &Report, o: &mut String) {
             people("observer")
         ));
     }
-    o.push_str("</tbody>\n</table>\n</section>\n");
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
 fn charts(r: &Report, o: &mut String) {
     let s = r.scenario;
     let st = &r.state;
-    o.push_str("<section id=\"indicators\">\n<h2>Indicators</h2>\n<table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
+    o.push_str("<section id=\"indicators\">\n<h2>Indicators</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
     for (ix, i) in s.indicators.iter().enumerate() {
         let end = st.world.indicators[ix];
         o.push_str(&format!(
@@ -186,7 +186,7 @@ fn charts(r: &Report, o: &mut String) {
             signed(end - i.start)
         ));
     }
-    o.push_str("</tbody>\n</table>\n<p class=\"sub\">Charts: values at the end of each turn, as the engine recorded them (turn 0: the start).</p>\n<div class=\"charts\">\n");
+    o.push_str("</tbody>\n</table></div>\n<p class=\"sub\">Charts: values at the end of each turn, as the engine recorded them (turn 0: the start).</p>\n<div class=\"charts\">\n");
     for (ix, i) in s.indicators.iter().enumerate() {
         let points: Vec<(u32, i64)> = st
             .history
@@ -366,7 +366,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     if changed.is_empty() {
         o.push_str("<p class=\"sub\">No indicator changed.</p>\n");
     } else {
-        o.push_str("<table>\n<thead><tr><th>Indicator</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
+        o.push_str("<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
         for (i, a, b) in changed {
             o.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{a}</td><td class=\"n\">{b}</td><td class=\"n\">{}</td></tr>\n",
@@ -374,7 +374,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 signed(b - a)
             ));
         }
-        o.push_str("</tbody>\n</table>\n");
+        o.push_str("</tbody>\n</table></div>\n");
     }
     o.push_str("</section>\n");
 }
@@ -424,7 +424,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         }
     ));
     o.push_str(&format!(
-        "<table class=\"odds\">\n<tbody>\n<tr><td>Base chance</td><td class=\"n\">{}%</td></tr>\n",
+        "<div class=\"wide\"><table class=\"odds\">\n<tbody>\n<tr><td>Base chance</td><td class=\"n\">{}%</td></tr>\n",
         x.base
     ));
     for m in &x.modifiers {
@@ -435,7 +435,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         ));
     }
     o.push_str(&format!(
-        "<tr><th>Target</th><th class=\"n\">{}%</th></tr>\n<tr><td>Roll (d100)</td><td class=\"n\">{} &rarr; {}</td></tr>\n</tbody>\n</table>\n",
+        "<tr><th>Target</th><th class=\"n\">{}%</th></tr>\n<tr><td>Roll (d100)</td><td class=\"n\">{} &rarr; {}</td></tr>\n</tbody>\n</table></div>\n",
         x.target,
         x.roll,
         x.rolled.as_str()
@@ -554,7 +554,7 @@ fn ending(r: &Report, o: &mut String) {
 }
 
 fn appendix(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"event-log\">\n<h2>Appendix: event log</h2>\n<table class=\"log\">\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n");
+    o.push_str("<section id=\"event-log\">\n<h2>Appendix: event log</h2>\n<div class=\"wide\"><table class=\"log\">\n<colgroup><col class=\"c-seq\"><col class=\"c-time\"><col class=\"c-turn\"><col class=\"c-phase\"><col class=\"c-actor\"><col class=\"c-kind\"><col></colgroup>\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n");
     for e in r.events.iter() {
         o.push_str(&format!(
             "<tr><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -567,5 +567,5 @@ fn appendix(r: &Report, o: &mut String) {
             html(&r.summary(e))
         ));
     }
-    o.push_str("</tbody>\n</table>\n</section>\n");
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
 }
