@@ -115,7 +115,8 @@ fn md_line(line: &str, out: &mut String) {
     let chars: Vec<char> = line.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let marker = (i == 0 && matches!(c, '-' | '+' | '='))
-            || (i == digits && i > 0 && matches!(c, '.' | ')'));
+            // `)` is escaped wherever it is.
+            || (i == digits && i > 0 && c == '.');
         if marker {
             out.push('\\');
         }
