@@ -56,7 +56,7 @@ enum Cmd {
         #[arg(long)]
         session: String,
     },
-    /// Write a session's after-action report (json, markdown, html or csv).
+    /// Write a session's after-action report (json, markdown, html, csv or xlsx).
     Export {
         #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
         db: PathBuf,
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             }
             Err(problems) => {
                 for p in problems {
-                    eprintln!("{p}");
+                    eprintln!("{}", one_line(&p.to_string()));
                 }
                 ExitCode::FAILURE
             }
@@ -156,7 +156,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
             Err(problems) => {
                 bad += 1;
                 for p in problems {
-                    println!("{p}");
+                    println!("{}", one_line(&p.to_string()));
                 }
             }
         }
@@ -166,6 +166,28 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// One problem, one line: line breaks, tabs and other control characters (an id
+/// or key in the file may hold any of them), and the Unicode characters that break
+/// or reorder a line on screen, are written as escapes (`\n`, `\u{1b}`), so a
+/// terminal shows the text as it is in the file and a script can count lines.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn report(r: anyhow::Result<()>) -> ExitCode {
@@ -179,12 +201,16 @@ fn report(r: anyhow::Result<()>) -> ExitCode {
 }
 
 fn serve(config: wargame::server::Config) -> ExitCode {
+    use std::io::IsTerminal;
+    // The log goes to standard output; colours only when a person is watching it,
+    // never as escape codes in a file or a pipe.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let result = actix_web::rt::System::new().block_on(async move {
         let app = wargame::server::Application::build(config.clone()).await?;
@@ -266,7 +292,7 @@ fn export(
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let format = wargame::export::Format::parse(format).ok_or_else(|| {
-        anyhow::anyhow!("unknown format `{format}`: use json, markdown, html or csv")
+        anyhow::anyhow!("unknown format `{format}`: use json, markdown, html, csv or xlsx")
     })?;
     let StoredSession {
         row,

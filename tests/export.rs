@@ -118,7 +118,13 @@ fn exported_at_is_omitted_unless_given() {
             &PLAIN,
         ))
         .expect("UTF-8");
-        assert!(out.contains("2026-11-27T17:20:00Z"), "{format:?}");
+        // JSON in ISO 8601; the reports for a person in the session's time zone.
+        let when = if format == Format::Json {
+            "2026-11-27T17:20:00Z"
+        } else {
+            "Fri 27 Nov 2026, 17:20"
+        };
+        assert!(out.contains(when), "{format:?}");
     }
 }
 
@@ -177,13 +183,12 @@ fn markdown_escapes_every_user_string() {
             assert!(md.contains("Ihar &lt;img src=x onerror=alert\\(1\\)&gt;"));
         }
         // Free text never starts a block: a heading or list marker in a rationale is
-        // escaped, and its line break is a <br>.
-        assert!(md.contains("\\# Not a heading<br>- not a list"));
+        // escaped, and its line break is a CommonMark hard break.
+        assert!(md.contains("\\# Not a heading\\\n    \\- not a list"));
         // A pipe inside free text cannot break a table.
         assert!(md.contains("Second line \\| with a pipe, \\*stars\\* and \\# hash"));
-        // The only raw HTML is the <br> the exporter writes itself.
-        let stripped = md.replace("<br>", "");
-        assert!(!stripped.contains('<'), "unescaped < in the Markdown");
+        // No raw HTML at all.
+        assert!(!md.contains('<'), "unescaped < in the Markdown");
     }
 }
 
@@ -236,6 +241,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         [
             "session",
             "turn",
+            "choice",
             "team",
             "option",
             "option_title",
@@ -254,7 +260,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         published(&s),
         "one row per published choice"
     );
-    assert!(rows.iter().all(|r| r.len() == 13));
+    assert!(rows.iter().all(|r| r.len() == 14));
     for row in &rows {
         for cell in row {
             let first = cell.chars().next();
@@ -279,10 +285,14 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
     assert!(csv.contains("\"Line one\nLine two, with a comma and \"\"quotes\"\"\""));
     let belarus_1 = rows
         .iter()
-        .find(|r| r[1] == "1" && r[3] == "adopt_defence_law")
+        .find(|r| r[1] == "1" && r[4] == "adopt_defence_law")
         .expect("turn 1 belarus row");
-    assert_eq!(belarus_1[10], "true", "the override is flagged");
-    assert!(belarus_1[12].ends_with('Z'));
+    assert_eq!(belarus_1[2], "t1-belarus-1", "the choice id");
+    assert_eq!(belarus_1[11], "true", "the override is flagged");
+    assert!(belarus_1[13].ends_with('Z'));
+    // Choice ids are unique: a row can be matched with the JSON's choices.
+    let ids: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(ids.len(), rows.len() - 1);
 }
 
 #[test]
@@ -414,11 +424,11 @@ fn markdown_is_an_after_action_report() {
         "## Turn 1",
         "## Turn 2",
         "## Turn 3",
-        "### Injects",
-        "### Decisions",
-        "### Adjudication",
-        "### Overrides",
-        "### Indicator changes",
+        "### Turn 1: Injects",
+        "### Turn 1: Decisions",
+        "### Turn 1: Adjudication",
+        "### Turn 1: Overrides",
+        "### Turn 3: Indicator changes",
         "## Key decision points",
         "## Facilitator notes",
         "## Ending",
@@ -440,7 +450,8 @@ fn markdown_is_an_after_action_report() {
 fn anonymised_exports_hold_no_player_name() {
     let s = scripted_session();
     for format in Format::ALL {
-        let out = text(&s, format, &ANON);
+        // The workbook stores its parts uncompressed: its bytes hold the text.
+        let out = String::from_utf8_lossy(&render(&s, &s.events, format, &ANON)).into_owned();
         for (_, name) in PLAYERS {
             assert!(!out.contains(name), "{format:?} leaks {name}");
         }
@@ -566,4 +577,231 @@ fn a_session_exports_at_any_point() {
             }
         }
     }
+}
+
+/// The scripted session with spreadsheet traps in the first published choice: a
+/// non-ASCII rationale behind a full-width `＝`, and a note that is a formula.
+fn spreadsheet_traps() -> (Session, Vec<Event>) {
+    let s = scripted_session();
+    let mut events = s.events.clone();
+    let first = events
+        .iter_mut()
+        .find_map(|e| match &mut e.body {
+            EventBody::ChoiceResolved(r) => Some(r),
+            _ => None,
+        })
+        .expect("a published choice");
+    first.rationale = Some("\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃".into());
+    first.note = Some("=cmd|' /C calc'!A0".into());
+    (s, events)
+}
+
+#[test]
+fn csv_guards_unicode_look_alikes_of_formulas() {
+    let (s, events) = spreadsheet_traps();
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &PLAIN)).expect("UTF-8");
+    let rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    let cells: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
+    assert!(
+        cells.contains(&"'\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃"),
+        "{cells:?}"
+    );
+    assert!(cells.contains(&"'=cmd|' /C calc'!A0"));
+}
+
+#[test]
+fn xlsx_holds_the_csv_rows_as_inert_text() {
+    use calamine::{Data, Reader, Xlsx};
+    let (s, events) = spreadsheet_traps();
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &PLAIN)).expect("UTF-8");
+    let csv_rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
+    assert_eq!(book.sheet_names(), ["Choices"]);
+    let sheet = book.worksheet_range("Choices").expect("the Choices sheet");
+    let got: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(got.len(), csv_rows.len(), "one row per CSV row");
+    for (r, (xrow, crow)) in got.iter().zip(&csv_rows).enumerate() {
+        assert_eq!(xrow.len(), crow.len(), "row {r}");
+        for (x, c) in xrow.iter().zip(crow) {
+            let x = match x {
+                Data::String(t) => t.clone(),
+                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                Data::Int(i) => i.to_string(),
+                other => panic!("row {r}: unexpected cell {other:?}"),
+            };
+            // The CSV guards a formula-like cell with a leading `'`; the workbook
+            // needs no guard, its text cells are never formulas.
+            let unguarded = c.strip_prefix('\'').filter(|_| !x.starts_with('\''));
+            assert_eq!(&x, unguarded.unwrap_or(c), "row {r}");
+        }
+    }
+    let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c == "\u{FF1D}1+1 Łukašenka, Зеленський, 日本語 ☃")
+    );
+    assert!(cells.iter().any(|c| c == "=cmd|' /C calc'!A0"));
+    // Numbers are numbers; no cell anywhere is a formula.
+    assert!(
+        matches!(got[1][1], Data::Float(_) | Data::Int(_)),
+        "{:?}",
+        got[1][1]
+    );
+    let formulas = book.worksheet_formula("Choices").expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "a cell is a formula"
+    );
+    // The same session gives the same bytes.
+    assert_eq!(bytes, render(&s, &events, Format::Xlsx, &PLAIN));
+}
+
+#[test]
+fn markdown_parses_as_the_report_and_nothing_players_wrote() {
+    use pulldown_cmark::{Event as Md, Options, Parser, Tag, TagEnd};
+    let s = scripted_session();
+    let mut events = s.events.clone();
+    let first = events
+        .iter_mut()
+        .find_map(|e| match &mut e.body {
+            EventBody::ChoiceResolved(r) => Some(r),
+            _ => None,
+        })
+        .expect("a published choice");
+    first.rationale = Some(
+        "Line one\n## Heading?\n- item\n  + item\n1. first\n> quote\n---\n===\n    code?\n\
+         see https://evil.example/x, www.evil.example or ops@evil.example"
+            .into(),
+    );
+    let md = String::from_utf8(render(&s, &events, Format::Markdown, &PLAIN)).expect("UTF-8");
+    let parsed: Vec<Md> = Parser::new_ext(&md, Options::ENABLE_TABLES).collect();
+    let mut headings = Vec::new();
+    let mut heading: Option<String> = None;
+    let mut item_start = false;
+    let mut text = String::new();
+    for e in &parsed {
+        match e {
+            Md::Html(h) | Md::InlineHtml(h) => panic!("raw HTML in the Markdown: {h}"),
+            Md::Start(Tag::Link { dest_url, .. }) => panic!("a link to {dest_url}"),
+            Md::Start(Tag::BlockQuote(_)) => panic!("a block quote"),
+            Md::Start(Tag::CodeBlock(_)) => panic!("a code block"),
+            Md::Rule => panic!("a thematic break"),
+            Md::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Md::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
+            Md::Start(Tag::Item) => item_start = true,
+            Md::Text(t) => {
+                assert!(!t.contains("<br>"), "{t}");
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(t);
+                }
+                if item_start {
+                    for player in ["item", "first", "not a list"] {
+                        assert!(
+                            !t.starts_with(player),
+                            "player text became a list item: {t}"
+                        );
+                    }
+                }
+                item_start = false;
+                text.push_str(t);
+            }
+            Md::Start(Tag::Strong) => {}
+            _ => item_start = false,
+        }
+    }
+    // The headings are the report's own, each once.
+    let unique: std::collections::BTreeSet<&String> = headings.iter().collect();
+    assert_eq!(
+        unique.len(),
+        headings.len(),
+        "repeated headings: {headings:?}"
+    );
+    assert!(
+        headings.iter().any(|h| h == "Turn 2: Adjudication"),
+        "{headings:?}"
+    );
+    for h in &headings {
+        assert!(
+            !h.contains("Heading?") && !h.contains("Not a heading") && !h.contains('='),
+            "player text became a heading: {h}"
+        );
+    }
+    // Every piece of the payload reads as typed.
+    for typed in [
+        "https://evil.example/x",
+        "www.evil.example",
+        "ops@evil.example",
+        "## Heading?",
+        "- item",
+        "1. first",
+        "> quote",
+    ] {
+        assert!(text.contains(typed), "{typed} is not shown as typed");
+    }
+    // The by-turn table has one row per indicator and a column per turn.
+    let by_turn = md
+        .split("### Indicators by turn")
+        .nth(1)
+        .expect("the by-turn table");
+    assert!(
+        by_turn.contains("| Indicator | T0 | T1 | T2 | T3 |"),
+        "{by_turn}"
+    );
+    let rows = by_turn
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .count();
+    assert_eq!(rows, s.scenario.indicators.len());
+}
+
+#[test]
+fn html_tables_scroll_in_their_own_box_and_print_without_squeezing() {
+    let s = scripted_session();
+    let html = text(&s, Format::Html, &PLAIN);
+    let tables = html.matches("<table").count();
+    assert!(tables >= 5, "{tables} tables");
+    // Every table sits alone in a wrapper that scrolls sideways, so at 390 px the
+    // page itself never does.
+    assert_eq!(
+        html.matches("<div class=\"wide\"><table").count(),
+        tables,
+        "a table outside a scrolling wrapper"
+    );
+    assert_eq!(html.matches("</table></div>").count(), tables);
+    let css = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|c| c.split("</style>").next())
+        .expect("inline CSS");
+    for rule in [
+        ".wide{overflow-x:auto",
+        "main{max-width:62rem;margin:0 auto;padding:2rem 1.25rem 4rem;overflow-wrap:anywhere}",
+        "table.odds{width:auto;min-width:min(22rem,100%)}",
+    ] {
+        assert!(css.contains(rule), "missing {rule}");
+    }
+    // Print: the log's columns are fixed and narrow, so "What happened" keeps
+    // the rest of the page width, and every cell wraps.
+    let print = css
+        .split("@media print{")
+        .nth(1)
+        .expect("a print stylesheet");
+    for rule in [
+        ".wide{overflow:visible}",
+        "table.log{min-width:0;table-layout:fixed}",
+        "table.log col.c-time{width:7.2em}",
+        "table.log td,table.log td.t{white-space:normal;overflow-wrap:anywhere}",
+    ] {
+        assert!(print.contains(rule), "print stylesheet lacks {rule}");
+    }
+    let log = html
+        .split("id=\"event-log\"")
+        .nth(1)
+        .expect("the event log");
+    assert!(log.contains("<colgroup><col class=\"c-seq\"><col class=\"c-time\">"));
 }

@@ -329,6 +329,7 @@ fn a_session_can_keep_overt_rationales_private() {
             max_turns: None,
             auto_advance: true,
             private_rationales: true,
+            time_zone: None,
         },
         at,
     );

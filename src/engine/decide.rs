@@ -36,6 +36,7 @@ pub fn create(
             max_turns,
             auto_advance,
             private_rationales: false,
+            time_zone: None,
         },
         at,
     )
@@ -50,6 +51,8 @@ pub struct Settings<'a> {
     pub auto_advance: bool,
     /// Keep overt choices' rationales from other teams even after publication.
     pub private_rationales: bool,
+    /// The reports' time zone, as given (checked by the caller); None is UTC.
+    pub time_zone: Option<&'a str>,
 }
 
 /// `create` with every setting.
@@ -64,6 +67,7 @@ pub fn create_with(
         max_turns,
         auto_advance,
         private_rationales,
+        time_zone,
     } = *settings;
     let mut state = State::blank(scenario);
     let event = Event {
@@ -80,6 +84,7 @@ pub fn create_with(
             max_turns: max_turns.unwrap_or(state.scenario.max_turns).clamp(1, 50),
             auto_advance,
             private_rationales,
+            time_zone: time_zone.map(str::to_string),
         },
     };
     evolve(&mut state, &event);

@@ -436,6 +436,11 @@ pub enum EventBody {
         /// after publication.
         #[serde(default, skip_serializing_if = "is_false")]
         private_rationales: bool,
+        /// The time zone the reports show times in (an IANA name or an offset
+        /// such as `+03:00`); absent means UTC, and is not stored, so sessions
+        /// created before it existed keep their bytes and hashes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_zone: Option<String>,
     },
     PlayerJoined {
         player: String,

@@ -132,6 +132,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             max_turns,
             auto_advance,
             private_rationales,
+            time_zone,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -140,6 +141,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             max_turns: *max_turns,
             auto_advance: *auto_advance,
             private_rationales: *private_rationales,
+            time_zone: time_zone.clone(),
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),

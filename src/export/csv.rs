@@ -2,13 +2,26 @@
 //!
 //! RFC 4180 (CRLF line endings, quoted where needed), UTF-8 with a byte-order mark so
 //! Excel reads it as UTF-8, and formula-looking cells neutralised (see [`csv_cell`]).
+//! The rows come from [`tables`], which the XLSX export writes as sheets too.
 
 use super::report::Report;
 use super::text::{csv_cell, iso};
 
-pub const HEADER: [&str; 13] = [
+/// One table of the spreadsheet exports: a CSV file, an XLSX sheet.
+pub struct Table {
+    /// The sheet's name (at most 31 characters, none of `[]:*?/\`).
+    pub name: &'static str,
+    pub header: &'static [&'static str],
+    /// Per column: whether its cells are whole numbers (an XLSX number cell).
+    pub numeric: &'static [bool],
+    /// The cells as text, before any spreadsheet escaping.
+    pub rows: Vec<Vec<String>>,
+}
+
+pub const HEADER: [&str; 14] = [
     "session",
     "turn",
+    "choice",
     "team",
     "option",
     "option_title",
@@ -22,17 +35,21 @@ pub const HEADER: [&str; 13] = [
     "time",
 ];
 
-pub fn render(r: &Report) -> String {
-    let mut o = String::with_capacity(256 + r.choices.len() * 256);
-    o.push('\u{FEFF}');
-    line(&mut o, HEADER.iter().map(|h| h.to_string()));
-    for c in &r.choices {
-        let x = &c.r;
-        line(
-            &mut o,
-            [
+const NUMERIC: [bool; 14] = [
+    false, true, false, false, false, false, true, false, true, true, false, false, false, false,
+];
+
+/// The tables of the spreadsheet exports: today the published choices.
+pub fn tables(r: &Report) -> Vec<Table> {
+    let rows = r
+        .choices
+        .iter()
+        .map(|c| {
+            let x = &c.r;
+            vec![
                 r.meta.session_id.clone(),
                 c.turn.to_string(),
+                x.choice.to_string(),
                 x.team.to_string(),
                 x.option.to_string(),
                 x.title.to_string(),
@@ -45,19 +62,36 @@ pub fn render(r: &Report) -> String {
                 x.note.clone().unwrap_or_default(),
                 iso(c.at),
             ]
-            .into_iter(),
-        );
+        })
+        .collect();
+    vec![Table {
+        name: "Choices",
+        header: &HEADER,
+        numeric: &NUMERIC,
+        rows,
+    }]
+}
+
+/// The CSV: the choices table (a CSV file holds one table).
+pub fn render(r: &Report) -> String {
+    let mut o = String::with_capacity(256 + r.choices.len() * 256);
+    o.push('\u{FEFF}');
+    for table in tables(r).iter().take(1) {
+        line(&mut o, table.header.iter().copied());
+        for row in &table.rows {
+            line(&mut o, row.iter().map(String::as_str));
+        }
     }
     super::v2::csv(r, &mut o);
     o
 }
 
-fn line(o: &mut String, cells: impl Iterator<Item = String>) {
+fn line<'a>(o: &mut String, cells: impl Iterator<Item = &'a str>) {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             o.push(',');
         }
-        o.push_str(&csv_cell(&cell));
+        o.push_str(&csv_cell(cell));
     }
     o.push_str("\r\n");
 }

@@ -6,7 +6,7 @@
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
 use super::svg::chart;
-use super::text::{html, iso, signed};
+use super::text::{html, signed};
 use crate::engine::Outcome;
 
 /// The report's stylesheet, inlined into every file.
@@ -97,7 +97,8 @@ fn overview(r: &Report, o: &mut String) {
         ),
     );
     if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        row(o, "Dates", &format!("{} to {}", iso(a), iso(b)));
+        row(o, "Dates", &r.zone.span(a, b));
+        row(o, "Times in", &html(&r.zone.describe(a)));
     }
     row(
         o,
@@ -114,7 +115,7 @@ fn overview(r: &Report, o: &mut String) {
         None => row(o, "Outcome", "the session has not ended"),
     }
     if let Some(at) = r.meta.exported_at {
-        row(o, "Exported", &iso(at));
+        row(o, "Exported", &r.zone.datetime(at));
     }
     if r.anonymized {
         row(o, "Names", "anonymised (players appear as team and seat)");
@@ -131,7 +132,7 @@ fn overview(r: &Report, o: &mut String) {
         o.push_str(&format!("<p class=\"text\">{}</p>\n", html(&s.summary)));
     }
 
-    o.push_str("<h3>Teams and participants</h3>\n<table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
+    o.push_str("<h3>Teams and participants</h3>\n<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
     let people = |team: &str| -> String {
         let v: Vec<String> = r
             .players_of(team)
@@ -167,13 +168,13 @@ fn overview(r: &Report, o: &mut String) {
             people("observer")
         ));
     }
-    o.push_str("</tbody>\n</table>\n</section>\n");
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
 fn charts(r: &Report, o: &mut String) {
     let s = r.scenario;
     let st = &r.state;
-    o.push_str("<section id=\"indicators\">\n<h2>Indicators</h2>\n<table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
+    o.push_str("<section id=\"indicators\">\n<h2>Indicators</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
     for (ix, i) in s.indicators.iter().enumerate() {
         let end = st.world.indicators[ix];
         o.push_str(&format!(
@@ -186,7 +187,7 @@ fn charts(r: &Report, o: &mut String) {
             signed(end - i.start)
         ));
     }
-    o.push_str("</tbody>\n</table>\n<p class=\"sub\">Charts: values at the end of each turn, as the engine recorded them (turn 0: the start).</p>\n<div class=\"charts\">\n");
+    o.push_str("</tbody>\n</table></div>\n<p class=\"sub\">Charts: values at the end of each turn, as the engine recorded them (turn 0: the start).</p>\n<div class=\"charts\">\n");
     for (ix, i) in s.indicators.iter().enumerate() {
         let points: Vec<(u32, i64)> = st
             .history
@@ -231,8 +232,8 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     o.push_str(&format!(
         "<section class=\"turn\" id=\"{}\">\n<h2>{heading}</h2>\n<p class=\"sub\">Played {} to {}.</p>\n",
         turn_anchor(t.turn),
-        iso(t.first_at),
-        iso(t.last_at)
+        r.zone.short(t.first_at),
+        r.zone.short(t.last_at)
     ));
 
     o.push_str("<h3>Injects</h3>\n");
@@ -248,7 +249,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             html(&r.inject_origin(i)),
             html(&i.from),
             html(&r.recipients(&i.to)),
-            iso(x.at),
+            r.zone.short(x.at),
             if i.source.is_empty() {
                 String::new()
             } else {
@@ -267,7 +268,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             "<p class=\"sub\">Skipped scripted inject {} ({}), {}.</p>\n",
             html(&x.script),
             html(title),
-            iso(x.at)
+            r.zone.short(x.at)
         ));
     }
 
@@ -286,7 +287,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             };
             o.push_str(&format!(
                 "<p class=\"sub\">Submitted{by} at {} (revision {}, cost {} of {}).</p>\n",
-                iso(sub.at),
+                r.zone.short(sub.at),
                 sub.revision.unwrap_or(1),
                 sub.cost.unwrap_or(0),
                 team.budget
@@ -342,7 +343,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 html(&x.option),
                 x.previous.as_str(),
                 x.result.as_str(),
-                iso(x.at),
+                r.zone.short(x.at),
                 html(&x.note)
             ));
         }
@@ -366,7 +367,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     if changed.is_empty() {
         o.push_str("<p class=\"sub\">No indicator changed.</p>\n");
     } else {
-        o.push_str("<table>\n<thead><tr><th>Indicator</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
+        o.push_str("<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
         for (i, a, b) in changed {
             o.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{a}</td><td class=\"n\">{b}</td><td class=\"n\">{}</td></tr>\n",
@@ -374,7 +375,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 signed(b - a)
             ));
         }
-        o.push_str("</tbody>\n</table>\n");
+        o.push_str("</tbody>\n</table></div>\n");
     }
     o.push_str("</section>\n");
 }
@@ -424,7 +425,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         }
     ));
     o.push_str(&format!(
-        "<table class=\"odds\">\n<tbody>\n<tr><td>Base chance</td><td class=\"n\">{}%</td></tr>\n",
+        "<div class=\"wide\"><table class=\"odds\">\n<tbody>\n<tr><td>Base chance</td><td class=\"n\">{}%</td></tr>\n",
         x.base
     ));
     for m in &x.modifiers {
@@ -435,7 +436,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
         ));
     }
     o.push_str(&format!(
-        "<tr><th>Target</th><th class=\"n\">{}%</th></tr>\n<tr><td>Roll (d100)</td><td class=\"n\">{} &rarr; {}</td></tr>\n</tbody>\n</table>\n",
+        "<tr><th>Target</th><th class=\"n\">{}%</th></tr>\n<tr><td>Roll (d100)</td><td class=\"n\">{} &rarr; {}</td></tr>\n</tbody>\n</table></div>\n",
         x.target,
         x.roll,
         x.rolled.as_str()
@@ -524,7 +525,7 @@ fn notes(r: &Report, o: &mut String) {
             o.push_str(&format!(
                 "<li><span class=\"sub\">{}, {}, {}</span><p class=\"text\">{}</p></li>\n",
                 turn_label(n.turn),
-                iso(n.at),
+                r.zone.short(n.at),
                 if n.public { "public" } else { "private" },
                 html(&n.text)
             ));
@@ -542,7 +543,7 @@ fn ending(r: &Report, o: &mut String) {
             html(&e.title),
             html(&e.reason),
             e.turn,
-            iso(e.at),
+            r.zone.short(e.at),
             html(&e.text)
         )),
         None => o.push_str(&format!(
@@ -554,12 +555,12 @@ fn ending(r: &Report, o: &mut String) {
 }
 
 fn appendix(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"event-log\">\n<h2>Appendix: event log</h2>\n<table class=\"log\">\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n");
+    o.push_str("<section id=\"event-log\">\n<h2>Appendix: event log</h2>\n<div class=\"wide\"><table class=\"log\">\n<colgroup><col class=\"c-seq\"><col class=\"c-time\"><col class=\"c-turn\"><col class=\"c-phase\"><col class=\"c-actor\"><col class=\"c-kind\"><col></colgroup>\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n");
     for e in r.events.iter() {
         o.push_str(&format!(
             "<tr><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             e.seq,
-            iso(e.at),
+            r.zone.seconds(e.at),
             e.turn,
             e.phase,
             html(&one_line(&r.actor_label(&e.actor))),
@@ -567,5 +568,5 @@ fn appendix(r: &Report, o: &mut String) {
             html(&r.summary(e))
         ));
     }
-    o.push_str("</tbody>\n</table>\n</section>\n");
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
 }

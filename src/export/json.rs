@@ -84,6 +84,9 @@ struct Session<'a> {
     auto_advance: bool,
     #[serde(skip_serializing_if = "crate::engine::is_false")]
     private_rationales: bool,
+    /// The time zone the human reports show (omitted when UTC by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_zone: Option<&'a str>,
     created_at: Option<String>,
     last_event_at: Option<String>,
     turn: u32,
@@ -452,6 +455,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             max_turns: st.max_turns,
             auto_advance: st.auto_advance,
             private_rationales: st.private_rationales,
+            time_zone: r.time_zone(),
             created_at: r.first_at().map(iso),
             last_event_at: r.last_at().map(iso),
             turn: st.turn,

@@ -4,7 +4,7 @@
 //! text is only ever rendered inline (after a label), never in a table.
 
 use super::report::{KeyKind, Report, TurnReport, one_line, turn_label};
-use super::text::{iso, md};
+use super::text::{md, md_cell};
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(16 * 1024 + r.events.len() * 200);
@@ -30,7 +30,7 @@ fn overview(r: &Report, o: &mut String) {
     let st = &r.state;
     push(
         o,
-        &format!("# After-action report: {}\n", md(r.session_title())),
+        &format!("# After-action report: {}\n", md_cell(r.session_title())),
     );
     push(o, "## Overview\n");
     let mut session = format!("- **Session:** {}", md(&r.meta.session_id));
@@ -58,7 +58,8 @@ fn overview(r: &Report, o: &mut String) {
         );
     }
     if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        push(o, &format!("- **Dates:** {} to {}", iso(a), iso(b)));
+        push(o, &format!("- **Dates:** {}", r.zone.span(a, b)));
+        push(o, &format!("- **Times in:** {}", md(&r.zone.describe(a))));
     }
     push(
         o,
@@ -76,7 +77,7 @@ fn overview(r: &Report, o: &mut String) {
         None => push(o, "- **Outcome:** the session has not ended"),
     }
     if let Some(at) = r.meta.exported_at {
-        push(o, &format!("- **Exported:** {}", iso(at)));
+        push(o, &format!("- **Exported:** {}", r.zone.datetime(at)));
     }
     if r.anonymized {
         push(
@@ -136,7 +137,7 @@ fn overview(r: &Report, o: &mut String) {
             o,
             &format!(
                 "| {} | {}-{} | {} | {} | {} | {} |",
-                md(&i.name),
+                md_cell(&i.name),
                 i.min,
                 i.max,
                 i.start,
@@ -153,18 +154,23 @@ fn overview(r: &Report, o: &mut String) {
         o,
         "Values at the end of each turn, as the engine recorded them (turn 0: the start).\n",
     );
-    let mut head = String::from("| Turn |");
-    let mut rule = String::from("|---:|");
-    for i in &s.indicators {
-        head.push_str(&format!(" {} |", md(&i.name)));
+    // One row per indicator, one column per turn: as many columns as turns,
+    // which stays readable where a column per indicator would not.
+    let mut head = String::from("| Indicator |");
+    let mut rule = String::from("|---|");
+    for h in &st.history {
+        head.push_str(&format!(" T{} |", h.turn));
         rule.push_str("---:|");
     }
     push(o, &head);
     push(o, &rule);
-    for h in &st.history {
-        let mut row = format!("| {} |", h.turn);
-        for v in &h.indicators {
-            row.push_str(&format!(" {v} |"));
+    for (ix, i) in s.indicators.iter().enumerate() {
+        let mut row = format!("| {} |", md_cell(&i.name));
+        for h in &st.history {
+            match h.indicators.get(ix) {
+                Some(v) => row.push_str(&format!(" {v} |")),
+                None => row.push_str(" |"),
+            }
         }
         push(o, &row);
     }
@@ -182,17 +188,23 @@ fn participant(r: &Report, p: &crate::engine::Player) -> String {
 
 fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     let s = r.scenario;
-    if t.turn == 0 {
-        push(o, "## Before the first turn\n");
+    // Sub-headings carry the turn, so every heading (and its anchor) is unique.
+    let label = if t.turn == 0 {
+        "Before the first turn".to_string()
     } else {
-        push(o, &format!("## Turn {}\n", t.turn));
-    }
+        format!("Turn {}", t.turn)
+    };
+    push(o, &format!("## {label}\n"));
     push(
         o,
-        &format!("Played {} to {}.\n", iso(t.first_at), iso(t.last_at)),
+        &format!(
+            "Played {} to {}.\n",
+            r.zone.short(t.first_at),
+            r.zone.short(t.last_at)
+        ),
     );
 
-    push(o, "### Injects\n");
+    push(o, &format!("### {label}: Injects\n"));
     if t.injects.is_empty() && t.skipped.is_empty() {
         push(o, "No injects.");
     }
@@ -205,7 +217,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             md(&r.inject_origin(i)),
             md(&i.from),
             md(&r.recipients(&i.to)),
-            iso(x.at)
+            r.zone.short(x.at)
         );
         if !i.source.is_empty() {
             line.push_str(&format!("; source: {}", md(&i.source)));
@@ -231,14 +243,14 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 "- Skipped scripted inject {} ({}), {}",
                 md(&x.script),
                 md(title),
-                iso(x.at)
+                r.zone.short(x.at)
             ),
         );
     }
     push(o, "");
 
     if t.turn > 0 {
-        push(o, "### Decisions\n");
+        push(o, &format!("### {label}: Decisions\n"));
         for (team, sub) in s.teams.iter().zip(&t.submissions) {
             let Some(sub) = sub else {
                 push(o, &format!("- **{}**: no submission.", md(&team.name)));
@@ -250,7 +262,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             }
             head.push_str(&format!(
                 " at {} (revision {}, cost {} of {})",
-                iso(sub.at),
+                r.zone.short(sub.at),
                 sub.revision.unwrap_or(1),
                 sub.cost.unwrap_or(0),
                 team.budget
@@ -275,7 +287,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         }
         push(o, "");
 
-        push(o, "### Adjudication\n");
+        push(o, &format!("### {label}: Adjudication\n"));
         if t.choices.is_empty() && t.unpublished.is_empty() {
             push(o, "No choices were adjudicated.");
         }
@@ -301,7 +313,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.overrides.is_empty() {
-        push(o, "### Overrides\n");
+        push(o, &format!("### {label}: Overrides\n"));
         for ix in &t.overrides {
             let x = &r.overrides[*ix];
             push(
@@ -313,7 +325,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                     md(&x.option),
                     x.previous.as_str(),
                     x.result.as_str(),
-                    iso(x.at),
+                    r.zone.short(x.at),
                     md(&x.note)
                 ),
             );
@@ -322,7 +334,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.triggers.is_empty() {
-        push(o, "### Triggers\n");
+        push(o, &format!("### {label}: Triggers\n"));
         for x in &t.triggers {
             push(
                 o,
@@ -336,7 +348,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         push(o, "");
     }
 
-    push(o, "### Indicator changes\n");
+    push(o, &format!("### {label}: Indicator changes\n"));
     let changed = r.changed(t);
     if changed.is_empty() {
         push(o, "No indicator changed.");
@@ -348,7 +360,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 o,
                 &format!(
                     "| {} | {a} | {b} | {} |",
-                    md(&i.name),
+                    md_cell(&i.name),
                     super::text::signed(b - a)
                 ),
             );
@@ -522,7 +534,7 @@ fn notes(r: &Report, o: &mut String) {
             &format!(
                 "- {}, {}, {}: {}",
                 turn_label(n.turn),
-                iso(n.at),
+                r.zone.short(n.at),
                 if n.public { "public" } else { "private" },
                 md(&n.text)
             ),
@@ -541,7 +553,7 @@ fn ending(r: &Report, o: &mut String) {
                 md(&e.title),
                 md(&e.reason),
                 e.turn,
-                iso(e.at),
+                r.zone.short(e.at),
                 md(&e.text)
             ),
         ),
@@ -567,7 +579,7 @@ fn appendix(r: &Report, o: &mut String) {
             &format!(
                 "- {} · {} · turn {} {} · {} · {}: {}",
                 e.seq,
-                iso(e.at),
+                r.zone.seconds(e.at),
                 e.turn,
                 e.phase,
                 md(&one_line(&r.actor_label(&e.actor))),

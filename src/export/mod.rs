@@ -1,4 +1,4 @@
-//! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV.
+//! After-action exports (pure): events + scenario -> JSON / Markdown / HTML / CSV / XLSX.
 //!
 //! Everything is derived by replaying the events through `engine::evolve`, so every
 //! number is the one the engine computed. Exports are the facilitator's view: rationales,
@@ -19,9 +19,12 @@ mod report;
 mod svg;
 mod text;
 mod v2;
+mod xlsx;
+mod zone;
 
 pub use report::{KEY_POINTS, MIN_SCRUB_NAME, anonymize, swing};
 pub use text::{civil_from_days, iso};
+pub use zone::Zone;
 
 use crate::engine::Event;
 use crate::scenario::Scenario;
@@ -36,18 +39,26 @@ pub enum Format {
     Markdown,
     Html,
     Csv,
+    Xlsx,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Html, Format::Csv];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Markdown,
+        Format::Html,
+        Format::Csv,
+        Format::Xlsx,
+    ];
 
-    /// `json`, `markdown` (or `md`), `html` or `csv`.
+    /// `json`, `markdown` (or `md`), `html`, `csv` or `xlsx`.
     pub fn parse(s: &str) -> Option<Format> {
         match s {
             "json" => Some(Format::Json),
             "markdown" | "md" => Some(Format::Markdown),
             "html" => Some(Format::Html),
             "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -58,6 +69,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -68,6 +80,7 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
             Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -77,6 +90,7 @@ impl Format {
             Format::Markdown => "md",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -108,6 +122,98 @@ pub struct ExportOptions {
     pub anonymize: bool,
 }
 
+/// What an export is saved as: named after the session's title and its first
+/// day (in the session's time zone), e.g. `staff-college-b-2026-11-27-aar.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    /// Letters and digits of the title in ASCII, lower case, words joined by `-`.
+    pub ascii: String,
+    /// The title as written, without the characters no file name may hold; the
+    /// same as `ascii` when the title is ASCII.
+    pub unicode: String,
+}
+
+impl FileName {
+    fn of(r: &report::Report, format: Format, anonymize: bool) -> FileName {
+        let day = r.first_at().map(|a| r.zone.day(a));
+        let tail = format!(
+            "{}aar{}.{}",
+            day.map(|d| format!("{d}-")).unwrap_or_default(),
+            if anonymize { "-anon" } else { "" },
+            format.file_extension()
+        );
+        let title = r.session_title();
+        let mut slug = String::new();
+        for c in title.chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            if slug.len() >= 60 {
+                break;
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        let slug = if slug.is_empty() { "wargame" } else { slug };
+        let ascii = format!("{slug}-{tail}");
+        let unicode = if title.is_ascii() {
+            ascii.clone()
+        } else {
+            let mut clean = String::new();
+            for c in title.trim().chars().take(80) {
+                let bad = c.is_control()
+                    || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|');
+                clean.push(if bad || c.is_whitespace() { ' ' } else { c });
+            }
+            let words: Vec<&str> = clean.split_whitespace().collect();
+            format!("{}-{tail}", words.join(" "))
+        };
+        FileName { ascii, unicode }
+    }
+
+    /// The `Content-Disposition` of a download: the ASCII name, and the Unicode
+    /// one as RFC 5987 `filename*` when the title is not ASCII.
+    pub fn content_disposition(&self) -> String {
+        let mut v = format!("attachment; filename=\"{}\"", self.ascii);
+        if self.unicode != self.ascii {
+            v.push_str("; filename*=UTF-8''");
+            for b in self.unicode.bytes() {
+                if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                    v.push(char::from(b));
+                } else {
+                    v.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        v
+    }
+}
+
+/// [`export`], with the name to save it as.
+pub fn export_file(
+    format: Format,
+    meta: &SessionMeta,
+    scenario: &Scenario,
+    scenario_source: &str,
+    events: &[Event],
+    opts: &ExportOptions,
+) -> (Vec<u8>, FileName) {
+    let r = report::Report::build(meta, scenario, scenario_source, events, opts);
+    let name = FileName::of(&r, format, opts.anonymize);
+    (render(format, &r), name)
+}
+
+fn render(format: Format, r: &report::Report) -> Vec<u8> {
+    match format {
+        Format::Json => json::render(r),
+        Format::Markdown => markdown::render(r).into_bytes(),
+        Format::Html => html::render(r).into_bytes(),
+        Format::Csv => csv::render(r).into_bytes(),
+        Format::Xlsx => xlsx::render(r),
+    }
+}
+
 /// Renders the after-action report of a session in one format.
 ///
 /// `scenario` must be the scenario the session was played with and `scenario_source`
@@ -122,12 +228,7 @@ pub fn export(
     opts: &ExportOptions,
 ) -> Vec<u8> {
     let r = report::Report::build(meta, scenario, scenario_source, events, opts);
-    match format {
-        Format::Json => json::render(&r),
-        Format::Markdown => markdown::render(&r).into_bytes(),
-        Format::Html => html::render(&r).into_bytes(),
-        Format::Csv => csv::render(&r).into_bytes(),
-    }
+    render(format, &r)
 }
 
 #[cfg(test)]

@@ -69,52 +69,124 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// Inline Markdown text: HTML-significant characters become entities, Markdown
-/// punctuation is backslash-escaped, line breaks become `<br>` (so free text never
-/// starts a block, and is safe inside a table cell), and a leading list or heading
-/// marker is escaped.
+/// Inline Markdown text (CommonMark): HTML-significant characters become entities,
+/// Markdown punctuation is backslash-escaped, and nothing a player wrote can start
+/// a block or a link.
+///
+/// - A line break becomes a CommonMark hard break (a backslash at the end of the
+///   line) and the next line is indented, so the text stays in its paragraph or
+///   list item; blank lines and white space at the start of a line are dropped.
+/// - A line's leading `-`, `+`, `=` or `1.`/`1)` is escaped (`#`, `>`, `*`, `` ` ``,
+///   `~`, `|` and `<` are escaped or made entities wherever they are), so no line
+///   becomes a list, heading, quote, rule, fence or table row.
+/// - A bare URL is never a link, not even where Markdown links them (GitHub's
+///   autolinks): `https://` is written `https\://`, `www.` as `www\.`, and `@`
+///   as `\@`; each still reads as typed.
 pub fn md(s: &str) -> String {
+    md_with(s, "\\\n    ")
+}
+
+/// [`md`] for a table cell, where a line break would end the table: breaks
+/// become spaces.
+pub fn md_cell(s: &str) -> String {
+    md_with(s, " ")
+}
+
+fn md_with(s: &str, line_break: &str) -> String {
+    let s: String = lines(s).collect();
     let mut out = String::with_capacity(s.len() + s.len() / 4);
-    let mut at_start = true;
-    let mut digits = 0usize;
-    for c in lines(s) {
-        if at_start {
-            if c.is_ascii_digit() {
-                digits += 1;
-            } else {
-                let ordered_marker = digits > 0 && matches!(c, '.' | ')');
-                let bullet_marker = digits == 0 && matches!(c, '-' | '+' | '=');
-                if ordered_marker || bullet_marker {
-                    out.push('\\');
-                }
-                at_start = false;
-            }
+    let mut first = true;
+    for line in s.split('\n') {
+        let line = line.trim_start_matches([' ', '\t']).trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        if !first {
+            out.push_str(line_break);
+        }
+        first = false;
+        md_line(line, &mut out);
+    }
+    out
+}
+
+fn md_line(line: &str, out: &mut String) {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let chars: Vec<char> = line.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let marker = (i == 0 && matches!(c, '-' | '+' | '='))
+            // `)` is escaped wherever it is.
+            || (i == digits && i > 0 && c == '.');
+        if marker {
+            out.push('\\');
         }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '~' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push_str("<br>"),
+            // `scheme://`: the colon escaped, so no autolink finds the URL.
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/'])
+                && i > 0
+                && chars[i - 1].is_ascii_alphanumeric() =>
+            {
+                out.push_str("\\:");
+            }
+            // `www.`: the dot escaped.
+            '.' if i >= 3
+                && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
+                && (i == 3 || !chars[i - 4].is_alphanumeric()) =>
+            {
+                out.push_str("\\.");
+            }
             '\t' => out.push(' '),
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
-    out
+}
+
+/// Whether a spreadsheet could read a cell as a formula: it begins with a control
+/// character (tab, CR, ...), or its first character other than white space is
+/// `= + - @` or a Unicode look-alike that a spreadsheet may fold into one (the
+/// full-width `＝＋－＠`, the small forms, super- and subscript signs, the minus
+/// sign and the dashes).
+pub fn formula_like(s: &str) -> bool {
+    if s.chars().next().is_some_and(char::is_control) {
+        return true;
+    }
+    s.chars().find(|c| !c.is_whitespace()).is_some_and(|c| {
+        matches!(
+            c,
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\u{FF1D}' // ＝
+                | '\u{FF0B}' // ＋
+                | '\u{FF0D}' // －
+                | '\u{FF20}' // ＠
+                | '\u{FE66}' // ﹦
+                | '\u{FE62}' // ﹢
+                | '\u{FE63}' // ﹣
+                | '\u{FE6B}' // ﹫
+                | '\u{207A}'..='\u{207C}' // ⁺ ⁻ ⁼
+                | '\u{208A}'..='\u{208C}' // ₊ ₋ ₌
+                | '\u{2212}' // −
+                | '\u{2010}'..='\u{2015}' // hyphens and dashes
+                | '\u{2795}'..='\u{2796}' // ➕ ➖
+                | '\u{FE58}' // ﹘
+        )
+    })
 }
 
 /// One CSV cell (RFC 4180): a cell that a spreadsheet could read as a formula
-/// (leading `= + - @`, tab, CR or any control character) is prefixed with `'`;
-/// a cell with a comma, quote, CR or LF is quoted, quotes doubled.
+/// ([`formula_like`]) is prefixed with `'`; a cell with a comma, quote, CR or LF
+/// is quoted, quotes doubled.
 pub fn csv_cell(s: &str) -> String {
-    let risky = s
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@') || c.is_control());
+    let risky = formula_like(s);
     let needs_quotes = s.contains([',', '"', '\r', '\n']);
     let mut out = String::with_capacity(s.len() + 3);
     if needs_quotes {
@@ -182,14 +254,41 @@ mod tests {
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
         );
         assert_eq!(md("[x](javascript:1)"), "\\[x\\]\\(javascript:1\\)");
-        assert_eq!(md("a|b\r\nc"), "a\\|b<br>c");
+        assert_eq!(md("a|b\r\nc"), "a\\|b\\\n    c");
+        assert_eq!(md("a\n\n  - b\n"), "a\\\n    \\- b");
+        assert_eq!(md_cell("a\nb"), "a b");
         assert_eq!(md("- item"), "\\- item");
         assert_eq!(md("12. item"), "12\\. item");
+        assert_eq!(md("x\n3) item"), "x\\\n    3\\) item");
         assert_eq!(md("2024 was"), "2024 was");
+        assert_eq!(
+            md("see https://x.org, www.x.org or a@x.org"),
+            "see https\\://x.org, www\\.x.org or a\\@x.org"
+        );
+        assert_eq!(md("12:30 a.m. awww.x"), "12:30 a.m. awww.x");
         assert_eq!(csv_cell("=1+1"), "'=1+1");
         assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
         assert_eq!(csv_cell("\tx"), "'\tx");
         assert_eq!(csv_cell("-1,2"), "\"'-1,2\"");
         assert_eq!(csv_cell("plain"), "plain");
+        // Look-alikes and white space before a formula.
+        for risky in [
+            "\u{FF1D}1+1",
+            "\u{FF0B}cmd",
+            "\u{FF0D}1",
+            "\u{FF20}SUM(1)",
+            "\u{FE66}1",
+            "\u{2212}1",
+            " =1+1",
+            "\u{3000}=1",
+            "\r=1",
+        ] {
+            assert!(
+                csv_cell(risky).trim_start_matches('"').starts_with('\''),
+                "{risky:?}"
+            );
+        }
+        assert_eq!(csv_cell("1+1"), "1+1");
+        assert_eq!(csv_cell("a-b"), "a-b");
     }
 }

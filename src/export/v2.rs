@@ -156,7 +156,7 @@ pub fn html_sections(r: &Report, o: &mut String) {
     if !r.objectives.is_empty() {
         o.push_str("<section id=\"objectives\">\n<h2>Team objectives</h2>\n");
         o.push_str(&format!("<p class=\"sub\">{}</p>\n", scored_when(r)));
-        o.push_str("<table>\n<thead><tr><th>Team</th><th>Objective</th><th class=\"n\">Weight</th><th>Result</th></tr></thead>\n<tbody>\n");
+        o.push_str("<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Objective</th><th class=\"n\">Weight</th><th>Result</th></tr></thead>\n<tbody>\n");
         for t in &r.objectives {
             let team = &r.scenario.teams[t.team];
             for (obj, met) in team.objectives.iter().zip(&t.met) {
@@ -176,12 +176,12 @@ pub fn html_sections(r: &Report, o: &mut String) {
                 t.score.max
             ));
         }
-        o.push_str("</tbody>\n</table>\n</section>\n");
+        o.push_str("</tbody>\n</table></div>\n</section>\n");
     }
     if !r.beliefs.is_empty() {
         o.push_str("<section id=\"beliefs\">\n<h2>What each team believed</h2>\n");
         o.push_str("<p class=\"sub\">Fog of war: at the end of each turn, the indicators a team saw differently from the truth (hidden covert effects, noise, delay).</p>\n");
-        o.push_str("<table>\n<thead><tr><th class=\"n\">Turn</th><th>Team</th><th>Indicator</th><th class=\"n\">Believed</th><th class=\"n\">True</th></tr></thead>\n<tbody>\n");
+        o.push_str("<div class=\"wide\"><table>\n<thead><tr><th class=\"n\">Turn</th><th>Team</th><th>Indicator</th><th class=\"n\">Believed</th><th class=\"n\">True</th></tr></thead>\n<tbody>\n");
         for b in &r.beliefs {
             for (ix, believed, truth) in &b.differences {
                 o.push_str(&format!(
@@ -192,7 +192,7 @@ pub fn html_sections(r: &Report, o: &mut String) {
                 ));
             }
         }
-        o.push_str("</tbody>\n</table>\n</section>\n");
+        o.push_str("</tbody>\n</table></div>\n</section>\n");
     }
 }
 

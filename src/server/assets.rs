@@ -35,13 +35,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(
             web::resource(*route)
                 .route(web::get().to(page))
-                .route(web::head().to(page)),
+                .route(web::head().to(page))
+                .default_service(super::http::not_allowed("GET, HEAD")),
         );
     }
     cfg.service(
         web::resource("/static/{path:.*}")
             .route(web::get().to(static_file))
-            .route(web::head().to(static_file)),
+            .route(web::head().to(static_file))
+            .default_service(super::http::not_allowed("GET, HEAD")),
     );
 }
 

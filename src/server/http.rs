@@ -34,12 +34,19 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("There is no session `{0}`.")]
     UnknownSession(String),
-    #[error("Unknown export format `{0}`; use json, markdown, html or csv.")]
+    #[error("Unknown export format `{0}`; use json, markdown, html, csv or xlsx.")]
     UnknownFormat(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("Nothing here: {0}.")]
     NotFound(String),
+    /// A known path asked with a method it does not take; `allow` lists those it does.
+    #[error("`{path}` does not take {method}; use {allow}.")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: &'static str,
+    },
     /// A fault of the server's own (already logged where it happened).
     #[error("{0}")]
     Internal(&'static str),
@@ -72,6 +79,7 @@ impl ApiError {
             ApiError::UnknownFormat(_) => "unknown_format",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Internal(_) => "internal",
             ApiError::Refused(r) => r.code.as_str(),
         }
@@ -88,6 +96,7 @@ impl ResponseError for ApiError {
             | ApiError::UnknownJoinCode
             | ApiError::UnknownSession(_)
             | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -106,7 +115,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut answer = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            answer.insert_header((header::ALLOW, *allow));
+        }
+        answer.json(ErrorBody {
             error: ErrorFields {
                 code: self.code(),
                 message: self.to_string(),
@@ -153,13 +166,45 @@ pub fn path_config() -> web::PathConfig {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(super::health::healthz))
-        .route("/api/scenarios", web::get().to(scenarios))
-        .route("/api/scenarios/{id}", web::get().to(scenario))
-        .route("/api/sessions", web::post().to(create_session))
-        .route("/api/join", web::post().to(join))
-        .route("/api/join/{code}", web::get().to(lobby))
-        .route("/api/sessions/{id}/export", web::get().to(export_session));
+    cfg.service(only(
+        "/healthz",
+        "GET",
+        web::get().to(super::health::healthz),
+    ))
+    .service(only("/api/scenarios", "GET", web::get().to(scenarios)))
+    .service(only("/api/scenarios/{id}", "GET", web::get().to(scenario)))
+    .service(only(
+        "/api/sessions",
+        "POST",
+        web::post().to(create_session),
+    ))
+    .service(only("/api/join", "POST", web::post().to(join)))
+    .service(only("/api/join/{code}", "GET", web::get().to(lobby)))
+    .service(only(
+        "/api/sessions/{id}/export",
+        "GET",
+        web::get().to(export_session),
+    ));
+}
+
+/// A path that takes one method (`allow`, as the `Allow` header spells it): any
+/// other is answered 405 with `Allow` and a JSON error.
+pub fn only(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(route)
+        .default_service(not_allowed(allow))
+}
+
+/// The answer to a method a known path does not take.
+pub fn not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            path: req.path().to_string(),
+            allow,
+        }
+        .error_response()
+    })
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -197,6 +242,8 @@ struct CreateSession {
     auto_advance: Option<bool>,
     #[serde(default)]
     private_rationales: bool,
+    /// The reports' time zone: an IANA name or an offset such as `+03:00`.
+    time_zone: Option<String>,
 }
 
 async fn create_session(
@@ -230,6 +277,15 @@ async fn create_session(
             "max_turns must be between 1 and 50.".into(),
         ));
     }
+    let time_zone = match body.time_zone.as_deref().map(str::trim) {
+        // Stored as given, once it is known to be one.
+        Some(z) => Some(
+            export::Zone::parse(z)
+                .map(|_| z)
+                .map_err(ApiError::BadRequest)?,
+        ),
+        None => None,
+    };
     let seed = match body.seed {
         Some(s) => s,
         None => {
@@ -255,6 +311,7 @@ async fn create_session(
             max_turns: body.max_turns,
             auto_advance: body.auto_advance.unwrap_or(true),
             private_rationales: body.private_rationales,
+            time_zone,
         },
         now,
     );
@@ -442,7 +499,7 @@ async fn export_session(
         Ok(Err(e)) => return Err(unreadable(&row.id, &e)),
         Err(e) => return Err(unreadable(&row.id, &e)),
     };
-    let body = export::export(
+    let (body, filename) = export::export_file(
         format,
         &export::SessionMeta {
             session_id: row.id.clone(),
@@ -454,18 +511,9 @@ async fn export_session(
         &events,
         &export::ExportOptions { anonymize },
     );
-    let filename = format!(
-        "{}-aar{}.{}",
-        row.id,
-        if anonymize { "-anon" } else { "" },
-        format.file_extension()
-    );
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, filename.content_disposition()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
 }

@@ -80,7 +80,7 @@ impl Application {
                         .add(("X-Frame-Options", "DENY")),
                 )
                 .configure(http::configure)
-                .route("/ws", web::get().to(ws::route))
+                .service(http::only("/ws", "GET", web::get().to(ws::route)))
                 .configure(assets::configure)
                 .default_service(web::to(http::not_found))
         })
@@ -129,12 +129,15 @@ impl Application {
 /// Turns off Nagle's algorithm on every accepted socket. Frames are small and
 /// often several go out back to back (an ack, then the command's events); with
 /// Nagle on, each one after the first waits for the peer's delayed ACK (tens of
-/// milliseconds). actix-web leaves the OS default in place.
-fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
-    if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Err(e) = socket.set_nodelay(true)
-    {
-        tracing::debug!("cannot set TCP_NODELAY: {e}");
+/// milliseconds). actix-web leaves the OS default in place. Also keeps a handle
+/// on the socket for a WebSocket to end its connection once its close handshake
+/// is done ([`ws::Socket`]).
+fn no_delay(connection: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions) {
+    if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(e) = socket.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+        ws::Socket::remember(socket, ext);
     }
 }
 

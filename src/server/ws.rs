@@ -2,7 +2,14 @@
 //! `select!` loop over client frames, outbound events and the heartbeat.
 //!
 //! **Invariant:** a bad frame gets an error frame and the connection stays open;
-//! only an oversize frame, a dead peer, a full outbound queue or shutdown close it.
+//! only an oversize frame, a protocol violation (invalid UTF-8 in a text frame
+//! included), a flood that never lets up, a dead peer, a full outbound queue or
+//! shutdown close it.
+//!
+//! Every frame a client sends, text, binary or WebSocket ping, takes a token from
+//! the connection's bucket: a text frame over the limit is answered `rate_limited`
+//! with its own `ref`, a binary one `rate_limited` with a null ref, and a ping over
+//! the limit gets no pong (RFC 6455 lets a peer answer only the latest ping).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,14 +34,57 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Token bucket: sustained frames per second and burst.
 const RATE_PER_SEC: f64 = 20.0;
 const RATE_BURST: f64 = 40.0;
+/// Frames refused in a row, the bucket never recovering in between, before the
+/// connection is closed (1008): a client that ignores `rate_limited` for this
+/// long is not going to slow down.
+const FLOOD_CLOSE: u32 = 1000;
+
+const SLOW_DOWN: &str = "Too many messages; slow down and try again in a moment.";
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// A second handle on a connection's TCP socket, kept from when it was accepted.
+///
+/// After the close handshake the client waits for the server to close the TCP
+/// connection (RFC 6455 §7.1.1), but actix-web sees a WebSocket as a request body
+/// that never ended and goes on reading it for its `client_disconnect_timeout` (a
+/// second) before closing. Shutting the socket's reading side once our close frame
+/// is queued ends that wait at once: the server writes the close frame and closes.
+#[derive(Clone)]
+pub struct Socket(Arc<std::net::TcpStream>);
+
+impl Socket {
+    /// Keeps a handle on every accepted socket in its connection's data (one
+    /// more file descriptor per open connection, closed with it).
+    pub fn remember(socket: &actix_web::rt::net::TcpStream, ext: &mut actix_web::dev::Extensions) {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            match socket.as_fd().try_clone_to_owned() {
+                Ok(fd) => {
+                    ext.insert(Socket(Arc::new(std::net::TcpStream::from(fd))));
+                }
+                Err(e) => tracing::debug!("cannot keep a handle on a socket: {e}"),
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (socket, ext);
+    }
+
+    /// Nothing more will be read from this connection.
+    fn stop_reading(&self) {
+        if let Err(e) = self.0.shutdown(std::net::Shutdown::Read) {
+            tracing::debug!("cannot shut a socket's reading side: {e}");
+        }
+    }
+}
 
 pub async fn route(
     req: HttpRequest,
     body: web::Payload,
     app: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
+    let socket = req.conn_data::<Socket>().cloned();
     // Answered in JSON like every other HTTP error.
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("`/ws` takes only a WebSocket upgrade: {e}.")))?;
@@ -47,6 +97,11 @@ pub async fn route(
         let reason = connection(app, session.clone(), stream).await;
         // The close frame queues behind whatever a stalled peer has not read.
         timely(session.close(Some(reason))).await;
+        // Once the close frame is queued the response ends after it; nothing the
+        // client sends from now on is read, so the connection closes right away.
+        if let Some(socket) = socket {
+            socket.stop_reading();
+        }
     });
     Ok(response)
 }
@@ -54,9 +109,19 @@ pub async fn route(
 struct Bucket {
     tokens: f64,
     last: Instant,
+    /// Frames refused since the last one taken.
+    refused: u32,
 }
 
 impl Bucket {
+    fn new() -> Bucket {
+        Bucket {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            refused: 0,
+        }
+    }
+
     fn take(&mut self) -> bool {
         let now = Instant::now();
         self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * RATE_PER_SEC)
@@ -64,10 +129,52 @@ impl Bucket {
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            self.refused = 0;
             true
         } else {
+            self.refused = self.refused.saturating_add(1);
             false
         }
+    }
+}
+
+/// The `ref` of a text frame refused unread, so that a client waiting on it hears
+/// its answer. Only that field is kept (serde skips the rest without building
+/// it); anything that is not a JSON object with one `ref` gives null.
+fn ref_only(text: &str) -> Ref {
+    #[derive(serde::Deserialize)]
+    struct OnlyRef {
+        #[serde(default, rename = "ref")]
+        r#ref: Ref,
+    }
+    serde_json::from_str::<OnlyRef>(text).map_or(Ref::Null, |f| f.r#ref)
+}
+
+/// The close code for a frame the WebSocket layer could not read: 1009 for a
+/// frame or a reassembled message over [`MAX_FRAME`], 1007 for a text message
+/// that is not UTF-8 (RFC 6455 §8.1), 1002 for anything else.
+fn unreadable(e: &actix_ws::ProtocolError) -> CloseReason {
+    use actix_ws::ProtocolError;
+    let (code, description) = match e {
+        ProtocolError::Overflow => (
+            CloseCode::Size,
+            format!("frame larger than {MAX_FRAME} bytes"),
+        ),
+        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => (
+            CloseCode::Invalid,
+            "text frame is not valid UTF-8".to_string(),
+        ),
+        // actix-ws reports an over-long fragmented message as a plain I/O error
+        // with this sentence.
+        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => (
+            CloseCode::Size,
+            format!("message larger than {MAX_FRAME} bytes"),
+        ),
+        _ => (CloseCode::Protocol, "protocol error".to_string()),
+    };
+    CloseReason {
+        code,
+        description: Some(description),
     }
 }
 
@@ -298,10 +405,7 @@ async fn connection(
     let started = Instant::now();
     let mut last_heard = Instant::now();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    let mut bucket = Bucket {
-        tokens: RATE_BURST,
-        last: Instant::now(),
-    };
+    let mut bucket = Bucket::new();
     let reason = loop {
         if conn.seat.is_none() && started.elapsed() >= AUTH_TIMEOUT {
             break CloseReason {
@@ -314,41 +418,42 @@ async fn connection(
             msg = stream.recv() => {
                 let Some(msg) = msg else { break CloseReason::from(CloseCode::Normal) };
                 last_heard = Instant::now();
+                let allowed = match &msg {
+                    Ok(AggregatedMessage::Text(_) | AggregatedMessage::Binary(_) | AggregatedMessage::Ping(_)) => bucket.take(),
+                    _ => true,
+                };
+                if bucket.refused > FLOOD_CLOSE {
+                    break CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) };
+                }
                 match msg {
                     Ok(AggregatedMessage::Text(text)) => {
-                        if !bucket.take() {
-                            if !conn.refuse(&Ref::Null, WsCode::RateLimited, "Too many messages; slow down and try again in a moment.").await {
-                                break CloseReason::from(CloseCode::Normal);
-                            }
-                            continue;
-                        }
-                        if !conn.frame(&text).await {
+                        let sent = if allowed {
+                            conn.frame(&text).await
+                        } else {
+                            conn.refuse(&ref_only(&text), WsCode::RateLimited, SLOW_DOWN).await
+                        };
+                        if !sent {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
                     Ok(AggregatedMessage::Binary(_)) => {
-                        if !conn.refuse(&Ref::Null, WsCode::BadFrame, "Send JSON text frames, not binary.").await {
+                        let (code, message) = if allowed {
+                            (WsCode::BadFrame, "Send JSON text frames, not binary.")
+                        } else {
+                            (WsCode::RateLimited, SLOW_DOWN)
+                        };
+                        if !conn.refuse(&Ref::Null, code, message).await {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
                     Ok(AggregatedMessage::Ping(bytes)) => {
-                        if !timely(conn.session.pong(&bytes)).await {
+                        if allowed && !timely(conn.session.pong(&bytes)).await {
                             break CloseReason::from(CloseCode::Normal);
                         }
                     }
                     Ok(AggregatedMessage::Pong(_)) => {}
                     Ok(AggregatedMessage::Close(_)) => break CloseReason::from(CloseCode::Normal),
-                    Err(e) => {
-                        let too_big = matches!(e, actix_ws::ProtocolError::Overflow);
-                        break CloseReason {
-                            code: if too_big { CloseCode::Size } else { CloseCode::Protocol },
-                            description: Some(if too_big {
-                                format!("frame larger than {MAX_FRAME} bytes")
-                            } else {
-                                "protocol error".to_string()
-                            }),
-                        };
-                    }
+                    Err(e) => break unreadable(&e),
                 }
             }
             frame = next_outbound(&mut conn.outbound) => {

@@ -1,6 +1,7 @@
 //! Black-box tests of the server: HTTP and real WebSockets, through the contract.
 
 mod crash;
+mod edges;
 mod helpers;
 mod negotiation;
 mod stall;

@@ -12,30 +12,44 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 
+# Says what is about to happen. `cargo test` captures this script's output, so the
+# note also goes to the terminal when there is one: a first run on a fresh machine
+# installs for minutes and should not sit silent.
+say() {
+  echo "e2e: $*" >&2
+  if [ ! -t 2 ]; then
+    { echo "e2e: $*" >/dev/tty; } 2>/dev/null || true
+  fi
+}
+
 apt_install() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "e2e: $* missing and not root; install it with: sudo apt-get install -y $*" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  say "apt-get update, then apt-get install $* (Debian packages; this can take a few minutes)"
   apt-get update -qq
   apt-get install -y -qq "$@" >/dev/null
+  say "installed $*"
 }
 
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then
-  echo "e2e: installing chromium" >&2
+  say "no Chromium at $CHROMIUM: installing it with apt (about 100 MB to download)"
   apt_install chromium
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "e2e: installing node" >&2
+  say "no node/npm: installing them with apt"
   apt_install nodejs npm
 fi
 
 (
   cd "$HERE"
   if [ ! -d node_modules/playwright-core ]; then
+    say "installing playwright-core with npm ci into tests/e2e/node_modules (the browser driver; it uses the Chromium above, it downloads no browser)"
     npm ci --no-audit --no-fund --loglevel=error
+    say "installed playwright-core"
   fi
 )
 

@@ -13,7 +13,7 @@ use super::{
     Skipped, Submission, TeamObjectives, TriggerRecord, TurnReport, anonymize,
 };
 use crate::engine::{Actor, Event, EventBody, Resolution, Rolled, State, evolve};
-use crate::export::{ExportOptions, SessionMeta};
+use crate::export::{ExportOptions, SessionMeta, Zone};
 use crate::scenario::Scenario;
 
 /// How many key decision points the reports list.
@@ -64,6 +64,7 @@ impl<'a> Report<'a> {
             key_points,
             beliefs: b.beliefs,
             objectives,
+            zone: b.zone,
         }
     }
 }
@@ -83,6 +84,7 @@ struct Builder<'s> {
     session_digest: Option<String>,
     ending: Option<EndRecord>,
     beliefs: Vec<BeliefRecord>,
+    zone: Zone,
 }
 
 impl<'s> Builder<'s> {
@@ -99,6 +101,7 @@ impl<'s> Builder<'s> {
             session_digest: None,
             ending: None,
             beliefs: Vec::new(),
+            zone: Zone::utc(),
         }
     }
 
@@ -169,8 +172,18 @@ impl<'s> Builder<'s> {
         let (seq, at) = (ev.seq, ev.at);
         match &ev.body {
             EventBody::SessionCreated {
-                scenario_digest, ..
-            } => self.session_digest = Some(scenario_digest.clone()),
+                scenario_digest,
+                time_zone,
+                ..
+            } => {
+                self.session_digest = Some(scenario_digest.clone());
+                // Checked when the session was created; a zone this build does
+                // not know (an older time zone database) falls back to UTC.
+                self.zone = time_zone
+                    .as_deref()
+                    .and_then(|z| Zone::parse(z).ok())
+                    .unwrap_or_default();
+            }
             EventBody::ChoicesSubmitted {
                 team,
                 choices,

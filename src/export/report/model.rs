@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::engine::{DraftChoice, Event, Inject, Outcome, Player, Resolution, Rolled, State};
-use crate::export::SessionMeta;
+use crate::export::{SessionMeta, Zone};
 use crate::scenario::{Indicator, Scenario};
 
 /// The whole report of one session, as every format renders it.
@@ -29,6 +29,9 @@ pub struct Report<'a> {
     pub overrides: Vec<OverrideRecord>,
     pub ending: Option<EndRecord>,
     pub key_points: Vec<KeyPoint>,
+    /// The session's time zone (UTC unless it was created with one): every time
+    /// a person reads in the Markdown and HTML.
+    pub zone: Zone,
     /// Fog: what each team believed at the end of each turn, where it differed from
     /// the truth (empty when no team's board ever differed).
     pub beliefs: Vec<BeliefRecord>,
@@ -231,6 +234,14 @@ impl Report<'_> {
         } else {
             "awaiting publication"
         }
+    }
+
+    /// The time zone the session was created with, if any.
+    pub fn time_zone(&self) -> Option<&str> {
+        self.events.first().and_then(|e| match &e.body {
+            crate::engine::EventBody::SessionCreated { time_zone, .. } => time_zone.as_deref(),
+            _ => None,
+        })
     }
 
     pub fn first_at(&self) -> Option<i64> {

@@ -605,8 +605,10 @@ impl SessionTask {
     }
 
     /// Forgets the connections whose outbound queue was full (their loops close
-    /// them when they see the queue gone) and tells the others who is left. A
-    /// connection that has subscribed again since, with a new queue, stays.
+    /// them when they see the queue gone) or already closed (`try_send` fails the
+    /// same way for a connection that was closing; only a full queue is logged as
+    /// a warning) and tells the others who is left. A connection that has
+    /// subscribed again since, with a new queue, stays.
     fn drop_slow(&mut self, dropped: Vec<(u64, mpsc::Sender<Frame>)>) {
         let mut any = false;
         for (conn, tx) in dropped {
@@ -616,7 +618,13 @@ impl SessionTask {
                 .is_some_and(|s| s.tx.same_channel(&tx))
             {
                 self.subscribers.remove(&conn);
-                tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
+                // A queue whose receiver is gone belongs to a connection that was
+                // already closing: nothing was slow about it.
+                if tx.is_closed() {
+                    tracing::debug!(session = %self.id, conn, "forgot a client whose connection had closed");
+                } else {
+                    tracing::warn!(session = %self.id, conn, "dropped a client whose queue was full");
+                }
                 any = true;
             }
         }
