@@ -159,8 +159,8 @@ test('channels follow their schedule from phase to phase unless the White Cell h
   assert.equal(st.channels[1].open, false);
   applyEvent(st, ev(14, 'session_ended', { reason: 'facilitator', title: 'Ended', text: '' }, { phase: 'ended' }), sc);
   assert.equal(st.channels[2].open, false, 'an ended session takes no messages');
-  // A snapshot whose channel differs from its schedule was set by the White Cell.
-  const snap = state({ phase: 'decision', channels: [ch('talks', true), ch('all', true)] });
+  // A snapshot says which channels the White Cell holds.
+  const snap = state({ phase: 'decision', channels: [Object.assign(ch('talks', true), { held: true }), ch('all', true)] });
   applyEvent(snap, ev(11, 'phase_changed', { from: 'decision', indicators: snap.indicators }, { phase: 'adjudication' }), sc);
   assert.equal(snap.channels[0].open, true, 'held open across phases');
 });
@@ -284,8 +284,10 @@ test('a snapshot with the later events applied equals a fresh snapshot, on every
     /** Every seat's folded state against a fresh snapshot; the fold goes on from there.
      *  `unseen`: seats that were not sent an event that moved the indicators (an inject
      *  to other teams): theirs differ until the next snapshot, which is why the consoles
-     *  ask for one after such events; everything else must still agree. */
-    async function same(step, unseen = []) {
+     *  ask for one after such events; everything else must still agree. `fromSnapshot`:
+     *  seats that learn the named parts only from the fresh snapshot the console asks for
+     *  (NEEDS_SNAPSHOT), e.g. an applied agreement's terms for a seat that was no party. */
+    async function same(step, unseen = [], fromSnapshot = {}) {
       await sleep(150);
       for (const seat of seats) {
         const fresh = await seat.fresh();
@@ -295,6 +297,11 @@ test('a snapshot with the later events applied equals a fresh snapshot, on every
           assert.notDeepEqual(mine.indicators, theirs.indicators, `${seat.label} cannot know of ${step}`);
           delete mine.indicators;
           delete theirs.indicators;
+          seat.state = fresh;
+        }
+        for (const key of fromSnapshot[seat.label] || []) {
+          delete mine[key];
+          delete theirs[key];
           seat.state = fresh;
         }
         assert.deepEqual(mine, theirs, `${seat.label}, after ${step}`);
@@ -374,7 +381,11 @@ test('a snapshot with the later events applied equals a fresh snapshot, on every
     await same('the override and notes');
     await fac.send({ type: 'void', agreement: 'ag5', note: 'Not this turn.' });
     await fac.send({ type: 'advance' });
-    await same('publishing');
+    await same('publishing', [], { observer: ['agreements'] });
+    assert.ok(
+      obs.state.agreements.some((a) => a.agreement === 'ag1' && a.applied && !a.responses.some((r) => r.note)),
+      'an applied agreement reaches every snapshot, without what the parties wrote'
+    );
     for (const seat of [by, ru, obs, fac]) assert.equal(seat.state.flags.belarus_support_role, true, `${seat.label} sees the agreement's flag`);
     assert.equal(by.state.agreements[0].applied, true);
     assert.equal(by.state.channels.find((c) => c.id === 'belarus-russia').open, false, 'held closed across phases');

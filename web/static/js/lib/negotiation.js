@@ -100,7 +100,8 @@ export class MessageStore {
     const res = await conn.send({ type: 'messages', channel: id, before: oldest, limit: EARLIER_BATCH });
     const got = (res && res.messages) || [];
     for (const m of got) e.bySeq.set(m.seq, m);
-    if (got.length < EARLIER_BATCH) e.done = true;
+    // The server says whether older messages remain.
+    if (!res || !res.more) e.done = true;
     return got.length;
   }
 }

@@ -64,9 +64,8 @@ export function openBySchedule(def, phase) {
   return def.open_in.includes(phase);
 }
 
-/** Channels the White Cell has opened or closed until told otherwise, per state. The
- *  snapshot says only whether a channel is open now, so for a fresh snapshot a channel
- *  whose state differs from its schedule is taken as held by the White Cell. */
+/** Channels the White Cell has opened or closed until told otherwise, per state: the
+ *  snapshot's `held`, then `channel_changed` events. */
 const held = new WeakMap();
 
 function heldChannels(state, scenario) {
@@ -74,7 +73,7 @@ function heldChannels(state, scenario) {
   if (!m) {
     m = new Map();
     for (const c of state.channels || []) {
-      if (c.open !== openBySchedule(channelDef(scenario, c.id), state.phase)) m.set(c.id, c.open);
+      if (c.held) m.set(c.id, c.open);
     }
     held.set(state, m);
   }
@@ -82,7 +81,7 @@ function heldChannels(state, scenario) {
 }
 
 /** Whether the White Cell holds this channel open or closed (else it follows its
- *  schedule). Known from the events this page has seen; a guess after a snapshot. */
+ *  schedule). */
 export function channelHeld(state, scenario, id) {
   return heldChannels(state, scenario).has(id);
 }
@@ -248,7 +247,7 @@ export function applyEvent(state, ev, scenario) {
       const m = heldChannels(state, scenario);
       if (ev.scheduled) m.delete(ev.channel);
       else m.set(ev.channel, !!ev.open);
-      state.channels = (state.channels || []).map((c) => (c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open }) : c));
+      state.channels = (state.channels || []).map((c) => (c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open, held: !ev.scheduled }) : c));
       break;
     }
     case 'agreement_proposed': {
