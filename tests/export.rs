@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use export_session::{MD_LINK, PLAYERS, Session, XSS_IMG, XSS_SCRIPT, scripted_session};
 use wargame::engine::{self, Event, EventBody};
-use wargame::export::{ExportOptions, Format, SessionMeta, export};
+use wargame::export::{CsvTable, ExportOptions, Format, SessionMeta, export};
 
 fn meta() -> SessionMeta {
     SessionMeta {
@@ -20,8 +20,14 @@ fn meta() -> SessionMeta {
     }
 }
 
-const PLAIN: ExportOptions = ExportOptions { anonymize: false };
-const ANON: ExportOptions = ExportOptions { anonymize: true };
+const PLAIN: ExportOptions = ExportOptions {
+    anonymize: false,
+    table: CsvTable::Choices,
+};
+const ANON: ExportOptions = ExportOptions {
+    anonymize: true,
+    table: CsvTable::Choices,
+};
 
 fn render(s: &Session, events: &[Event], format: Format, opts: &ExportOptions) -> Vec<u8> {
     export(format, &meta(), &s.scenario, &s.source, events, opts)
@@ -618,7 +624,7 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
     let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
-    assert_eq!(book.sheet_names(), ["Choices"]);
+    assert_eq!(book.sheet_names(), ["Choices", "Messages"]);
     let sheet = book.worksheet_range("Choices").expect("the Choices sheet");
     let got: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
     assert_eq!(got.len(), csv_rows.len(), "one row per CSV row");

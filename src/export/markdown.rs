@@ -12,6 +12,7 @@ pub fn render(r: &Report) -> String {
     for t in r.report_turns() {
         turn(r, t, &mut o);
     }
+    super::negotiation::markdown(r, &mut o);
     key_points(r, &mut o);
     notes(r, &mut o);
     ending(r, &mut o);
