@@ -322,6 +322,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         for ix in &t.choices {
             choice(r, *ix, o);
         }
+        super::negotiation::html_applied(r, t.turn, o);
         for u in &t.unpublished {
             o.push_str(&format!(
                 "<div class=\"card\"><p><strong>{} · {}: {}</strong></p><p class=\"sub\">Rolled {} against {} ({}), {}.</p></div>\n",

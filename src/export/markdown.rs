@@ -295,6 +295,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         for ix in &t.choices {
             choice(r, *ix, o);
         }
+        super::negotiation::markdown_applied(r, t.turn, o);
         for u in &t.unpublished {
             push(
                 o,

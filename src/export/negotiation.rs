@@ -86,6 +86,43 @@ pub fn markdown(r: &Report, o: &mut String) {
     }
 }
 
+/// The agreements applied when a turn's outcomes were published, in the order applied.
+fn applied_in<'r>(r: &'r Report, turn: u32) -> impl Iterator<Item = &'r AgreementRecord> {
+    r.negotiation
+        .agreements
+        .iter()
+        .filter(move |a| a.applied.as_ref().is_some_and(|x| x.turn == turn))
+}
+
+/// Markdown: under a turn's adjudication, each agreement its publication applied, so
+/// the turn's indicator changes add up.
+pub fn markdown_applied(r: &Report, turn: u32, o: &mut String) {
+    for a in applied_in(r, turn) {
+        let p = &a.proposal;
+        o.push_str(&format!(
+            "- **{} · Agreement: {}** ({}): applied\n  - Effects: {}\n",
+            md(&p.agreement),
+            md(&p.title),
+            md(&r.team_names(&p.parties)),
+            md(&r.agreement_effects(a))
+        ));
+    }
+}
+
+/// HTML: the same, as a card among the turn's adjudicated choices.
+pub fn html_applied(r: &Report, turn: u32, o: &mut String) {
+    for a in applied_in(r, turn) {
+        let p = &a.proposal;
+        o.push_str(&format!(
+            "<div class=\"card\">\n<p><strong>{} · Agreement: {}</strong> <span class=\"sub\">({}): applied</span></p>\n<p><span class=\"label\">Effects:</span> {}</p>\n</div>\n",
+            html(&p.agreement),
+            html(&p.title),
+            html(&r.team_names(&p.parties)),
+            html(&r.agreement_effects(a))
+        ));
+    }
+}
+
 /// HTML: the same section, `id="negotiation"`.
 pub fn html_section(r: &Report, o: &mut String) {
     let n = &r.negotiation;
