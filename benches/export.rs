@@ -83,7 +83,10 @@ fn main() {
         "format", "median", "min", "max", "bytes"
     );
     for (name, format, anonymize) in cases {
-        let opts = ExportOptions { anonymize };
+        let opts = ExportOptions {
+            anonymize,
+            ..ExportOptions::default()
+        };
         let size = export(format, &meta, &scenario, &source, &events, &opts).len();
         let mut times = runs(|| {
             black_box(export(

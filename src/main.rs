@@ -67,6 +67,9 @@ enum Cmd {
         /// Replace player names with team and seat number.
         #[arg(long)]
         anonymize: bool,
+        /// The CSV's table: choices (the default) or messages.
+        #[arg(long)]
+        table: Option<String>,
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -92,8 +95,16 @@ fn main() -> ExitCode {
             session,
             format,
             anonymize,
+            table,
             out,
-        } => report(export(&db, &session, &format, anonymize, out.as_deref())),
+        } => report(export(
+            &db,
+            &session,
+            &format,
+            anonymize,
+            table.as_deref(),
+            out.as_deref(),
+        )),
         Cmd::Validate { files } => validate(&files),
         Cmd::Simulate {
             scenario,
@@ -289,11 +300,23 @@ fn export(
     session: &str,
     format: &str,
     anonymize: bool,
+    table: Option<&str>,
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let format = wargame::export::Format::parse(format).ok_or_else(|| {
         anyhow::anyhow!("unknown format `{format}`: use json, markdown, html, csv or xlsx")
     })?;
+    let table = match table {
+        None => wargame::export::CsvTable::default(),
+        Some(t) => {
+            let table = wargame::export::CsvTable::parse(t)
+                .ok_or_else(|| anyhow::anyhow!("unknown table `{t}`: use choices or messages"))?;
+            if format != wargame::export::Format::Csv {
+                anyhow::bail!("--table chooses the CSV's table; use it with --format csv");
+            }
+            table
+        }
+    };
     let StoredSession {
         row,
         scenario,
@@ -309,7 +332,7 @@ fn export(
         &scenario,
         &row.scenario_source,
         &events,
-        &wargame::export::ExportOptions { anonymize },
+        &wargame::export::ExportOptions { anonymize, table },
     );
     match out {
         Some(path) => std::fs::write(path, &body)

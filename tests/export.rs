@@ -8,9 +8,12 @@ use crate::common::export_session;
 
 use std::path::PathBuf;
 
-use export_session::{MD_LINK, PLAYERS, Session, XSS_IMG, XSS_SCRIPT, scripted_session};
+use export_session::{
+    MD_LINK, MSG_BLOCKS, MSG_FORMULA, MSG_UNICODE, PLAYERS, Session, WHITE_CELL_AS, XSS_IMG,
+    XSS_SCRIPT, scripted_session,
+};
 use wargame::engine::{self, Event, EventBody};
-use wargame::export::{ExportOptions, Format, SessionMeta, export};
+use wargame::export::{CsvTable, ExportOptions, Format, SessionMeta, export};
 
 fn meta() -> SessionMeta {
     SessionMeta {
@@ -20,8 +23,14 @@ fn meta() -> SessionMeta {
     }
 }
 
-const PLAIN: ExportOptions = ExportOptions { anonymize: false };
-const ANON: ExportOptions = ExportOptions { anonymize: true };
+const PLAIN: ExportOptions = ExportOptions {
+    anonymize: false,
+    table: CsvTable::Choices,
+};
+const ANON: ExportOptions = ExportOptions {
+    anonymize: true,
+    table: CsvTable::Choices,
+};
 
 fn render(s: &Session, events: &[Event], format: Format, opts: &ExportOptions) -> Vec<u8> {
     export(format, &meta(), &s.scenario, &s.source, events, opts)
@@ -29,6 +38,32 @@ fn render(s: &Session, events: &[Event], format: Format, opts: &ExportOptions) -
 
 fn text(s: &Session, format: Format, opts: &ExportOptions) -> String {
     String::from_utf8(render(s, &s.events, format, opts)).expect("exports are UTF-8")
+}
+
+const MESSAGES: ExportOptions = ExportOptions {
+    anonymize: false,
+    table: CsvTable::Messages,
+};
+const ANON_MESSAGES: ExportOptions = ExportOptions {
+    anonymize: true,
+    table: CsvTable::Messages,
+};
+
+/// Every way the session exports: each format, and the CSV's second table.
+const EVERY_EXPORT: [(Format, CsvTable); 6] = [
+    (Format::Json, CsvTable::Choices),
+    (Format::Markdown, CsvTable::Choices),
+    (Format::Html, CsvTable::Choices),
+    (Format::Csv, CsvTable::Choices),
+    (Format::Csv, CsvTable::Messages),
+    (Format::Xlsx, CsvTable::Choices),
+];
+
+fn posted(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::MessagePosted { .. }))
+        .count()
 }
 
 fn published(s: &Session) -> usize {
@@ -48,6 +83,7 @@ fn golden_files() {
         ("session.md", Format::Markdown, PLAIN),
         ("session.html", Format::Html, PLAIN),
         ("session.csv", Format::Csv, PLAIN),
+        ("session-messages.csv", Format::Csv, MESSAGES),
         ("session-anonymized.md", Format::Markdown, ANON),
     ];
     let mut stale = Vec::new();
@@ -449,16 +485,64 @@ fn markdown_is_an_after_action_report() {
 #[test]
 fn anonymised_exports_hold_no_player_name() {
     let s = scripted_session();
-    for format in Format::ALL {
-        // The workbook stores its parts uncompressed: its bytes hold the text.
-        let out = String::from_utf8_lossy(&render(&s, &s.events, format, &ANON)).into_owned();
-        for (_, name) in PLAYERS {
-            assert!(!out.contains(name), "{format:?} leaks {name}");
-        }
-        for bit in ["Kazlova", "Volkov", "Bondar", "O'Neil", "Olaf"] {
-            assert!(!out.contains(bit), "{format:?} leaks {bit}");
+    // The White Cell speaks as a character named after a player, too.
+    let mut events = s.events.clone();
+    for e in &mut events {
+        if let EventBody::MessagePosted { from, .. } = &mut e.body
+            && from.as_.is_some()
+        {
+            from.as_ = Some("Olaf Berg's double".to_string());
         }
     }
+    for (format, table) in EVERY_EXPORT {
+        // The workbook stores its parts uncompressed: its bytes hold the text.
+        let plain = ExportOptions { table, ..PLAIN };
+        let anon = ExportOptions { table, ..ANON };
+        let before = String::from_utf8_lossy(&render(&s, &events, format, &plain)).into_owned();
+        let out = String::from_utf8_lossy(&render(&s, &events, format, &anon)).into_owned();
+        if format != Format::Csv || table == CsvTable::Messages {
+            // Messages name players; the export without --anonymize shows them.
+            assert!(
+                before.contains("Dmitri Volkov, aid first."),
+                "{format:?} {table:?} lacks the message"
+            );
+            assert!(
+                out.contains("Russia seat 1, aid first."),
+                "{format:?} {table:?}: the name in the message is not replaced"
+            );
+            assert!(
+                out.contains("Agreed, Belarus seat 1."),
+                "{format:?} {table:?}"
+            );
+            let double = if format == Format::Html {
+                "Observer 1&#39;s double"
+            } else {
+                "Observer 1's double"
+            };
+            assert!(out.contains(double), "{format:?} {table:?}");
+        }
+        for (_, name) in PLAYERS {
+            assert!(!out.contains(name), "{format:?} {table:?} leaks {name}");
+        }
+        for bit in ["Kazlova", "Volkov", "Bondar", "O'Neil", "Olaf"] {
+            assert!(!out.contains(bit), "{format:?} {table:?} leaks {bit}");
+        }
+    }
+    // Authors become their seats, in the transcript and the agreements.
+    let md = String::from_utf8(render(&s, &events, Format::Markdown, &ANON)).expect("UTF-8");
+    assert!(md.contains("**Belarus: Belarus seat 1**: \\# Not a heading"));
+    assert!(md.contains("**White Cell as Observer 1's double**"));
+    assert!(md.contains("Border hotline with Ukraine seat 1"));
+    assert!(md.contains("accepted \\(Agreed with Ukraine seat 1.\\)"));
+    assert!(md.contains("A hotline; NATO / West seat 1 to witness."));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&render(&s, &events, Format::Json, &ANON)).expect("JSON");
+    let messages = &doc["negotiation"]["channels"][0]["messages"];
+    assert_eq!(messages[0]["author"], "Belarus seat 1");
+    assert_eq!(messages[1]["author"], "Russia seat 1");
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &ANON_MESSAGES)).expect("UTF-8");
+    let rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    assert_eq!(rows[1][6], "Belarus seat 1", "the author column");
     let md = text(&s, Format::Markdown, &ANON);
     assert!(md.contains("- **Belarus** (belarus): Belarus seat 1, Belarus seat 2"));
     assert!(
@@ -609,6 +693,42 @@ fn csv_guards_unicode_look_alikes_of_formulas() {
     assert!(cells.contains(&"'=cmd|' /C calc'!A0"));
 }
 
+/// The sheet read back, after checking it cell for cell against the CSV's rows: the
+/// same text (without the CSV's `'` guard), whole numbers as numbers, no formula.
+fn sheet_matches_csv<R: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<R>,
+    name: &str,
+    csv_rows: &[Vec<String>],
+) -> Vec<Vec<calamine::Data>> {
+    use calamine::{Data, Reader};
+    let sheet = book.worksheet_range(name).expect("the sheet");
+    let got: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(got.len(), csv_rows.len(), "{name}: one row per CSV row");
+    for (r, (xrow, crow)) in got.iter().zip(csv_rows).enumerate() {
+        assert_eq!(xrow.len(), crow.len(), "{name} row {r}");
+        for (x, c) in xrow.iter().zip(crow) {
+            let x = match x {
+                Data::String(t) => t.clone(),
+                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                Data::Int(i) => i.to_string(),
+                // A column with nothing in it at the end of a short row.
+                Data::Empty => String::new(),
+                other => panic!("{name} row {r}: unexpected cell {other:?}"),
+            };
+            // The CSV guards a formula-like cell with a leading `'`; the workbook
+            // needs no guard, its text cells are never formulas.
+            let unguarded = c.strip_prefix('\'').filter(|_| !x.starts_with('\''));
+            assert_eq!(&x, unguarded.unwrap_or(c), "{name} row {r}");
+        }
+    }
+    let formulas = book.worksheet_formula(name).expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "{name}: a cell is a formula"
+    );
+    got
+}
+
 #[test]
 fn xlsx_holds_the_csv_rows_as_inert_text() {
     use calamine::{Data, Reader, Xlsx};
@@ -618,25 +738,8 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
     let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
-    assert_eq!(book.sheet_names(), ["Choices"]);
-    let sheet = book.worksheet_range("Choices").expect("the Choices sheet");
-    let got: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
-    assert_eq!(got.len(), csv_rows.len(), "one row per CSV row");
-    for (r, (xrow, crow)) in got.iter().zip(&csv_rows).enumerate() {
-        assert_eq!(xrow.len(), crow.len(), "row {r}");
-        for (x, c) in xrow.iter().zip(crow) {
-            let x = match x {
-                Data::String(t) => t.clone(),
-                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-                Data::Int(i) => i.to_string(),
-                other => panic!("row {r}: unexpected cell {other:?}"),
-            };
-            // The CSV guards a formula-like cell with a leading `'`; the workbook
-            // needs no guard, its text cells are never formulas.
-            let unguarded = c.strip_prefix('\'').filter(|_| !x.starts_with('\''));
-            assert_eq!(&x, unguarded.unwrap_or(c), "row {r}");
-        }
-    }
+    assert_eq!(book.sheet_names(), ["Choices", "Messages"]);
+    let got = sheet_matches_csv(&mut book, "Choices", &csv_rows);
     let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
     assert!(
         cells
@@ -650,13 +753,244 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
         "{:?}",
         got[1][1]
     );
-    let formulas = book.worksheet_formula("Choices").expect("formulas");
-    assert!(
-        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
-        "a cell is a formula"
-    );
+    // The Messages sheet is the messages CSV, cell for cell.
+    let csv = String::from_utf8(render(&s, &events, Format::Csv, &MESSAGES)).expect("UTF-8");
+    let csv_rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("BOM"));
+    let got = sheet_matches_csv(&mut book, "Messages", &csv_rows);
+    let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
+    assert!(cells.iter().any(|c| c == MSG_UNICODE), "non-ASCII intact");
+    assert!(cells.iter().any(|c| c == MSG_FORMULA), "a formula is text");
+    assert!(cells.iter().any(|c| c == MSG_BLOCKS), "line breaks intact");
+    assert!(matches!(got[1][0], Data::Float(_) | Data::Int(_)), "seq");
     // The same session gives the same bytes.
     assert_eq!(bytes, render(&s, &events, Format::Xlsx, &PLAIN));
+}
+
+#[test]
+fn the_messages_csv_has_a_row_per_message_in_the_order_posted() {
+    let s = scripted_session();
+    let csv = text(&s, Format::Csv, &MESSAGES);
+    let rows = parse_csv(csv.strip_prefix('\u{FEFF}').expect("UTF-8 BOM"));
+    assert_eq!(
+        rows[0],
+        [
+            "seq", "turn", "phase", "time", "channel", "team", "author", "as", "text"
+        ]
+    );
+    assert_eq!(rows.len() - 1, posted(&s.events));
+    let seqs: Vec<u64> = rows[1..]
+        .iter()
+        .map(|r| r[0].parse().expect("seq"))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in the order posted");
+    let row = |text: &str| {
+        rows.iter()
+            .find(|r| r[8] == text)
+            .unwrap_or_else(|| panic!("no row for {text}"))
+            .clone()
+    };
+    let first = row(MSG_BLOCKS);
+    assert_eq!(
+        first[1..8],
+        [
+            "1",
+            "decision",
+            "2026-11-27T09:12:05Z",
+            "belarus-russia",
+            "belarus",
+            "Alena Kazlova",
+            ""
+        ]
+    );
+    // A formula is guarded; the White Cell's in-character post names its character.
+    assert!(rows.iter().any(|r| r[8] == format!("'{MSG_FORMULA}")));
+    let white_cell = rows
+        .iter()
+        .find(|r| r[7] == WHITE_CELL_AS)
+        .expect("the in-character post");
+    assert_eq!(white_cell[4..7], ["all", "", "White Cell"]);
+    assert_eq!(row(MSG_UNICODE)[6], "Oksana Bondar");
+    // The choices CSV is what it was: the messages are a table of their own.
+    let choices = text(&s, Format::Csv, &PLAIN);
+    assert!(!choices.contains("aid first"));
+    // And saved under a name of its own.
+    let (_, name) = wargame::export::export_file(
+        Format::Csv,
+        &meta(),
+        &s.scenario,
+        &s.source,
+        &s.events,
+        &MESSAGES,
+    );
+    assert!(name.ascii.ends_with("-aar-messages.csv"), "{}", name.ascii);
+}
+
+#[test]
+fn negotiation_reads_as_transcripts_and_an_agreements_table() {
+    let s = scripted_session();
+    let md = text(&s, Format::Markdown, &PLAIN);
+    let section = md
+        .split("## Negotiation\n")
+        .nth(1)
+        .and_then(|n| n.split("## Key decision points").next())
+        .expect("a negotiation section before the key decisions");
+    // A transcript per channel, headed by its name and members, in the order posted,
+    // with the White Cell's closing and reopening as lines of their own.
+    let bilateral = section
+        .split("### Channel: Belarus – Russia \\(Belarus, Russia\\)\n\n")
+        .nth(1)
+        .and_then(|c| c.split("\n\n").next())
+        .expect("the bilateral channel's transcript");
+    let lines: Vec<&str> = bilateral.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(lines.len(), 4, "{bilateral}");
+    assert!(lines[0].starts_with(
+        "- Turn 1 · decision · 27 Nov 09:12 · **Belarus: Alena Kazlova**: \\# Not a heading"
+    ));
+    assert!(lines[1].contains("**Russia: Dmitri Volkov**: \\=HYPERLINK"));
+    assert!(lines[2].ends_with("The White Cell closed the channel."));
+    assert!(lines[3].contains("handed the channel back to its schedule \\(open now\\)"));
+    assert!(
+        section
+            .contains("### Channel: All teams \\(public: Belarus, Russia, Ukraine, NATO / West\\)")
+    );
+    assert!(section.contains("**White Cell as Kremlin spokesman**: Moscow welcomes dialogue."));
+    assert!(section.contains(MSG_UNICODE));
+    // The agreements: the template accepted and applied, the custom one rejected.
+    let ag1 = section
+        .lines()
+        .find(|l| l.starts_with("| ag1 |"))
+        .expect("ag1's row");
+    for cell in [
+        "| Ukraine |",
+        "| Ukraine, NATO / West |",
+        "| template kyiv\\_west\\_intelligence |",
+        "NATO / West: accepted \\(Agreed with Oksana Bondar.\\)",
+        "| accepted |",
+        "| at the publication of turn 1 outcomes, 27 Nov 09:20 |",
+        "| Ukraine's northern defences +3; sets Western intelligence sharing on Belarus |",
+    ] {
+        assert!(ag1.contains(cell), "ag1 lacks {cell}: {ag1}");
+    }
+    let ag2 = section
+        .lines()
+        .find(|l| l.starts_with("| ag2 |"))
+        .expect("ag2's row");
+    for cell in [
+        "| Border hotline with Oksana Bondar |",
+        "| custom |",
+        "Ukraine: rejected \\(=1+1 Not while Dmitri Volkov's troops",
+        "| rejected |",
+        "| never \\(a custom agreement is recorded only\\) |",
+    ] {
+        assert!(ag2.contains(cell), "ag2 lacks {cell}: {ag2}");
+    }
+    assert!(section.contains("- **ag2 · Border hotline with Oksana Bondar**: &lt;script&gt;"));
+    // The turn that applied it says so, so its indicator changes add up.
+    let turn_1 = md
+        .split("### Turn 1: Adjudication")
+        .nth(1)
+        .and_then(|t| t.split("### Turn 1: Overrides").next())
+        .expect("turn 1's adjudication");
+    assert!(turn_1.contains(
+        "- **ag1 · Agreement: Kyiv-West intelligence-sharing arrangement on Belarus** \
+         (Ukraine, NATO / West): applied\n  - Effects: Ukraine's northern defences +3; \
+         sets Western intelligence sharing on Belarus"
+    ));
+
+    let html = text(&s, Format::Html, &PLAIN);
+    assert!(html.contains("<a href=\"#negotiation\">Negotiation</a>"));
+    let section = html
+        .split("<section id=\"negotiation\">")
+        .nth(1)
+        .and_then(|n| n.split("</section>").next())
+        .expect("the HTML's negotiation section");
+    assert!(section.contains("<h3>Channel: Belarus – Russia (Belarus, Russia)</h3>"));
+    assert!(section.contains("<strong>White Cell as Kremlin spokesman</strong>"));
+    assert!(section.contains("&lt;b&gt;html&lt;/b&gt; Dmitri Volkov, aid first."));
+    assert!(section.contains("<li class=\"sub\">Turn 1 · decision · 27 Nov 09:12 · The White Cell closed the channel.</li>"));
+    assert!(section.contains("<td>at the publication of turn 1 outcomes, 27 Nov 09:20</td>"));
+    assert!(section.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; A hotline"));
+    assert!(!section.contains("<b>") && !section.contains("<script"));
+}
+
+#[test]
+fn json_negotiation_holds_every_message_and_agreement() {
+    let s = scripted_session();
+    let doc: serde_json::Value =
+        serde_json::from_str(&text(&s, Format::Json, &PLAIN)).expect("JSON");
+    let n = &doc["negotiation"];
+    let channels = n["channels"].as_array().expect("channels");
+    let ids: Vec<&str> = channels.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["belarus-russia", "all"], "scenario order");
+    let messages: usize = channels
+        .iter()
+        .map(|c| c["messages"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(messages, posted(&s.events));
+    assert_eq!(
+        channels[0]["members"],
+        serde_json::json!(["belarus", "russia"])
+    );
+    assert_eq!(channels[0]["messages"][0]["text"], MSG_BLOCKS);
+    assert_eq!(channels[0]["messages"][0]["author"], "Alena Kazlova");
+    assert_eq!(channels[0]["messages"][0]["player"], "p1");
+    assert_eq!(channels[0]["changes"][0]["open"], false);
+    assert_eq!(channels[0]["changes"][1]["scheduled"], true);
+    let wc = &channels[1]["messages"][0];
+    assert_eq!(wc["role"], "facilitator");
+    assert_eq!(wc["author"], "White Cell");
+    assert_eq!(wc["as"], WHITE_CELL_AS);
+    assert!(wc["team"].is_null());
+    let ag = n["agreements"].as_array().expect("agreements");
+    assert_eq!(ag.len(), 2);
+    assert_eq!(ag[0]["template"], "kyiv_west_intelligence");
+    assert_eq!(ag[0]["result"], "accepted");
+    assert_eq!(ag[0]["answers"][0]["team"], "nato");
+    assert_eq!(ag[0]["answers"][0]["accept"], true);
+    assert_eq!(ag[0]["applied"]["turn"], 1);
+    assert_eq!(ag[0]["applied"]["effects"]["ua_north_defence"], 3);
+    assert_eq!(
+        ag[0]["applied"]["set"],
+        serde_json::json!(["intel_sharing"])
+    );
+    assert_eq!(ag[1]["custom"], true);
+    assert!(ag[1]["template"].is_null());
+    assert_eq!(ag[1]["result"], "rejected");
+    assert!(ag[1]["applied"].is_null());
+    assert_eq!(ag[1]["parties"], serde_json::json!(["belarus", "ukraine"]));
+}
+
+#[test]
+fn a_session_that_never_negotiated_reports_no_negotiation() {
+    let s = scripted_session();
+    let quiet: Vec<Event> = s
+        .events
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.body,
+                EventBody::MessagePosted { .. }
+                    | EventBody::ChannelChanged { .. }
+                    | EventBody::AgreementProposed(_)
+                    | EventBody::AgreementResponded(_)
+                    | EventBody::AgreementResolved(_)
+                    | EventBody::AgreementApplied(_)
+            )
+        })
+        .cloned()
+        .collect();
+    let out = |format, opts| String::from_utf8(render(&s, &quiet, format, &opts)).expect("UTF-8");
+    assert!(!out(Format::Markdown, PLAIN).contains("Negotiation"));
+    assert!(!out(Format::Markdown, PLAIN).contains("### Channel"));
+    assert!(!out(Format::Html, PLAIN).contains("egotiation"));
+    let doc: serde_json::Value = serde_json::from_str(&out(Format::Json, PLAIN)).expect("JSON");
+    assert!(doc.get("negotiation").is_none());
+    // The messages table is still there for a spreadsheet to open: just its header.
+    let csv = out(Format::Csv, MESSAGES);
+    assert_eq!(
+        csv,
+        "\u{FEFF}seq,turn,phase,time,channel,team,author,as,text\r\n"
+    );
 }
 
 #[test]
@@ -676,6 +1010,22 @@ fn markdown_parses_as_the_report_and_nothing_players_wrote() {
          see https://evil.example/x, www.evil.example or ops@evil.example"
             .into(),
     );
+    // Messages, the White Cell's character and a custom agreement try the same.
+    for e in &mut events {
+        match &mut e.body {
+            EventBody::MessagePosted { text, from, .. } => {
+                *text = "- list\n# heading\n<b>html</b>\nhttps://evil.example/m".to_string();
+                if from.as_.is_some() {
+                    from.as_ = Some("[spokesman](https://evil.example/as)".to_string());
+                }
+            }
+            EventBody::AgreementProposed(p) if p.template.is_none() => {
+                p.title = "# heading\n- list".to_string();
+                p.text = "1) first\n<b>html</b> www.evil.example".to_string();
+            }
+            _ => {}
+        }
+    }
     let md = String::from_utf8(render(&s, &events, Format::Markdown, &PLAIN)).expect("UTF-8");
     let parsed: Vec<Md> = Parser::new_ext(&md, Options::ENABLE_TABLES).collect();
     let mut headings = Vec::new();
@@ -698,7 +1048,7 @@ fn markdown_parses_as_the_report_and_nothing_players_wrote() {
                     h.push_str(t);
                 }
                 if item_start {
-                    for player in ["item", "first", "not a list"] {
+                    for player in ["item", "first", "not a list", "list", "heading"] {
                         assert!(
                             !t.starts_with(player),
                             "player text became a list item: {t}"
@@ -725,7 +1075,10 @@ fn markdown_parses_as_the_report_and_nothing_players_wrote() {
     );
     for h in &headings {
         assert!(
-            !h.contains("Heading?") && !h.contains("Not a heading") && !h.contains('='),
+            !h.contains("Heading?")
+                && !h.contains("Not a heading")
+                && !h.contains("heading")
+                && !h.contains('='),
             "player text became a heading: {h}"
         );
     }
@@ -738,6 +1091,12 @@ fn markdown_parses_as_the_report_and_nothing_players_wrote() {
         "- item",
         "1. first",
         "> quote",
+        "- list",
+        "# heading",
+        "<b>html</b>",
+        "https://evil.example/m",
+        "[spokesman](https://evil.example/as)",
+        "1) first",
     ] {
         assert!(text.contains(typed), "{typed} is not shown as typed");
     }

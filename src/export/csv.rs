@@ -1,9 +1,11 @@
-//! The CSV export: one row per published choice, for spreadsheets.
+//! The CSV export: one row per published choice (or, as the `messages` table, per
+//! message), for spreadsheets.
 //!
 //! RFC 4180 (CRLF line endings, quoted where needed), UTF-8 with a byte-order mark so
 //! Excel reads it as UTF-8, and formula-looking cells neutralised (see [`csv_cell`]).
 //! The rows come from [`tables`], which the XLSX export writes as sheets too.
 
+use super::CsvTable;
 use super::report::Report;
 use super::text::{csv_cell, iso};
 
@@ -39,8 +41,13 @@ const NUMERIC: [bool; 14] = [
     false, true, false, false, false, false, true, false, true, true, false, false, false, false,
 ];
 
-/// The tables of the spreadsheet exports: today the published choices.
+/// The tables of the spreadsheet exports: the published choices, then every
+/// message posted on a channel.
 pub fn tables(r: &Report) -> Vec<Table> {
+    vec![choices(r), super::negotiation::messages_table(r)]
+}
+
+fn choices(r: &Report) -> Table {
     let rows = r
         .choices
         .iter()
@@ -64,25 +71,30 @@ pub fn tables(r: &Report) -> Vec<Table> {
             ]
         })
         .collect();
-    vec![Table {
+    Table {
         name: "Choices",
         header: &HEADER,
         numeric: &NUMERIC,
         rows,
-    }]
+    }
 }
 
-/// The CSV: the choices table (a CSV file holds one table).
-pub fn render(r: &Report) -> String {
-    let mut o = String::with_capacity(256 + r.choices.len() * 256);
+/// The CSV of one table (a CSV file holds one table): the choices (followed by the
+/// team objectives, when the scenario has them), or the messages.
+pub fn render(r: &Report, which: CsvTable) -> String {
+    let table = match which {
+        CsvTable::Choices => choices(r),
+        CsvTable::Messages => super::negotiation::messages_table(r),
+    };
+    let mut o = String::with_capacity(256 + table.rows.len() * 256);
     o.push('\u{FEFF}');
-    for table in tables(r).iter().take(1) {
-        line(&mut o, table.header.iter().copied());
-        for row in &table.rows {
-            line(&mut o, row.iter().map(String::as_str));
-        }
+    line(&mut o, table.header.iter().copied());
+    for row in &table.rows {
+        line(&mut o, row.iter().map(String::as_str));
     }
-    super::v2::csv(r, &mut o);
+    if which == CsvTable::Choices {
+        super::v2::csv(r, &mut o);
+    }
     o
 }
 

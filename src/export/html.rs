@@ -34,6 +34,7 @@ pub fn render(r: &Report) -> String {
     for t in r.report_turns() {
         turn(r, t, &mut o);
     }
+    super::negotiation::html_section(r, &mut o);
     key_points(r, &mut o);
     notes(r, &mut o);
     ending(r, &mut o);
@@ -60,6 +61,9 @@ fn toc(r: &Report, o: &mut String) {
             format!("Turn {}", t.turn)
         };
         o.push_str(&format!("<a href=\"#{}\">{label}</a>", turn_anchor(t.turn)));
+    }
+    if !r.negotiation.is_empty() {
+        o.push_str("<a href=\"#negotiation\">Negotiation</a>");
     }
     o.push_str("<a href=\"#key-decisions\">Key decisions</a><a href=\"#notes\">Notes</a><a href=\"#ending\">Ending</a><a href=\"#event-log\">Event log</a>\n</nav>\n");
 }
@@ -318,6 +322,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         for ix in &t.choices {
             choice(r, *ix, o);
         }
+        super::negotiation::html_applied(r, t.turn, o);
         for u in &t.unpublished {
             o.push_str(&format!(
                 "<div class=\"card\"><p><strong>{} · {}: {}</strong></p><p class=\"sub\">Rolled {} against {} ({}), {}.</p></div>\n",

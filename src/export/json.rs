@@ -31,7 +31,26 @@ pub fn render(r: &Report) -> Vec<u8> {
 }
 
 /// A map that keeps the order it was built in (serde_json's own map sorts keys).
-struct Ordered<'a>(Vec<(&'a str, i64)>);
+pub(super) struct Ordered<'a>(Vec<(&'a str, i64)>);
+
+/// Indicator changes keyed by indicator id, in the scenario's indicator order (ids
+/// the scenario lacks last).
+pub(super) fn effects_ordered<'a>(
+    s: &'a crate::scenario::Scenario,
+    e: &'a std::collections::BTreeMap<Arc<str>, i64>,
+) -> Ordered<'a> {
+    let mut out: Vec<(&str, i64)> = s
+        .indicators
+        .iter()
+        .filter_map(|i| e.get(&i.id).map(|d| (&*i.id, *d)))
+        .collect();
+    out.extend(
+        e.iter()
+            .filter(|(k, _)| s.indicator_index(k).is_none())
+            .map(|(k, d)| (&**k, *d)),
+    );
+    Ordered(out)
+}
 
 impl Serialize for Ordered<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -68,6 +87,9 @@ struct Doc<'a> {
     /// (absent when no team's board ever differed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     beliefs: Vec<super::v2::BeliefJson<'a>>,
+    /// Channel transcripts and agreements (absent when nobody negotiated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    negotiation: Option<super::negotiation::NegotiationJson<'a>>,
     events: Vec<EventJson<'a>>,
 }
 
@@ -358,19 +380,8 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
                 .collect(),
         )
     };
-    let effects = |e: &'a std::collections::BTreeMap<Arc<str>, i64>| -> Ordered<'a> {
-        let mut out: Vec<(&str, i64)> = s
-            .indicators
-            .iter()
-            .filter_map(|i| e.get(&i.id).map(|d| (&*i.id, *d)))
-            .collect();
-        out.extend(
-            e.iter()
-                .filter(|(k, _)| s.indicator_index(k).is_none())
-                .map(|(k, d)| (&**k, *d)),
-        );
-        Ordered(out)
-    };
+    let effects =
+        |e: &'a std::collections::BTreeMap<Arc<str>, i64>| -> Ordered<'a> { effects_ordered(s, e) };
     let override_json = |ix: usize| {
         let o = &r.overrides[ix];
         OverrideJson {
@@ -645,6 +656,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
         }),
         objectives: super::v2::objectives_json(r),
         beliefs: super::v2::beliefs_json(r),
+        negotiation: super::negotiation::json(r),
         events: r
             .events
             .iter()

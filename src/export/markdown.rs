@@ -12,6 +12,7 @@ pub fn render(r: &Report) -> String {
     for t in r.report_turns() {
         turn(r, t, &mut o);
     }
+    super::negotiation::markdown(r, &mut o);
     key_points(r, &mut o);
     notes(r, &mut o);
     ending(r, &mut o);
@@ -294,6 +295,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         for ix in &t.choices {
             choice(r, *ix, o);
         }
+        super::negotiation::markdown_applied(r, t.turn, o);
         for u in &t.unpublished {
             push(
                 o,

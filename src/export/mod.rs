@@ -15,6 +15,7 @@ mod csv;
 mod html;
 mod json;
 mod markdown;
+mod negotiation;
 mod report;
 mod svg;
 mod text;
@@ -120,10 +121,45 @@ pub struct SessionMeta {
 pub struct ExportOptions {
     /// Replace player names by "<Team name> seat <n>" ("Observer <n>") everywhere.
     pub anonymize: bool,
+    /// Which table a CSV export holds (a CSV file holds one); the other formats
+    /// ignore it.
+    pub table: CsvTable,
+}
+
+/// The tables of the CSV export, one per file; the XLSX workbook has a sheet of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CsvTable {
+    /// One row per published choice (and the team objectives, when the scenario
+    /// has them).
+    #[default]
+    Choices,
+    /// One row per message posted on a negotiation channel.
+    Messages,
+}
+
+impl CsvTable {
+    pub const ALL: [CsvTable; 2] = [CsvTable::Choices, CsvTable::Messages];
+
+    /// `choices` or `messages`.
+    pub fn parse(s: &str) -> Option<CsvTable> {
+        match s {
+            "choices" => Some(CsvTable::Choices),
+            "messages" => Some(CsvTable::Messages),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CsvTable::Choices => "choices",
+            CsvTable::Messages => "messages",
+        }
+    }
 }
 
 /// What an export is saved as: named after the session's title and its first
-/// day (in the session's time zone), e.g. `staff-college-b-2026-11-27-aar.html`.
+/// day (in the session's time zone), e.g. `staff-college-b-2026-11-27-aar.html`
+/// (`...-aar-messages.csv` for the CSV of messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
     /// Letters and digits of the title in ASCII, lower case, words joined by `-`.
@@ -134,12 +170,16 @@ pub struct FileName {
 }
 
 impl FileName {
-    fn of(r: &report::Report, format: Format, anonymize: bool) -> FileName {
+    fn of(r: &report::Report, format: Format, opts: &ExportOptions) -> FileName {
         let day = r.first_at().map(|a| r.zone.day(a));
+        let table = match (format, opts.table) {
+            (Format::Csv, CsvTable::Messages) => "-messages",
+            _ => "",
+        };
         let tail = format!(
-            "{}aar{}.{}",
+            "{}aar{table}{}.{}",
             day.map(|d| format!("{d}-")).unwrap_or_default(),
-            if anonymize { "-anon" } else { "" },
+            if opts.anonymize { "-anon" } else { "" },
             format.file_extension()
         );
         let title = r.session_title();
@@ -200,16 +240,16 @@ pub fn export_file(
     opts: &ExportOptions,
 ) -> (Vec<u8>, FileName) {
     let r = report::Report::build(meta, scenario, scenario_source, events, opts);
-    let name = FileName::of(&r, format, opts.anonymize);
-    (render(format, &r), name)
+    let name = FileName::of(&r, format, opts);
+    (render(format, &r, opts), name)
 }
 
-fn render(format: Format, r: &report::Report) -> Vec<u8> {
+fn render(format: Format, r: &report::Report, opts: &ExportOptions) -> Vec<u8> {
     match format {
         Format::Json => json::render(r),
         Format::Markdown => markdown::render(r).into_bytes(),
         Format::Html => html::render(r).into_bytes(),
-        Format::Csv => csv::render(r).into_bytes(),
+        Format::Csv => csv::render(r, opts.table).into_bytes(),
         Format::Xlsx => xlsx::render(r),
     }
 }
@@ -228,7 +268,7 @@ pub fn export(
     opts: &ExportOptions,
 ) -> Vec<u8> {
     let r = report::Report::build(meta, scenario, scenario_source, events, opts);
-    render(format, &r)
+    render(format, &r, opts)
 }
 
 #[cfg(test)]

@@ -440,6 +440,9 @@ struct ExportQuery {
     format: Option<String>,
     #[serde(default)]
     anonymize: Option<String>,
+    /// `choices` (the default) or `messages`: the CSV's table.
+    #[serde(default)]
+    table: Option<String>,
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
@@ -480,6 +483,22 @@ async fn export_session(
     let format = export::Format::parse(format_name)
         .ok_or_else(|| ApiError::UnknownFormat(format_name.to_string()))?;
     let anonymize = matches!(query.anonymize.as_deref(), Some("true" | "1" | "yes"));
+    let table = match query.table.as_deref() {
+        None => export::CsvTable::default(),
+        Some(t) => match export::CsvTable::parse(t) {
+            Some(t) if format == export::Format::Csv => t,
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "`table` chooses the CSV's table; use it with format=csv.".to_string(),
+                ));
+            }
+            None => {
+                return Err(ApiError::BadRequest(format!(
+                    "There is no table `{t}`; use table=choices or table=messages."
+                )));
+            }
+        },
+    };
     let stored = {
         let id = row.id.clone();
         app.store
@@ -509,7 +528,7 @@ async fn export_session(
         &scenario,
         &row.scenario_source,
         &events,
-        &export::ExportOptions { anonymize },
+        &export::ExportOptions { anonymize, table },
     );
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())

@@ -1,7 +1,11 @@
 //! A fixed, scripted session for export tests and benchmarks: joins with names, catalog,
 //! custom and scripted injects, submissions with rationales for all four teams over
-//! three turns (one covert), overrides with notes, notes, a timer and an ending. Every free-text
-//! field carries an HTML/Markdown or spreadsheet-formula payload.
+//! three turns (one covert), overrides with notes, notes, a timer and an ending, and
+//! negotiation: messages on a bilateral and the public channel (one by the White Cell
+//! in character), the White Cell closing and reopening a channel, a scenario agreement
+//! accepted and applied, a custom one rejected. Every free-text field carries an
+//! HTML/Markdown or spreadsheet-formula payload, and messages and agreements name
+//! players (so anonymised exports must replace them).
 //!
 //! Include it with `#[path = "common/export_session.rs"] mod export_session;`.
 
@@ -11,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wargame::engine::{
-    self, Actor, ChoiceInput, Command, CustomInject, Event, Outcome, Phase, State,
+    self, Actor, ChoiceInput, Command, CustomAgreement, CustomInject, Event, Outcome, Phase, State,
 };
 use wargame::scenario::{Scenario, compile};
 
@@ -44,6 +48,29 @@ pub fn manifest_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// What a message says on the bilateral channel, trying to start a heading, a list
+/// and raw HTML, and naming a player.
+pub const MSG_BLOCKS: &str = "# Not a heading\n- not a list\n<b>html</b> Dmitri Volkov, aid first.";
+/// A reply that is a spreadsheet formula and names a player.
+pub const MSG_FORMULA: &str = "=HYPERLINK(\"//evil.example/m\",\"aid\") Agreed, Alena Kazlova.";
+/// A message in other scripts.
+pub const MSG_UNICODE: &str = "Kyiv is listening: Łukašenka, Зеленський, 日本語 ☃";
+/// The character the White Cell posts as on the public channel.
+pub const WHITE_CELL_AS: &str = "Kremlin spokesman";
+
+/// A scenario agreement for the scripted session to accept (the golden scenario
+/// predates agreements).
+const GOLDEN_AGREEMENT: &str = r#"
+[[agreements]]
+id = "kyiv_west_intelligence"
+title = "Kyiv-West intelligence-sharing arrangement on Belarus"
+text = "Western governments agree to pass Ukraine timely intelligence on Belarusian military activity."
+parties = ["ukraine", "nato"]
+set = ["intel_sharing"]
+effects = { ua_north_defence = 3 }
+source = "§6 (the West: increase intelligence-sharing with Ukraine regarding Belarusian military activity)"
+"#;
+
 /// The default scenario and its source text.
 pub fn belarus() -> (Arc<Scenario>, String) {
     let path = manifest_path("tests/fixtures/golden-scenario.toml");
@@ -58,12 +85,14 @@ struct Driver {
     state: State,
     events: Vec<Event>,
     at: i64,
+    /// Milliseconds between two commands.
+    step: i64,
 }
 
 impl Driver {
     #[track_caller]
     fn run(&mut self, actor: &Actor, cmd: Command) {
-        self.at += 60_000;
+        self.at += self.step;
         match engine::decide(&self.state, actor, &cmd, self.at) {
             Ok(events) => {
                 for e in events {
@@ -119,6 +148,28 @@ impl Driver {
         });
     }
 
+    fn team(&mut self, team: &str, player: &str, cmd: Command) {
+        self.run(
+            &Actor::Team {
+                team: team.to_string(),
+                player: player.to_string(),
+            },
+            cmd,
+        );
+    }
+
+    fn say(&mut self, team: &str, player: &str, channel: &str, text: &str) {
+        self.team(
+            team,
+            player,
+            Command::Say {
+                channel: channel.to_string(),
+                text: text.to_string(),
+                as_: None,
+            },
+        );
+    }
+
     fn note(&mut self, text: &str, public: bool) {
         self.fac(Command::Note {
             text: text.to_string(),
@@ -147,15 +198,26 @@ impl Driver {
     }
 }
 
+/// The golden scenario with [`GOLDEN_AGREEMENT`] appended.
+pub fn belarus_with_agreement() -> (Arc<Scenario>, String) {
+    let (_, text) = belarus();
+    let text = format!("{text}{GOLDEN_AGREEMENT}");
+    match compile("tests/fixtures/golden-scenario.toml", &text) {
+        Ok(s) => (Arc::new(s), text),
+        Err(p) => panic!("the golden scenario with an agreement does not validate: {p:?}"),
+    }
+}
+
 /// Builds the scripted session through `decide` + `evolve`, exactly as the server does.
 pub fn scripted_session() -> Session {
-    let (scenario, source) = belarus();
+    let (scenario, source) = belarus_with_agreement();
     let title = format!("Exercise {XSS_SCRIPT} \"Northern Gate\"");
     let (state, first) = engine::create(scenario.clone(), &title, SEED, Some(3), false, START_AT);
     let mut d = Driver {
         state,
         events: vec![first],
         at: START_AT,
+        step: 60_000,
     };
     for (i, (team, name)) in PLAYERS.iter().enumerate() {
         d.run(
@@ -189,6 +251,68 @@ pub fn scripted_session() -> Session {
         to: vec!["nato".to_string(), "ukraine".to_string()],
     });
     d.advance(); // decision
+
+    // Negotiation: a bilateral channel, the public one, a scenario agreement accepted
+    // (applied when turn 1 is published) and a custom one rejected. Five seconds
+    // apart, so the minutes the reports show for the rest stay as they were.
+    d.step = 5_000;
+    d.say("belarus", "p1", "belarus-russia", MSG_BLOCKS);
+    d.say("russia", "p3", "belarus-russia", MSG_FORMULA);
+    d.fac(Command::Channel {
+        channel: "belarus-russia".to_string(),
+        open: Some(false),
+    });
+    d.fac(Command::Say {
+        channel: "all".to_string(),
+        text: "Moscow welcomes dialogue.\n1. first\n> quote".to_string(),
+        as_: Some(WHITE_CELL_AS.to_string()),
+    });
+    d.say("ukraine", "p4", "all", MSG_UNICODE);
+    d.team(
+        "ukraine",
+        "p4",
+        Command::Propose {
+            agreement: Some("kyiv_west_intelligence".to_string()),
+            custom: None,
+            to: vec!["nato".to_string()],
+        },
+    );
+    d.team(
+        "nato",
+        "p5",
+        Command::Respond {
+            agreement: "ag1".to_string(),
+            accept: true,
+            note: Some("Agreed with Oksana Bondar.".to_string()),
+        },
+    );
+    d.team(
+        "belarus",
+        "p1",
+        Command::Propose {
+            agreement: None,
+            custom: Some(CustomAgreement {
+                title: "Border hotline with Oksana Bondar".to_string(),
+                text: format!("{XSS_SCRIPT} A hotline; Jane O'Neil & Co to witness.\n- terms"),
+            }),
+            to: vec!["ukraine".to_string()],
+        },
+    );
+    d.team(
+        "ukraine",
+        "p4",
+        Command::Respond {
+            agreement: "ag2".to_string(),
+            accept: false,
+            note: Some("=1+1 Not while Dmitri Volkov's troops are north of Kyiv.".to_string()),
+        },
+    );
+    d.fac(Command::Channel {
+        channel: "belarus-russia".to_string(),
+        open: None,
+    });
+    d.step = 60_000;
+
     d.submit(
         "belarus",
         "p1",
@@ -375,6 +499,7 @@ pub fn random_session(scenario: Arc<Scenario>, seed: u64, turns: u32) -> Vec<Eve
         state,
         events: vec![first],
         at: START_AT,
+        step: 60_000,
     };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(!seed);
     for (i, (team, name)) in PLAYERS.iter().enumerate() {

@@ -15,7 +15,8 @@ pub const MIN_SCRUB_NAME: usize = 3;
 /// "Observer <n>"): in `player_joined`, in actors that carry a name instead of an id,
 /// and as whole words in free text written during the session (the title, rationales,
 /// notes, override notes, custom and scripted inject texts, the facilitator's ending
-/// text), for names of at least [`MIN_SCRUB_NAME`] characters.
+/// text, messages and the White Cell's character names, custom agreements and the
+/// notes on answers and voids), for names of at least [`MIN_SCRUB_NAME`] characters.
 pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
     let names = Names::of(s, events);
     events
@@ -156,6 +157,10 @@ impl Names {
                 }
                 if let Some(name) = &mut from.name {
                     self.relabel(name);
+                }
+                // The White Cell's character may be named after a player.
+                if let Some(a) = &mut from.as_ {
+                    self.scrub(a);
                 }
             }
             EventBody::AgreementProposed(p) if p.template.is_none() => {

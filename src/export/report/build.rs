@@ -47,6 +47,7 @@ impl<'a> Report<'a> {
             })
             .collect();
         let key_points = key_points(scenario, &b.choices, &b.injects);
+        let negotiation = b.negotiation.finish(scenario);
         Report {
             scenario,
             source,
@@ -65,6 +66,7 @@ impl<'a> Report<'a> {
             beliefs: b.beliefs,
             objectives,
             zone: b.zone,
+            negotiation,
         }
     }
 }
@@ -85,6 +87,7 @@ struct Builder<'s> {
     ending: Option<EndRecord>,
     beliefs: Vec<BeliefRecord>,
     zone: Zone,
+    negotiation: super::negotiation::Collector,
 }
 
 impl<'s> Builder<'s> {
@@ -102,6 +105,7 @@ impl<'s> Builder<'s> {
             ending: None,
             beliefs: Vec::new(),
             zone: Zone::utc(),
+            negotiation: Default::default(),
         }
     }
 
@@ -263,13 +267,12 @@ impl<'s> Builder<'s> {
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
             | EventBody::CovertRevealed { .. } => {}
-            // Negotiation has no section of its own in the report yet.
             EventBody::MessagePosted { .. }
             | EventBody::ChannelChanged { .. }
             | EventBody::AgreementProposed(_)
             | EventBody::AgreementResponded(_)
             | EventBody::AgreementResolved(_)
-            | EventBody::AgreementApplied(_) => {}
+            | EventBody::AgreementApplied(_) => self.negotiation.event(ev),
         }
     }
 

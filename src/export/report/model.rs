@@ -38,6 +38,8 @@ pub struct Report<'a> {
     /// Each team's objectives scored on the final (true) board (empty when the
     /// scenario has none).
     pub objectives: Vec<TeamObjectives>,
+    /// Channel transcripts and agreements (empty when nobody negotiated).
+    pub negotiation: super::Negotiation,
 }
 
 /// One team's board at the end of one turn, where it differed from the truth.

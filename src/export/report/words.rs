@@ -191,15 +191,11 @@ impl Report<'_> {
                 channel,
                 text,
                 from,
-            } => {
-                let who = from
-                    .as_
-                    .as_deref()
-                    .or(from.name.as_deref())
-                    .or(from.team.as_deref())
-                    .unwrap_or("White Cell");
-                format!("Message in {channel} from {who}: {}", one_line(text))
-            }
+            } => format!(
+                "Message in {channel} from {}: \u{201c}{}\u{201d}",
+                one_line(&self.author(from)),
+                one_line(text)
+            ),
             EventBody::ChannelChanged { channel, open, .. } => format!(
                 "Channel {channel} {}",
                 if *open { "opened" } else { "closed" }
@@ -207,18 +203,32 @@ impl Report<'_> {
             EventBody::AgreementProposed(p) => format!(
                 "Agreement {} proposed by {} to {}: {}",
                 p.agreement,
-                p.from,
-                p.to.join(", "),
+                self.team_name(&p.from),
+                self.team_names(&p.to),
                 one_line(&p.title)
             ),
-            EventBody::AgreementResponded(r) => format!(
-                "Agreement {} {} by {}",
-                r.agreement,
-                if r.accept { "accepted" } else { "rejected" },
-                r.team
-            ),
+            EventBody::AgreementResponded(r) => {
+                let mut line = format!(
+                    "Agreement {} {} by {}",
+                    r.agreement,
+                    if r.accept { "accepted" } else { "rejected" },
+                    self.team_name(&r.team)
+                );
+                if let Some(n) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    line.push_str(&format!(" (note: {})", one_line(n)));
+                }
+                line
+            }
             EventBody::AgreementResolved(r) => {
-                format!("Agreement {} resolved: {:?}", r.agreement, r.result)
+                let mut line = format!(
+                    "Agreement {} resolved: {}",
+                    r.agreement,
+                    super::result_word(r.result)
+                );
+                if let Some(n) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    line.push_str(&format!(" (note: {})", one_line(n)));
+                }
+                line
             }
             EventBody::AgreementApplied(a) => self.with_effects(
                 format!("Agreement {} applied: {}", a.agreement, one_line(&a.title)),
