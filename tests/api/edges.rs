@@ -611,3 +611,37 @@ async fn exports_are_named_after_the_title_and_shown_in_the_session_time_zone() 
         }
     }
 }
+
+#[actix_rt::test]
+async fn the_messages_csv_holds_what_was_said_and_refuses_unknown_tables() {
+    let app = spawn_app().await;
+    let (session, code, fac_token) = app.create(5).await;
+    let token = app.join(&code, "belarus", "Alena").await;
+    let mut belarus = app.ws(&token).await;
+    belarus
+        .ok(json!({"type": "say", "channel": "belarus-russia", "text": "=HYPERLINK(\"x\") Мінск"}))
+        .await;
+    let (status, disposition, _, body) =
+        export_of(&app, &session, &fac_token, "csv&table=messages").await;
+    assert_eq!(status, 200);
+    assert!(disposition.contains("-aar-messages.csv\""), "{disposition}");
+    let text = String::from_utf8(body).expect("UTF-8");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("seq,turn,phase,time,channel,team,author,as,text")
+    );
+    let row = lines.next().expect("one message");
+    assert!(
+        row.contains("belarus-russia") && row.contains("Alena"),
+        "{row}"
+    );
+    assert!(row.contains("Мінск"), "non-ASCII intact: {row}");
+    assert!(!row.contains(",=HYPERLINK"), "the formula is inert: {row}");
+    for bad in ["csv&table=nope", "json&table=messages"] {
+        let (status, _, _, body) = export_of(&app, &session, &fac_token, bad).await;
+        assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+        let err: Value = serde_json::from_slice(&body).expect("a JSON error");
+        assert!(err["error"]["code"].is_string(), "{err}");
+    }
+}
