@@ -62,7 +62,7 @@ fn play_full_game(seed: u64, choice_seed: u64) -> (Game, Vec<(Actor, Command)>) 
                     );
                 }
                 if turn % 2 == 0 {
-                    run(&mut g, FAC, inject_event("russian_setback"));
+                    run(&mut g, FAC, inject_event("russia_setback"));
                 } else {
                     run(
                         &mut g,
@@ -319,6 +319,14 @@ fn game_in(phase: Phase) -> Game {
     }
     assert_eq!(g.state.phase, phase);
     g
+}
+
+/// A game on the frozen copy of the scenario (`tests/fixtures/golden-scenario.toml`), whose
+/// ladder is escalation alone: no decay or plateau triggers, and regional war at 10 without
+/// needing troops in Ukraine. For tests of engine rules (clamping, ends by inject) that
+/// drive the ladder with custom injects; the live scenario's ladder follows fighting.
+fn frozen_ladder_game(seed: u64) -> Game {
+    Game::new(fixture("golden-scenario.toml"), seed)
 }
 
 fn long(n: usize) -> String {
@@ -1310,7 +1318,8 @@ fn the_turn_limit_ends_the_session() {
 
 #[test]
 fn escalation_reaching_ten_ends_the_session_as_regional_war() {
-    let mut g = game_in(Phase::Briefing);
+    let mut g = frozen_ladder_game(5);
+    g.advance_to(Phase::Briefing);
     g.fac(custom_inject(
         "War scare",
         "Everything goes wrong at once.",
@@ -1343,7 +1352,8 @@ fn escalation_reaching_ten_ends_the_session_as_regional_war() {
 
 #[test]
 fn injected_escalation_is_clamped_to_the_ladder() {
-    let mut g = game_in(Phase::Briefing);
+    let mut g = frozen_ladder_game(5);
+    g.advance_to(Phase::Briefing);
     let ev = g.fac(custom_inject("Shock", "", &[("escalation", 100)], &[]));
     assert_eq!(g.indicator("escalation"), 10);
     match &ev[0].body {
@@ -1523,7 +1533,7 @@ fn choice_ids_name_the_turn_the_team_and_the_position() {
 
 #[test]
 fn an_inject_during_review_counts_in_that_turns_history() {
-    let mut g = Game::new(belarus(), 31);
+    let mut g = frozen_ladder_game(31);
     g.advance_to(Phase::Review);
     let before = g.indicator("escalation");
     g.fac(custom_inject(
@@ -1591,7 +1601,7 @@ fn a_secret_flag_is_seen_only_by_its_owner_and_the_white_cell() {
 
 #[test]
 fn an_inject_that_reaches_regional_war_ends_the_session_at_once() {
-    let mut g = Game::new(belarus(), 8);
+    let mut g = frozen_ladder_game(8);
     g.advance_to(Phase::Decision);
     g.fac(custom_inject(
         "Border war",
@@ -1605,7 +1615,7 @@ fn an_inject_that_reaches_regional_war_ends_the_session_at_once() {
         Some("regional_war")
     );
     // An inject that stays below the threshold changes nothing of the kind.
-    let mut g = Game::new(belarus(), 8);
+    let mut g = frozen_ladder_game(8);
     g.advance_to(Phase::Decision);
     g.fac(custom_inject(
         "Shots",

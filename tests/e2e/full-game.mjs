@@ -463,7 +463,7 @@ async function main() {
       ]);
     }
     if (turn === 7) {
-      await fac.selectOption('#catalog-event', 'russian_setback');
+      await fac.selectOption('#catalog-event', 'russia_setback');
       await fac.click('#catalog-form button[type=submit]');
       await waitText(fac, '#catalog-feedback', /Injected/);
     }
