@@ -147,7 +147,8 @@ async function submitFor(s, team) {
 
 /** axe-core on the page as it is now: no serious or critical violation. */
 async function axe(page, name) {
-  await page.addScriptTag({ content: AXE });
+  // Evaluated by the driver, not added as a script element the page's CSP would refuse.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(`${AXE};0`);
   const res = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
@@ -193,11 +194,199 @@ after(async () => {
   }
 });
 
-test('the White Cell console', { timeout: 240000 }, async (t) => {
-  const s = await newSession('Room test');
+async function advance(fac, re) {
+  await fac.click('#advance-btn');
+  await waitText(fac, '#phase', re);
+}
+
+test('the White Cell console: the next step on screen, panels, pending script, inject forms', { timeout: 240000 }, async (t) => {
+  const s = await newSession('White Cell test');
   const fac = await open('facilitator', LAPTOP, facStorage(s));
   await fac.goto(`${base}/facilitator?session=${s.id}`);
   await waitText(fac, '#conn', /Connected/);
   await waitText(fac, '#advance-btn', /Start the game/);
-  await shot(fac, 'room-01-fac-lobby');
+  await axe(fac, 'White Cell, lobby');
+
+  await t.test('the public display, export and End are one click away, without scrolling', async () => {
+    await fac.click('#tab-session');
+    for (const sel of ['#observer-btn', '#export-buttons [data-format="json"]', '#end-btn', '#advance-btn']) {
+      assert.ok(await inView(fac, sel), `${sel} is on screen at 1366x768 without scrolling`);
+    }
+    await fac.click('#tab-run');
+  });
+
+  const turn1 = scenario.script.filter((x) => x.turn === 1);
+  await t.test('advancing from the briefing with scripted injects pending asks first', async () => {
+    await advance(fac, /Briefing/);
+    await waitText(fac, '#advance-btn', /Open the decision window/);
+    await waitText(fac, '#tab-injects', new RegExp(`${turn1.length} pending`));
+    await fac.click('#advance-btn');
+    await fac.locator('#pending-confirm').waitFor();
+    const asked = await text(fac, '#pending-confirm');
+    for (const x of turn1) assert.ok(asked.includes(x.title), `the prompt names ${x.title}`);
+    await axe(fac, 'White Cell, pending-script prompt');
+    await fac.click('#pending-cancel');
+    assert.ok(await fac.locator('#pending-confirm').isHidden(), 'Cancel closes the prompt');
+    await sleep(300);
+    assert.match(await text(fac, '#phase'), /Briefing/, 'Cancel leaves the session in the briefing');
+    await fac.click('#advance-btn');
+    await fac.click('#pending-fire');
+    await waitText(fac, '#phase', /Decision/);
+    await fac.click('#tab-injects');
+    for (const x of turn1) await waitText(fac, `#script-list [data-script="${x.id}"]`, /Fired/);
+    assert.equal(await text(fac, '#tab-injects-note'), '', 'nothing pending any more');
+  });
+
+  const ev = scenario.events.find((e) => !turn1.some((x) => x.event === e.id)) || scenario.events[0];
+  await t.test('the inject form says who gets it, resets after sending and warns before a repeat', async () => {
+    assert.ok(await fac.isChecked('#cat-to-all'), '"Everyone" is chosen by default');
+    await fac.selectOption('#catalog-event', ev.id);
+    await fac.check(`#cat-to-${scenario.teams[0].id}`);
+    assert.ok(await fac.isChecked('#cat-to-some'), 'ticking a team chooses "only these teams"');
+    await fac.click('#cat-to-some');
+    await fac.uncheck(`#cat-to-${scenario.teams[0].id}`);
+    assert.ok(await fac.isChecked('#cat-to-all'), 'unticking the last team goes back to everyone');
+    await fac.click('#cat-to-some');
+    await fac.click('#catalog-form button[type=submit]');
+    await waitText(fac, '#catalog-feedback', /Tick at least one team, or choose Everyone/);
+    await fac.click('#cat-to-all');
+    await fac.click('#catalog-form button[type=submit]');
+    await waitText(fac, '#catalog-feedback', /Injected .* to everyone/);
+    assert.equal(await fac.inputValue('#catalog-event'), '', 'the form is blank again');
+    await fac.selectOption('#catalog-event', ev.id);
+    await fac.click('#catalog-form button[type=submit]');
+    await fac.locator('#catalog-repeat').waitFor();
+    assert.match(await text(fac, '#catalog-repeat'), /already fired in turn 1/);
+    await shot(fac, 'room-02-fac-repeat-warning');
+    await fac.click('#catalog-repeat-no');
+    assert.equal((await fac.locator('#inject-log .card').count()), turn1.length + 1, 'Cancel sent nothing');
+    // Left half-filled, the form is blank once the next turn begins.
+    await fac.fill('#custom-title', 'Half-written');
+    await fac.check(`#cus-to-${scenario.teams[1].id}`);
+  });
+
+  await t.test('adjudication: readable overrides at 1366 px, and Publish stays in view', async () => {
+    for (const team of scenario.teams.map((x) => x.id)) await submitFor(s, team);
+    await waitText(fac, '#readiness-body', /(Submitted[\s\S]*){4}/);
+    await advance(fac, /Adjudication/);
+    await waitText(fac, '#tab-adjudication', /to review/);
+    await fac.click('#tab-adjudication');
+    await fac.locator('#adj-body tr').first().waitFor();
+    const widths = await fac.$$eval('#adj-body select', (els) => els.map((e) => e.getBoundingClientRect().width));
+    for (const w of widths) assert.ok(w >= 120, `the override select is ${w}px wide, enough for "Success" and "Failure"`);
+    await fac.locator('#adj-body tr').last().scrollIntoViewIfNeeded();
+    assert.ok(await inView(fac, '#advance-btn'), 'Publish stays on screen while overriding');
+    assert.match(await text(fac, '#advance-btn'), /Publish the results/);
+    await shot(fac, 'room-03-fac-adjudication');
+    await axe(fac, 'White Cell, adjudication');
+    await advance(fac, /Review/);
+    assert.doesNotMatch(await text(fac, '#next-bar'), /Done:/, 'no stale "Done:" line');
+    await advance(fac, /Briefing/);
+    await fac.click('#tab-injects');
+    assert.equal(await fac.inputValue('#custom-title'), '', 'the custom inject form is blank in the new turn');
+    assert.ok(await fac.isChecked('#cus-to-all'), 'and back to everyone');
+    await shot(fac, 'room-04-fac-injects');
+    await axe(fac, 'White Cell, injects');
+  });
+
+  await t.test('ending: the bar says so, with the exports, and nothing stale', async () => {
+    await fac.click('#tab-session');
+    await fac.click('#end-btn');
+    await fac.click('#end-confirm-yes');
+    await waitText(fac, '#phase', /Session ended/);
+    await waitText(fac, '#next-bar', /Session ended/);
+    assert.ok(await fac.locator('#advance-btn').isHidden(), 'no button to advance an ended session');
+    assert.ok(await inView(fac, '#ended-export-buttons [data-format="html"]'), 'the exports are in the bar');
+    assert.doesNotMatch(await text(fac, '#next-bar'), /Done|published/i);
+    await axe(fac, 'White Cell, ended');
+  });
+});
+
+test('the projector fits 16:9 without scrolling and shows how to join', { timeout: 240000 }, async (t) => {
+  const s = await newSession('Projector test');
+  const lan = await (await fetch(`${base}/api/lan`)).json();
+  await t.test('the LAN endpoint says a server on 127.0.0.1 cannot be reached from elsewhere', async () => {
+    assert.equal(lan.loopback_only, true);
+    assert.deepEqual(lan.urls, []);
+  });
+  const obs = await open('projector-local', LAPTOP, seatStorage(s, 'observer'));
+  await obs.goto(`${base}/observer?session=${s.id}`);
+  await waitText(obs, '#conn', /Connected/);
+  await waitText(obs, '#lobby-join', /only, so other devices cannot reach it/);
+  assert.ok(await obs.locator('#lobby-join img').isHidden(), 'nothing to scan');
+
+  // A server on every interface: its addresses, a QR code of the join link.
+  const all = await startServer('0.0.0.0');
+  const lanAll = await (await fetch(`${all.url}/api/lan`)).json();
+  await t.test('the LAN endpoint lists the addresses of a server on every interface', async () => {
+    assert.equal(lanAll.all_interfaces, true);
+    assert.equal(lanAll.port, all.port);
+    for (const u of lanAll.urls) assert.match(u, new RegExp(`^http://.+:${all.port}$`));
+    const qr = await fetch(`${all.url}/api/qr?text=${encodeURIComponent('http://10.1.2.3:8080/join?code=ABC')}`);
+    assert.equal(qr.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await qr.text(), /<svg/);
+    assert.equal((await fetch(`${all.url}/api/qr?text=javascript:1`)).status, 400);
+  });
+  const saved = base;
+  base = all.url;
+  const s2 = await newSession('Projector test');
+  base = saved;
+  for (const [vp, name] of [[LAPTOP, '1366x768'], [HD, '1920x1080']]) {
+    await t.test(`at ${name}: the lobby, then a turn, fit the screen`, async () => {
+      const page = await open(`projector-${name}`, vp, seatStorage(s2, 'observer'));
+      await page.goto(`${all.url}/observer?session=${s2.id}`);
+      await waitText(page, '#conn', /Connected/);
+      await waitText(page, '#lobby-join', new RegExp(s2.code));
+      if (lanAll.urls.length) {
+        await until(() => page.locator('#lobby-join img').evaluate((i) => i.complete && i.naturalWidth > 0), 'the QR code to load');
+        assert.match(await page.getAttribute('#lobby-join img', 'alt'), new RegExp(`join\\?code=${s2.code}`));
+      }
+      const size = await scrollSize(page);
+      assert.ok(size.sh <= size.ch && size.sw <= size.cw, `no scrolling in the lobby: ${JSON.stringify(size)}`);
+      await shot(page, `room-10-projector-lobby-${name}`);
+      await axe(page, `projector ${name}, lobby`);
+    });
+  }
+  // Play into a turn with a timer, injects and outcomes, then look again.
+  const fac = await open('facilitator-all', LAPTOP, facStorage(s2));
+  await fac.goto(`${all.url}/facilitator?session=${s2.id}`);
+  await waitText(fac, '#advance-btn', /Start the game/);
+  await advance(fac, /Briefing/);
+  await fac.click('#advance-btn');
+  await fac.click('#pending-fire');
+  await waitText(fac, '#phase', /Decision/);
+  base = all.url;
+  for (const team of scenario.teams.map((x) => x.id)) await submitFor(s2, team);
+  base = saved;
+  await fac.click('#advance-btn');
+  await waitText(fac, '#phase', /Adjudication/);
+  await advance(fac, /Review/);
+  await advance(fac, /Briefing/);
+  await fac.click('#advance-btn');
+  await fac.click('#pending-fire');
+  await waitText(fac, '#phase', /Decision/);
+  await fac.fill('#timer-minutes', '5');
+  await fac.click('#timer-form button[type=submit]');
+  for (const [vp, name] of [[LAPTOP, '1366x768'], [HD, '1920x1080']]) {
+    await t.test(`at ${name}: a turn in play fits the screen, with a big countdown and the QR code`, async () => {
+      const page = seen.find((r) => r.label === `projector-${name}`).page;
+      await waitText(page, '#phase', /Decision/);
+      await waitText(page, '#timer', /\d:\d\d/);
+      await waitText(page, '#join-hint', new RegExp(s2.code));
+      if (lanAll.urls.length) assert.ok(await page.locator('#join-qr').isVisible(), 'the QR code is in the header');
+      const size = await scrollSize(page);
+      assert.ok(size.sh <= size.ch && size.sw <= size.cw, `no scrolling: ${JSON.stringify(size)}`);
+      const timerPx = await page.$eval('#timer', (e) => parseFloat(getComputedStyle(e).fontSize));
+      assert.ok(timerPx >= 40, `the countdown is ${timerPx}px tall, readable from the back`);
+      await shot(page, `room-11-projector-turn-${name}`);
+      await axe(page, `projector ${name}, decision`);
+    });
+  }
+});
+
+test('no page of this file had a script error or a CSP violation', () => {
+  for (const r of seen) {
+    assert.deepEqual(r.errors, [], `${r.label}: script errors`);
+    assert.deepEqual(r.csp, [], `${r.label}: CSP violations`);
+  }
 });
