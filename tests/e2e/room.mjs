@@ -384,6 +384,91 @@ test('the projector fits 16:9 without scrolling and shows how to join', { timeou
   }
 });
 
+test('the start, join and team pages: axe-core, and a short phone page', { timeout: 240000 }, async (t) => {
+  await t.test('the start page shows where phones reach the server', async () => {
+    const page = await open('start', LAPTOP);
+    await page.goto(`${base}/`);
+    await until(async () => (await page.locator('#scenario option').count()) > 0, 'the scenario list');
+    await axe(page, 'start');
+    await page.fill('#title', 'Start page test');
+    await page.click('#create-btn');
+    await page.locator('#created').waitFor();
+    await waitText(page, '#created-lan', /listens on 127\.0\.0\.1:\d+ only/);
+    assert.ok(await page.locator('#created-qr').isHidden(), 'no QR code when nothing can reach the server');
+    await axe(page, 'start, session created');
+  });
+
+  await t.test('the join page', async () => {
+    const page = await open('join', PHONE, {}, true);
+    await page.goto(`${base}/join`);
+    await page.locator('#code').waitFor();
+    await axe(page, 'join');
+  });
+
+  const s = await newSession('Phone test');
+  const team = scenario.teams[0].id;
+  const fac = await open('facilitator-phone-test', LAPTOP, facStorage(s));
+  await fac.goto(`${base}/facilitator?session=${s.id}`);
+  await waitText(fac, '#advance-btn', /Start the game/);
+  const phone = await open('team-phone', PHONE, seatStorage(s, team), true);
+  await phone.goto(`${base}/team?session=${s.id}`);
+  await waitText(phone, '#conn', /Connected/);
+  const desk = await open('team-desktop', LAPTOP, seatStorage(s, scenario.teams[1].id));
+  await desk.goto(`${base}/team?session=${s.id}`);
+  await waitText(desk, '#conn', /Connected/);
+
+  await t.test('team pages in the lobby and the briefing', async () => {
+    await axe(phone, 'team phone, lobby');
+    await advance(fac, /Briefing/);
+    await waitText(phone, '#phase', /Briefing/);
+    await axe(phone, 'team phone, briefing');
+    await axe(desk, 'team desktop, briefing');
+  });
+
+  await t.test('a new phase cues the player (title flash), and the switch turns cues off', async () => {
+    await until(async () => (await phone.evaluate(() => (window.__wargameCues || []).length)) > 0, 'a cue for the new phase');
+    const cues = await phone.evaluate(() => window.__wargameCues);
+    assert.equal(cues[0].kind, 'phase');
+    assert.ok(cues[0].flash, 'the title flashes');
+    await phone.click('.cue-switch');
+    assert.equal(await phone.getAttribute('.cue-switch', 'aria-pressed'), 'false');
+    assert.equal(await phone.evaluate(() => localStorage.getItem('wargame.cues')), 'off', 'remembered on the device');
+  });
+
+  await t.test('decision on a phone: a compact header, the decision in view', async () => {
+    await fac.click('#advance-btn');
+    await fac.click('#pending-fire');
+    await waitText(fac, '#phase', /Decision/);
+    await waitText(phone, '#phase', /Decision/);
+    assert.equal(await phone.evaluate(() => (window.__wargameCues || []).length), 1, 'no cue once they are off');
+    const header = await phone.$eval('#statusbar', (e) => e.getBoundingClientRect().height);
+    assert.ok(header <= 60, `the sticky header is ${header}px tall on a 844px phone`);
+    const top = await phone.$eval('#decide', (e) => e.getBoundingClientRect().top);
+    assert.ok(top < 844 / 2, `the decision starts ${top}px down the page`);
+    await shot(phone, 'room-20-team-phone-decision');
+    await axe(phone, 'team phone, decision');
+    await axe(desk, 'team desktop, decision');
+  });
+
+  await t.test('review on a phone: only the indicators that moved, and "show all"', async () => {
+    for (const x of scenario.teams.map((y) => y.id)) await submitFor(s, x);
+    await advance(fac, /Adjudication/);
+    await advance(fac, /Review/);
+    await advance(fac, /Briefing/);
+    await waitText(phone, '#phase', /Turn 2 of 3/);
+    const total = scenario.indicators.length;
+    await phone.locator('#indicators .ind-toggle button').waitFor();
+    const shown = await phone.locator('#indicators .ind:visible').count();
+    assert.ok(shown < total, `${shown} of ${total} indicators shown by default`);
+    await phone.click('#indicators .ind-toggle button');
+    assert.equal(await phone.locator('#indicators .ind:visible').count(), total, 'show all shows all');
+    await phone.click('#indicators .ind-toggle button');
+    await shot(phone, 'room-21-team-phone-briefing');
+    await axe(phone, 'team phone, turn 2 briefing');
+    await axe(desk, 'team desktop, turn 2 briefing');
+  });
+});
+
 test('no page of this file had a script error or a CSP violation', () => {
   for (const r of seen) {
     assert.deepEqual(r.errors, [], `${r.label}: script errors`);
