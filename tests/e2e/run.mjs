@@ -584,6 +584,7 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     // The accepted agreement applied at publication: its flag is on every board, and
     // every console shows it applied (the parties' and the White Cell's in their lists,
     // the others' from the event, the projector in its timeline).
+    await fac.click('#tab-board');
     for (const page of [...Object.values(players), obs, fac]) {
       await page.locator(`#flags [data-flag="${supportFlag.id}"]`).waitFor();
     }

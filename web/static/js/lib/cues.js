@@ -1,7 +1,8 @@
 // Attention cues for a room where nobody stares at the screen: a short chime made with
 // WebAudio (no audio file), a vibration where the device has one, and a flashing page
 // title while the page is in the background, when a new phase begins, an inject arrives
-// and the timer enters its last minute. One switch turns them off, remembered on the
+// and the timer enters its last minute (the title only while the page is in the
+// background). One switch turns them off, remembered on the
 // device (`wargame.cues` in localStorage).
 //
 // installCues(getState, opts) watches the console's state (the reducer's, read twice a
@@ -79,7 +80,8 @@ let flashTimer = null;
 let flashBase = '';
 const MARK = '\u2605 ';
 
-/** Alternates the title with `text` while the page is hidden (or for 6 s if shown). */
+/** Alternates the title with `text` while the page is in the background, and for a
+ *  few seconds once it is back in front. */
 export function flashTitle(text) {
   stopFlash();
   flashBase = document.title;
@@ -90,7 +92,7 @@ export function flashTitle(text) {
     if (!on && !document.title.startsWith(MARK)) flashBase = document.title;
     on = !on;
     document.title = on ? `${MARK}${text}` : flashBase;
-    if (n >= 12 && !document.hidden) stopFlash();
+    if (n >= 4 && !document.hidden) stopFlash();
     if (n >= 120) stopFlash();
   }, 1000);
 }
@@ -108,8 +110,12 @@ export function cue(kind, text) {
   if (!cuesOn()) return done;
   done.sound = chime(kind);
   done.vibration = vibrate(kind);
-  flashTitle(text);
-  done.flash = true;
+  // The title is what a player sees of a tab in the background; in front it would
+  // only hide the page's own title (its unread count, the phase).
+  if (document.hidden) {
+    flashTitle(text);
+    done.flash = true;
+  }
   window.__wargameCues = (window.__wargameCues || []).concat([done]);
   return done;
 }
