@@ -466,6 +466,7 @@ test('the start, join and team pages: axe-core, and a short phone page', { timeo
     await phone.click('#indicators .ind-toggle button');
     assert.equal(await phone.locator('#indicators .ind:visible').count(), total, 'show all shows all');
     await phone.click('#indicators .ind-toggle button');
+    await phone.evaluate(() => document.getElementById('situation').scrollIntoView());
     await shot(phone, 'room-21-team-phone-review');
     await axe(phone, 'team phone, review');
     await axe(desk, 'team desktop, review');
