@@ -14,6 +14,7 @@ mod fanout;
 mod health;
 mod http;
 mod ids;
+mod lan;
 mod protocol;
 mod restore;
 mod session;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, middleware, web};
 
 use super::state::{AppState, Loaded};
-use super::{assets, http, restore, ws};
+use super::{assets, http, lan, restore, ws};
 use crate::scenario;
 use crate::store::{Store, StoreOptions};
 
@@ -80,6 +80,7 @@ impl Application {
                         .add(("X-Frame-Options", "DENY")),
                 )
                 .configure(http::configure)
+                .configure(lan::configure)
                 .service(http::only("/ws", "GET", web::get().to(ws::route)))
                 .configure(assets::configure)
                 .default_service(web::to(http::not_found))

@@ -417,6 +417,7 @@ async function main() {
     await waitText(fac, '#advance-btn', /Open the decision window/);
 
     // Scripted injects for this turn.
+    await fac.click('#tab-injects');
     const scripted = scenario.script.filter((s) => s.turn === turn);
     for (const s of scripted) {
       const recipients = s.to.length && !s.to.includes('all') ? s.to : TEAMS;
@@ -474,6 +475,7 @@ async function main() {
     await measure(`turn ${turn}: open the decision window`, () => fac.click('#advance-btn'), phaseOn(/Decision/));
     if (turn === 6) {
       // A short timer that closes the window by itself; NATO does not submit.
+      await fac.click('#tab-run');
       await fac.fill('#timer-minutes', '0.5');
       await fac.check('#timer-auto');
       await fac.click('#timer-form button[type=submit]');
@@ -526,6 +528,7 @@ async function main() {
     await shot(obs, `t${turn}-d-observer-decision`);
 
     // Odds preview.
+    await fac.click('#tab-adjudication');
     await fac.click('#preview-btn');
     await waitText(fac, '#preview-feedback', /Preview ready/, 30000);
     if (turn === 1 || turn === 8) await panelShot(fac, '#adjudication', `t${turn}-e-facilitator-preview`);
@@ -588,9 +591,11 @@ async function main() {
       await shot(players.ukraine, `t${turn}-g-team-desktop-review`, true);
       await shot(obs, `t${turn}-h-observer-review`);
       await topShot(fac, `t${turn}-i-facilitator-review-top`);
+      await fac.click('#tab-board');
       await panelShot(fac, '#charts', `t${turn}-j-facilitator-charts`);
     }
     if (turn === 3) {
+      await fac.click('#tab-board');
       await fac.fill('#note-text', 'Public note: the Union State clause is now the centre of gravity.');
       await fac.check('#note-public');
       await fac.click('#note-form button[type=submit]');
@@ -638,6 +643,7 @@ async function main() {
   await waitText(fac, '#ended-export', /Download JSON/);
   await topShot(fac, 'z1-facilitator-ended-top');
   await shot(fac, 'z1b-facilitator-ended-full', true);
+  await fac.click('#tab-board');
   await panelShot(fac, '#charts', 'z2-facilitator-charts-final');
   await topShot(players.belarus, 'z3-team-phone-ended');
   await shot(players.belarus, 'z3b-team-phone-ended-full', true);

@@ -46,10 +46,10 @@ fi
 
 (
   cd "$HERE"
-  if [ ! -d node_modules/playwright-core ]; then
-    say "installing playwright-core with npm ci into tests/e2e/node_modules (the browser driver; it uses the Chromium above, it downloads no browser)"
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+    say "installing playwright-core and axe-core with npm ci into tests/e2e/node_modules (the browser driver, which uses the Chromium above and downloads no browser; the accessibility checker)"
     npm ci --no-audit --no-fund --loglevel=error
-    say "installed playwright-core"
+    say "installed playwright-core and axe-core"
   fi
 )
 
@@ -71,4 +71,4 @@ NODE_FLAGS=()
 if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
   NODE_FLAGS+=(--experimental-websocket)
 fi
-node "${NODE_FLAGS[@]}" --test run.mjs reducer.test.mjs
+node "${NODE_FLAGS[@]}" --test run.mjs room.mjs reducer.test.mjs

@@ -1,4 +1,5 @@
 // Facilitator (White Cell) console: the page's boot and the panels drawn together.
+// The next step is in a sticky bar (phase.js); the panels are tabs (tabs.js).
 // Each panel lives in facilitator/: phase controls and timer (phase.js), readiness and
 // live drafts (teams.js), injects (injects.js), adjudication with overrides
 // (adjudication.js) and the odds preview (preview.js), indicator charts (charts.js),
@@ -13,7 +14,9 @@ import { bootConsole, findKey } from './lib/console.js';
 import { S } from './facilitator/context.js';
 import { renderControls, renderTimer, wirePhase } from './facilitator/phase.js';
 import { renderReadiness, renderDrafts } from './facilitator/teams.js';
-import { buildInjectForms, renderInjects, wireInjects } from './facilitator/injects.js';
+import { buildInjectForms, renderInjects, wireInjects, resetInjectFormsOnTurn } from './facilitator/injects.js';
+import { wireTabs, renderTabNotes } from './facilitator/tabs.js';
+import { installCues } from './lib/cues.js';
 import { renderAdjudication } from './facilitator/adjudication.js';
 import { renderPreview, runPreview } from './facilitator/preview.js';
 import { renderCharts } from './facilitator/charts.js';
@@ -48,6 +51,8 @@ function renderAll() {
   renderHeader();
   renderTimer();
   renderControls();
+  renderTabNotes();
+  resetInjectFormsOnTurn();
   renderReadiness();
   renderDrafts();
   renderTalks();
@@ -128,6 +133,7 @@ onReady(() => {
     noKey();
     return;
   }
+  wireTabs();
   wirePhase();
   wireInjects();
   wireTalks();
@@ -145,4 +151,10 @@ onReady(() => {
   window.setInterval(() => {
     if (S.state && S.sc) renderReadiness();
   }, 15000);
+  // The White Cell sends the injects: its cues are the phase and the timer's last minute.
+  installCues(() => S.state, {
+    mount: document.querySelector('.topbar'),
+    injects: false,
+    phaseText: (st) => (st.ended ? 'Session ended' : `${turnLabel(st)}: ${phaseLabel(st.phase)}`),
+  });
 });

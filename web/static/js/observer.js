@@ -1,16 +1,21 @@
 // Public display for the projector: read-only board, timeline and the public
-// channel's latest messages in large type.
+// channel's latest messages in large type, laid out to fit a 16:9 screen without
+// scrolling (1366x768 up to 1920x1080), with a big countdown, the join code and a QR
+// code of the join link (drawn by the server, lib/lan.js).
 import { el, $, fill, setText, drawIfChanged, onReady } from './lib/dom.js';
 import { clock } from './lib/clock.js';
 import { plural, turnLabel, phaseLabel, timerText, resultBadge } from './lib/words.js';
 import { teamName, effectsText, flagChangesText } from './lib/scenario.js';
 import { speaker } from './lib/negotiation.js';
 import { renderIndicators, renderFlags } from './lib/board.js';
-import { announce, problem, publicHost } from './lib/notify.js';
+import { announce, problem } from './lib/notify.js';
+import { lanInfo, joinTarget, qrSrc } from './lib/lan.js';
+import { installCues } from './lib/cues.js';
 import { bootConsole, findKey } from './lib/console.js';
 
 let seat = null;
 let C = null;
+let lan = null; // GET /api/lan, once it answers
 
 function renderHead() {
   const st = C.state;
@@ -19,27 +24,55 @@ function renderHead() {
   setText($('phase'), st.ended ? 'Session ended' : phaseLabel(st.phase));
   document.title = `${st.title || 'Wargame'} \u00b7 ${turnLabel(st)} \u00b7 ${phaseLabel(st.phase)}`;
   const code = st.join_code || (seat && seat.join_code);
-  const host = publicHost();
-  const where = host ? `${host}/join` : '/join on this server';
-  setText($('join-hint'), code && !st.ended && st.phase !== 'lobby' ? `Join at ${where} \u00b7 code ${code}` : '');
-  // Before the game the join code is what the room needs: large.
+  const target = joinTarget(lan, code);
+  const open = !!code && !st.ended;
+  const lobbyNow = open && st.phase === 'lobby';
+  // In the game the join box sits in the header, small; before it, the room needs it big.
+  $('join-hint').hidden = !open || lobbyNow;
+  if (open && !lobbyNow) {
+    setText($('join-where'), target.hosts.length ? `Join at ${target.hosts[0]}/join` : 'Join on the join page');
+    setText($('join-code'), code);
+    drawQr($('join-qr'), target.url, code);
+  }
   const lobby = $('lobby-join');
-  lobby.hidden = !(code && st.phase === 'lobby' && !st.ended);
-  if (!lobby.hidden) {
-    drawIfChanged('lobby-join', [code, host], () =>
+  lobby.hidden = !lobbyNow;
+  if (lobbyNow) {
+    drawIfChanged('lobby-join', [code, target.url, target.note, target.hosts], () => {
+      const qr = el('img', { class: 'obs-lobby-qr', alt: '', hidden: true });
+      drawQr(qr, target.url, code);
       fill(
         lobby,
-        el('p', { class: 'obs-lobby-where', text: host ? `Open ${host}/join on your phone or laptop and enter the code` : 'Open the join page of this server and enter the code' }),
-        el('p', { class: 'obs-lobby-code', text: code }),
-        host ? null : el('p', { class: 'muted', text: 'This display was opened on the server itself: ask the White Cell for its network address.' })
-      )
-    );
+        el(
+          'div',
+          { class: 'obs-lobby-text' },
+          el('p', { class: 'obs-lobby-where', text: target.hosts.length ? 'Scan the code, or open on your phone or laptop:' : 'Open the join page of this server and enter the code' }),
+          target.hosts.length ? el('p', { class: 'obs-lobby-host', text: target.hosts.map((h) => `${h}/join`).join('  \u00b7  ') }) : null,
+          el('p', { class: 'obs-lobby-label', text: 'Join code' }),
+          el('p', { class: 'obs-lobby-code', text: code }),
+          target.note ? el('p', { class: 'obs-lobby-note', text: target.note }) : null
+        ),
+        qr
+      );
+    });
   }
   const ended = $('ended');
   if (st.ended) {
     ended.hidden = false;
     fill(ended, el('strong', { text: st.ended.title }), ' ', st.ended.text);
   } else ended.hidden = true;
+}
+
+/** The QR code of the join link, or nothing when no phone could open it. */
+function drawQr(img, url, code) {
+  if (!url) {
+    img.hidden = true;
+    img.removeAttribute('src');
+    return;
+  }
+  const src = qrSrc(url);
+  if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+  img.alt = `QR code: the join link ${url} with code ${code}`;
+  img.hidden = false;
 }
 
 function renderTimer() {
@@ -221,6 +254,10 @@ onReady(() => {
     noSeat();
     return;
   }
+  lanInfo().then((l) => {
+    lan = l;
+    if (C && C.state) renderAll();
+  });
   C = bootConsole({
     token: seat.token,
     render: renderAll,
@@ -230,5 +267,9 @@ onReady(() => {
       noSeat();
       problem(`The server did not accept this observer seat: ${m}`);
     },
+  });
+  installCues(() => C.state, {
+    mount: document.querySelector('.topbar'),
+    phaseText: (st) => (st.ended ? 'Session ended' : `${turnLabel(st)}: ${phaseLabel(st.phase)}`),
   });
 });

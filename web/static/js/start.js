@@ -3,7 +3,8 @@
 import { el, $, fill, onReady } from './lib/dom.js';
 import { api } from './lib/api.js';
 import { store, encodeKey, decodeKey } from './lib/storage.js';
-import { announce, problem, feedback, publicHost } from './lib/notify.js';
+import { announce, problem, feedback } from './lib/notify.js';
+import { lanInfo, joinTarget, qrSrc } from './lib/lan.js';
 
 let scenarios = [];
 
@@ -112,13 +113,44 @@ async function create(ev) {
   }
 }
 
+/** Where players' devices reach this server, with the QR code of the join link. */
+async function showWhere(code) {
+  const target = joinTarget(await lanInfo(), code);
+  const hosts = $('created-hosts');
+  hosts.hidden = !target.hosts.length;
+  if (target.hosts.length) {
+    fill(
+      hosts,
+      'Players\u2019 devices reach this server at ',
+      ...target.hosts.flatMap((h, i) => [i ? ' or ' : '', el('strong', { class: 'code', text: `${h}/join` })])
+    );
+  }
+  const lan = $('created-lan');
+  lan.hidden = !target.note;
+  setTextNode(lan, target.note);
+  const img = $('created-qr');
+  if (target.url) {
+    img.src = qrSrc(target.url);
+    img.alt = `QR code of the join link ${target.url}`;
+    img.hidden = false;
+  } else {
+    img.hidden = true;
+  }
+  // The link shown above follows the address phones can use.
+  if (target.url) setTextNode($('created-link'), target.url);
+}
+
+function setTextNode(node, text) {
+  node.textContent = text || '';
+}
+
 function showCreated(rec) {
   $('created-title').textContent = rec.title;
   $('created-code').textContent = rec.join_code;
   const link = $('created-link');
   link.href = `/join?code=${encodeURIComponent(rec.join_code)}`;
   link.textContent = joinUrl(rec.join_code);
-  $('created-lan').hidden = !!publicHost();
+  showWhere(rec.join_code);
   $('created-console').href = consoleUrl(rec.session_id);
   $('created-key').value = encodeKey(rec.session_id, rec.token, rec.join_code);
   const box = $('created');

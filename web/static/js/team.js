@@ -8,6 +8,7 @@ import { teamName } from './lib/scenario.js';
 import { renderIndicators, renderFlags } from './lib/board.js';
 import { announce } from './lib/notify.js';
 import { bootConsole, findKey } from './lib/console.js';
+import { installCues } from './lib/cues.js';
 import { S, myTeam, myTeamDef, playerName } from './team/context.js';
 import { syncDraft, buildOptions, updateOptions, renderDraftSummary, submit, showTeammateNotice } from './team/decide.js';
 import { renderBriefing, renderOutcomes, renderHistory } from './team/feed.js';
@@ -175,6 +176,11 @@ onReady(() => {
     rejected: (m) => {
       noSeat(`The server did not accept this browser's seat: ${m} Join again with the code on the projector.`);
     },
+  });
+  // Chime, vibration and title flash for a new phase, an inject, the last minute.
+  installCues(() => S.console.state, {
+    mount: document.querySelector('.topbar'),
+    phaseText: (st) => (st.ended ? 'Session ended' : `${turnLabel(st)}: ${phaseLabel(st.phase)}`),
   });
 });
 

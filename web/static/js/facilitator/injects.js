@@ -1,30 +1,112 @@
 // The Injects panel: the scripted injects (MSEL) of this turn and of the whole game,
 // catalog events and custom injects with their recipients, and the log of injects sent.
-import { el, $, fill, drawIfChanged, keepFocus } from '../lib/dom.js';
+import { el, $, fill, setText, drawIfChanged, keepFocus } from '../lib/dom.js';
 import { feedback } from '../lib/notify.js';
 import { plural, listWords } from '../lib/words.js';
 import { indicatorName, teamName, effectsText, flagChangesText } from '../lib/scenario.js';
 import { injectCard } from '../lib/cards.js';
 import { S, run } from './context.js';
 
+/** "Send to": everyone (the default, said in so many words) or only the teams ticked.
+ *  Ticking a team chooses "only these teams"; choosing everyone clears the ticks. */
 function recipients(fieldset, prefix) {
   const legend = fieldset.querySelector('legend');
-  fill(fieldset, legend);
-  for (const t of S.sc.raw.teams || []) {
-    fieldset.appendChild(
-      el(
-        'span',
-        { class: 'check' },
-        el('input', { type: 'checkbox', id: `${prefix}-${t.id}`, value: t.id }),
-        el('label', { for: `${prefix}-${t.id}`, text: t.name })
-      )
-    );
+  const all = el('input', { type: 'radio', name: `${prefix}-scope`, id: `${prefix}-all`, value: 'all', checked: true });
+  const some = el('input', { type: 'radio', name: `${prefix}-scope`, id: `${prefix}-some`, value: 'some' });
+  const boxes = (S.sc.raw.teams || []).map((t) =>
+    el('input', { type: 'checkbox', id: `${prefix}-${t.id}`, value: t.id, dataset: { team: t.id } })
+  );
+  const sync = () => {
+    for (const b of boxes) b.closest('.check').classList.toggle('dim', all.checked);
+  };
+  all.addEventListener('change', () => {
+    for (const b of boxes) b.checked = false;
+    sync();
+  });
+  some.addEventListener('change', sync);
+  for (const b of boxes) {
+    b.addEventListener('change', () => {
+      if (b.checked) some.checked = true;
+      else if (!boxes.some((x) => x.checked)) all.checked = true;
+      sync();
+    });
   }
-  fieldset.appendChild(el('p', { class: 'hint', text: 'Leave every team unticked to send it to everyone.' }));
+  fill(
+    fieldset,
+    legend,
+    el(
+      'div',
+      { class: 'scope' },
+      el('span', { class: 'check' }, all, el('label', { for: all.id, text: 'Everyone (every team and the public display)' })),
+      el('span', { class: 'check' }, some, el('label', { for: some.id, text: 'Only these teams:' }))
+    ),
+    el(
+      'div',
+      { class: 'scope-teams' },
+      boxes.map((b, i) =>
+        el('span', { class: 'check' }, b, el('label', { for: b.id, text: S.sc.raw.teams[i].name }))
+      )
+    )
+  );
+  sync();
 }
 
+/** The teams picked, [] for everyone, or null when "only these teams" has none ticked. */
 function pickedRecipients(fieldset) {
-  return Array.from(fieldset.querySelectorAll('input[type=checkbox]:checked')).map((i) => i.value);
+  const some = fieldset.querySelector('input[type=radio][value=some]');
+  const teams = Array.from(fieldset.querySelectorAll('input[type=checkbox]:checked')).map((i) => i.value);
+  if (some && some.checked && !teams.length) return null;
+  return teams;
+}
+
+function resetRecipients(fieldset) {
+  const all = fieldset.querySelector('input[type=radio][value=all]');
+  if (all) {
+    all.checked = true;
+    all.dispatchEvent(new Event('change'));
+  }
+}
+
+/** Back to a blank form: after a send, and when a new turn begins. */
+function resetCatalog() {
+  $('catalog-event').value = '';
+  resetRecipients($('catalog-to'));
+  $('catalog-repeat').hidden = true;
+  describeCatalog();
+}
+
+function resetCustom() {
+  $('custom-form').reset();
+  for (const d of $('custom-form').querySelectorAll('details')) d.open = false;
+  resetRecipients($('custom-to'));
+  $('custom-repeat').hidden = true;
+}
+
+let formsTurn = null;
+/** A new turn starts with blank inject forms (and no stale messages under them). */
+export function resetInjectFormsOnTurn() {
+  const turn = S.state.turn;
+  if (formsTurn === null) {
+    formsTurn = turn;
+    return;
+  }
+  if (turn === formsTurn) return;
+  formsTurn = turn;
+  resetCatalog();
+  resetCustom();
+  fill($('catalog-feedback'));
+  fill($('custom-feedback'));
+}
+
+/** The injects already sent that `match` picks, newest first. */
+function sentBefore(match) {
+  return (S.state.injects || []).filter(match).sort((a, b) => b.turn - a.turn);
+}
+
+function askRepeat(prefix, text) {
+  setText($(`${prefix}-repeat-text`), text);
+  $(`${prefix}-repeat`).hidden = false;
+  $(`${prefix}-repeat-yes`).focus();
 }
 
 /** The catalog and custom-inject forms, built once per scenario. */
@@ -100,6 +182,9 @@ function scriptItem(item, st) {
     el('p', { class: 'meta', text: `Turn ${item.turn} \u00b7 from ${item.from || 'White Cell'} to ${to}` }),
     item.text ? el('p', { text: item.text }) : null,
     item.expected_action ? el('p', { class: 'hint', text: `Expected action: ${item.expected_action}` }) : null,
+    item.condition
+      ? el('p', { class: 'hint' }, `Only if ${item.condition}: `, el('strong', { text: item.applies === false ? 'not so now' : 'holds now' }))
+      : null,
     done
       ? null
       : el(
@@ -166,8 +251,8 @@ export function renderInjects() {
   );
 }
 
-async function fireCatalog(ev) {
-  ev.preventDefault();
+async function fireCatalog(ev, again) {
+  if (ev) ev.preventDefault();
   const fb = $('catalog-feedback');
   const id = $('catalog-event').value;
   if (!id) {
@@ -176,17 +261,27 @@ async function fireCatalog(ev) {
     return;
   }
   const to = pickedRecipients($('catalog-to'));
+  if (to === null) {
+    feedback(fb, 'error', 'Tick at least one team, or choose Everyone.');
+    $('cat-to-some').focus();
+    return;
+  }
+  const title = (S.sc.events.get(id) || {}).title || id;
+  const earlier = sentBefore((i) => i.event === id);
+  if (earlier.length && !again) {
+    askRepeat('catalog', `\u201c${title}\u201d was already fired in turn ${earlier[0].turn}${earlier.length > 1 ? ` (${earlier.length} times in all)` : ''}. Its effects apply again if you fire it again.`);
+    return;
+  }
+  $('catalog-repeat').hidden = true;
   const cmd = { type: 'inject', event: id };
   if (to.length) cmd.to = to;
-  const title = (S.sc.events.get(id) || {}).title || id;
-  if (await run(fb, 'Injecting\u2026', cmd, `Injected \u201c${title}\u201d.`)) {
-    $('catalog-event').value = '';
-    describeCatalog();
+  if (await run(fb, 'Injecting\u2026', cmd, `Injected \u201c${title}\u201d${to.length ? ` to ${listWords(to.map((t) => teamName(S.sc, t)))}` : ' to everyone'}.`)) {
+    resetCatalog();
   }
 }
 
-async function fireCustom(ev) {
-  ev.preventDefault();
+async function fireCustom(ev, again) {
+  if (ev) ev.preventDefault();
   const fb = $('custom-feedback');
   const title = $('custom-title').value.trim();
   const text = $('custom-text').value;
@@ -202,23 +297,48 @@ async function fireCustom(ev) {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < -100 || n > 100) {
       feedback(fb, 'error', `The change to ${indicatorName(S.sc, input.dataset.indicator)} must be a whole number from \u2212100 to 100.`);
+      input.closest('details').open = true;
       input.focus();
       return;
     }
     if (n !== 0) effects[input.dataset.indicator] = n;
   }
-  const cmd = { type: 'inject', custom: { title, text, effects } };
   const to = pickedRecipients($('custom-to'));
+  if (to === null) {
+    feedback(fb, 'error', 'Tick at least one team, or choose Everyone.');
+    $('cus-to-some').focus();
+    return;
+  }
+  const same = title.toLowerCase();
+  const earlier = sentBefore((i) => i.custom && (i.title || '').trim().toLowerCase() === same);
+  if (earlier.length && !again) {
+    askRepeat('custom', `A custom inject titled \u201c${title}\u201d was already sent in turn ${earlier[0].turn}. Send it again?`);
+    return;
+  }
+  $('custom-repeat').hidden = true;
+  const cmd = { type: 'inject', custom: { title, text, effects } };
   if (to.length) cmd.to = to;
-  if (await run(fb, 'Injecting\u2026', cmd, `Injected \u201c${title}\u201d.`)) {
-    $('custom-form').reset();
-    for (const d of $('custom-form').querySelectorAll('details')) d.open = false;
+  if (await run(fb, 'Injecting\u2026', cmd, `Injected \u201c${title}\u201d${to.length ? ` to ${listWords(to.map((t) => teamName(S.sc, t)))}` : ' to everyone'}.`)) {
+    resetCustom();
   }
 }
 
 /** The injects panel's own controls. */
 export function wireInjects() {
-  $('catalog-event').addEventListener('change', describeCatalog);
-  $('catalog-form').addEventListener('submit', fireCatalog);
-  $('custom-form').addEventListener('submit', fireCustom);
+  $('catalog-event').addEventListener('change', () => {
+    $('catalog-repeat').hidden = true;
+    describeCatalog();
+  });
+  $('catalog-form').addEventListener('submit', (e) => fireCatalog(e, false));
+  $('catalog-repeat-yes').addEventListener('click', () => fireCatalog(null, true));
+  $('catalog-repeat-no').addEventListener('click', () => {
+    $('catalog-repeat').hidden = true;
+    $('catalog-event').focus();
+  });
+  $('custom-form').addEventListener('submit', (e) => fireCustom(e, false));
+  $('custom-repeat-yes').addEventListener('click', () => fireCustom(null, true));
+  $('custom-repeat-no').addEventListener('click', () => {
+    $('custom-repeat').hidden = true;
+    $('custom-title').focus();
+  });
 }

@@ -1,10 +1,13 @@
-// The Phase panel: where the session stands, the one button that moves it on (with a
-// confirmation when a team would be left out or the game would end), and the timer.
-import { el, $, setText } from '../lib/dom.js';
+// The next step: the sticky bar under the status bar says what comes next and holds the
+// one button that moves the session on (with a confirmation when a team would be left
+// out, scripted injects of the turn are still pending, or the game would end); the Phase
+// panel has the steps and the timer.
+import { el, $, fill, setText } from '../lib/dom.js';
 import { clock } from '../lib/clock.js';
 import { phaseLabel, turnLabel, duration, timerText, listWords } from '../lib/words.js';
 import { feedback } from '../lib/notify.js';
 import { S, run } from './context.js';
+import { pendingScript } from './tabs.js';
 
 function nextStep(st) {
   const n = (st.teams || []).filter((t) => t.submitted).length;
@@ -33,6 +36,15 @@ function nextStep(st) {
   }
 }
 
+/** What the step just taken did, in the past tense, for the line beside the button. */
+const DONE = {
+  lobby: 'The game has started.',
+  briefing: 'The decision window is open.',
+  decision: 'The window is closed and the dice are rolled.',
+  adjudication: 'The results are published.',
+  review: 'The next turn has begun.',
+};
+
 function buildPhaseSteps() {
   const box = $('phase-steps');
   if (box.childElementCount) return;
@@ -50,11 +62,19 @@ export function renderControls() {
     setText(step, `${on ? '\u25b6 ' : ''}${phaseLabel(step.dataset.phase)}`);
   }
   const [label, what] = nextStep(st);
-  $('ended-export').hidden = !st.ended;
+  const over = !!st.ended || st.phase === 'ended';
+  $('ended-export').hidden = !over;
   const btn = $('advance-btn');
   setText(btn, label);
-  btn.disabled = st.phase === 'ended';
+  btn.hidden = over;
+  btn.disabled = over;
+  setText($('next-label'), over ? 'Session ended.' : 'Next:');
   setText($('advance-what'), what);
+  if (over) {
+    $('advance-confirm').hidden = true;
+    $('pending-confirm').hidden = true;
+    fill($('advance-feedback'));
+  }
   setText($('phase-help'), st.ended ? `${st.ended.title}. ${st.ended.text}` : `${turnLabel(st)}, ${phaseLabel(st.phase).toLowerCase()}.`);
   // Default the auto-advance box once per phase, never over the facilitator's own choice.
   const phaseKey = `${st.turn}/${st.phase}`;
@@ -65,9 +85,44 @@ export function renderControls() {
   for (const c of $('timer-form').querySelectorAll('input, button')) c.disabled = st.phase === 'lobby' || !!st.ended;
 }
 
-async function advance(confirmed) {
+/** Scripted injects of this turn still pending when the briefing ends. */
+function pendingNow(st) {
+  return st.phase === 'briefing' ? pendingScript(st).filter((i) => i.turn === st.turn) : [];
+}
+
+function askPending(list) {
+  setText(
+    $('pending-confirm-text'),
+    `${list.length === 1 ? 'One scripted inject' : `${list.length} scripted injects`} of turn ${S.state.turn} ${list.length === 1 ? 'is' : 'are'} still pending:`
+  );
+  fill($('pending-list'), ...list.map((i) => el('li', { text: i.title })));
+  fill($('pending-feedback'));
+  $('advance-confirm').hidden = true;
+  $('pending-confirm').hidden = false;
+  $('pending-fire').focus();
+}
+
+/** Fires (or skips) every pending entry of the turn, then opens the window. */
+async function settlePending(type) {
+  const fb = $('pending-feedback');
+  const list = pendingNow(S.state);
+  for (const [n, i] of list.entries()) {
+    const verb = type === 'inject' ? 'Firing' : 'Skipping';
+    const ok = await run(fb, `${verb} ${n + 1} of ${list.length}: \u201c${i.title}\u201d\u2026`, { type, script: i.id });
+    if (!ok) return;
+  }
+  $('pending-confirm').hidden = true;
+  await advance(false, true);
+}
+
+async function advance(confirmed, scriptSettled) {
   const st = S.state;
   if (!st) return;
+  const pending = scriptSettled ? [] : pendingNow(st);
+  if (pending.length) {
+    askPending(pending);
+    return;
+  }
   const missing = (st.teams || []).filter((t) => !t.submitted);
   let warn = '';
   if (st.phase === 'decision' && missing.length) {
@@ -84,9 +139,11 @@ async function advance(confirmed) {
   $('advance-confirm').hidden = true;
   const cmd = st.phase === 'lobby' ? { type: 'start' } : { type: 'advance' };
   const [label] = nextStep(st);
+  const done = DONE[st.phase] || '';
   $('advance-btn').disabled = true;
-  await run($('advance-feedback'), `${label}\u2026`, cmd, `Done: ${label.toLowerCase()}.`);
-  $('advance-btn').disabled = S.state.phase === 'ended';
+  await run($('advance-feedback'), `${label}\u2026`, cmd, done);
+  $('advance-btn').disabled = !!S.state.ended || S.state.phase === 'ended';
+  if (S.state.ended) fill($('advance-feedback'));
 }
 
 export function renderTimer() {
@@ -123,6 +180,12 @@ export function wirePhase() {
   $('advance-confirm-yes').addEventListener('click', () => advance(true));
   $('advance-confirm-no').addEventListener('click', () => {
     $('advance-confirm').hidden = true;
+    $('advance-btn').focus();
+  });
+  $('pending-fire').addEventListener('click', () => settlePending('inject'));
+  $('pending-skip').addEventListener('click', () => settlePending('skip'));
+  $('pending-cancel').addEventListener('click', () => {
+    $('pending-confirm').hidden = true;
     $('advance-btn').focus();
   });
   $('timer-form').addEventListener('submit', setTimer);

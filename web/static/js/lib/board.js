@@ -1,4 +1,7 @@
-// The indicator board (values, bars, trends in words) and the flags in force.
+// The indicator board (values, bars, trends in words) and the flags in force. On a
+// phone the team's board shows only what moved since the last turn, with a button to
+// show the rest (the CSS folds `.ind-same` below 1000 px; the projector's large board
+// never folds).
 import { el, svg, fill } from './dom.js';
 import { flagName } from './scenario.js';
 
@@ -57,10 +60,13 @@ export function bar(value, min, max, opts) {
   return g;
 }
 
+let showAll = false; // the phone board's "show all", kept across redraws
+
 /** The indicator board: name, value, bar and trend in words. */
 export function renderIndicators(container, state, sc, opts) {
   const o = opts || {};
   const items = [];
+  let same = 0;
   const ids = sc ? (sc.raw.indicators || []).map((i) => i.id) : Object.keys(state.indicators || {});
   for (const id of ids) {
     if (!(id in (state.indicators || {}))) continue;
@@ -70,9 +76,11 @@ export function renderIndicators(container, state, sc, opts) {
     const max = def ? def.max : 100;
     const trend = trendOf(state, id);
     const ticks = id === 'escalation' ? [3, 5, 7] : null;
+    const moved = !trend || trend.delta !== 0;
+    if (!moved) same += 1;
     const li = el(
       'li',
-      { class: 'ind', dataset: { indicator: id } },
+      { class: `ind ${moved ? 'ind-changed' : 'ind-same'}`, dataset: { indicator: id } },
       el(
         'div',
         { class: 'ind-head' },
@@ -94,6 +102,26 @@ export function renderIndicators(container, state, sc, opts) {
       );
     }
     items.push(li);
+  }
+  const foldable = same > 0 && !container.classList.contains('large');
+  container.classList.toggle('folded', foldable && !showAll);
+  if (foldable) {
+    const base = baseline(state);
+    const since = base && base.turn > 0 ? `since turn ${base.turn}` : 'since the start';
+    const btn = el('button', {
+      type: 'button',
+      class: 'link-button',
+      'aria-expanded': showAll ? 'true' : 'false',
+      text: showAll ? 'Show only what changed' : `Show all ${items.length} indicators (${same} unchanged ${since})`,
+    });
+    btn.addEventListener('click', () => {
+      showAll = !showAll;
+      renderIndicators(container, state, sc, opts);
+      const again = container.querySelector('.ind-toggle button');
+      if (again) again.focus();
+    });
+    const note = same === items.length ? el('span', { class: 'muted', text: `No indicator changed ${since}. ` }) : null;
+    items.push(el('li', { class: 'ind-toggle' }, note, btn));
   }
   fill(container, ...items);
 }
