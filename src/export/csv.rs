@@ -18,7 +18,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "session",
     "turn",
     "choice",
@@ -33,10 +33,12 @@ pub const HEADER: [&str; 14] = [
     "overridden",
     "note",
     "time",
+    "bot",
 ];
 
-const NUMERIC: [bool; 14] = [
+const NUMERIC: [bool; 15] = [
     false, true, false, false, false, false, true, false, true, true, false, false, false, false,
+    false,
 ];
 
 /// The tables of the spreadsheet exports: today the published choices.
@@ -61,6 +63,12 @@ pub fn tables(r: &Report) -> Vec<Table> {
                 x.overridden.to_string(),
                 x.note.clone().unwrap_or_default(),
                 iso(c.at),
+                // A bot's choice: its doctrine ("bot" if unknown); empty for a person's.
+                match (x.bot, x.doctrine.as_deref()) {
+                    (false, _) => String::new(),
+                    (true, Some(d)) => d.to_string(),
+                    (true, None) => "bot".to_string(),
+                },
             ]
         })
         .collect();

@@ -189,6 +189,7 @@ impl<'s> Builder<'s> {
                 choices,
                 cost,
                 revision,
+                doctrine,
                 ..
             } => {
                 if let Some(ti) = self.scenario.team_index(team) {
@@ -199,6 +200,7 @@ impl<'s> Builder<'s> {
                         choices: choices.clone(),
                         cost: *cost,
                         revision: *revision,
+                        doctrine: doctrine.clone(),
                     });
                 }
             }
@@ -262,7 +264,8 @@ impl<'s> Builder<'s> {
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
-            | EventBody::CovertRevealed { .. } => {}
+            | EventBody::CovertRevealed { .. }
+            | EventBody::BotSet { .. } => {}
             // Negotiation has no section of its own in the report yet.
             EventBody::MessagePosted { .. }
             | EventBody::ChannelChanged { .. }

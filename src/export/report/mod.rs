@@ -10,4 +10,4 @@ mod words;
 pub use anonymize::{MIN_SCRUB_NAME, anonymize};
 pub use build::{KEY_POINTS, swing};
 pub use model::*;
-pub use words::{one_line, turn_label};
+pub use words::{bot_mark, one_line, turn_label};
