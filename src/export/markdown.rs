@@ -396,7 +396,11 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
     if x.covert {
         head.push_str(" (covert)");
     }
-    head.push_str(&md(&super::report::bot_mark(x.bot, x.doctrine.as_deref())));
+    let mark = super::report::bot_mark(x.bot, x.doctrine.as_deref());
+    if !mark.is_empty() {
+        head.push(' ');
+        head.push_str(&md(mark.trim_start()));
+    }
     push(o, &head);
     push(
         o,
