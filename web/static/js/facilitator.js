@@ -19,6 +19,7 @@ import { renderPreview, runPreview } from './facilitator/preview.js';
 import { renderCharts } from './facilitator/charts.js';
 import { buildExportButtons, renderNotes, renderSession, wireSession } from './facilitator/session.js';
 import { renderTalks, wireTalks } from './facilitator/talks.js';
+import { renderBots } from './facilitator/bots.js';
 
 function renderHeader() {
   const st = S.state;
@@ -49,6 +50,7 @@ function renderAll() {
   renderTimer();
   renderControls();
   renderReadiness();
+  renderBots();
   renderDrafts();
   renderTalks();
   renderInjects();
