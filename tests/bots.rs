@@ -462,3 +462,45 @@ fn the_public_scenario_names_doctrines_but_not_their_weights() {
     }
     assert!(!text.contains("weights"));
 }
+
+/// A doctrine's conditions read the board as its team sees it: with Russia's view of
+/// Belarusian sovereignty a turn late, a jump the White Cell injects this turn does
+/// not yet move Moscow's bot; without the fog it does, and the bot says why.
+#[test]
+fn a_bot_judges_its_conditions_on_its_own_fogged_board() {
+    const WHY: &str = "Minsk is drifting west.";
+    let fog = "\n[[fog]]\nindicator = \"by_sovereignty\"\nteams = [\"russia\"]\ndelay = 1\n";
+    let with_fog = {
+        let mut text = std::fs::read_to_string(manifest_path("tests/fixtures/doctrines.toml"))
+            .expect("fixture");
+        text.push_str(fog);
+        Arc::new(compile("doctrines.toml", &text).expect("validates"))
+    };
+    let reasons = |s: &Arc<Scenario>| -> usize {
+        let mut n = 0;
+        for seed in 0..6 {
+            let mut g = Game::new(s.clone(), seed);
+            g.fac(bot("russia", Some("keep_minsk_compliant")));
+            g.advance_to(Phase::Briefing);
+            g.fac(custom_inject(
+                "Minsk looks west",
+                "",
+                &[("by_sovereignty", 10)],
+                &[],
+            ));
+            g.advance_to(Phase::Decision);
+            let d = g.state.draft("russia").expect("draft");
+            n += d
+                .choices
+                .iter()
+                .filter(|c| c.rationale.contains(WHY))
+                .count();
+        }
+        n
+    };
+    assert!(
+        reasons(&fixture("doctrines.toml")) > 0,
+        "the truth moves the bot"
+    );
+    assert_eq!(reasons(&with_fog), 0, "Moscow's late board does not");
+}
