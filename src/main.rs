@@ -34,7 +34,8 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Play many sessions with random legal choices and print a JSON summary.
+    /// Play many sessions by a policy (random legal choices, or doctrines) and print
+    /// a JSON summary.
     Simulate {
         #[arg(long)]
         scenario: PathBuf,
@@ -48,6 +49,10 @@ enum Cmd {
         /// (repeatable, or comma-separated).
         #[arg(long)]
         inject: Vec<String>,
+        /// How teams choose: random, doctrine (each team its first doctrine), or
+        /// doctrine:TEAM=DOCTRINE,...
+        #[arg(long, default_value = "random")]
+        policy: String,
     },
     /// Re-derive a session from its stored events and print its state hash.
     Replay {
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
             turns,
             runs,
             inject,
+            policy,
         } => match wargame::scenario::load_file(&scenario) {
             Ok((s, _)) => {
                 let inject = match wargame::engine::parse_injects(&s, &inject, turns) {
@@ -121,9 +127,18 @@ fn main() -> ExitCode {
                         return ExitCode::FAILURE;
                     }
                 };
+                let policy_spec = policy.trim().to_string();
+                let policy = match wargame::engine::Policy::parse(&s, &policy_spec) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        eprintln!("{}: {e}", scenario.display());
+                        return ExitCode::FAILURE;
+                    }
+                };
                 let opts = wargame::engine::SimOptions {
                     inject,
-                    ..Default::default()
+                    policy,
+                    policy_spec: Some(policy_spec),
                 };
                 let summary = wargame::engine::simulate_with(Arc::new(s), seed, turns, runs, &opts)
                     .map_err(|e| e.to_string())

@@ -889,6 +889,45 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
             submit(0, &[]),
             "session_ended",
         ),
+        // unknown_doctrine, bot_seat
+        (
+            "a bot for a team without doctrines",
+            game_in(Lobby),
+            FAC,
+            Command::Bot {
+                team: "belarus".to_string(),
+                doctrine: Some("loyal_ally".to_string()),
+            },
+            "unknown_doctrine",
+        ),
+        (
+            "a bot with another team's doctrine",
+            Game::new(fixture("doctrines.toml"), 5),
+            FAC,
+            Command::Bot {
+                team: "belarus".to_string(),
+                doctrine: Some("cautious".to_string()),
+            },
+            "unknown_doctrine",
+        ),
+        (
+            "a person submits for a team a bot plays",
+            {
+                let mut g = Game::new(fixture("doctrines.toml"), 5);
+                g.fac(Command::Bot {
+                    team: "ukraine".to_string(),
+                    doctrine: Some("cautious".to_string()),
+                });
+                g.advance_to(Decision);
+                g
+            },
+            team("ukraine"),
+            Command::Submit {
+                turn: 1,
+                choices: choices(&[("fortify_border", "")]),
+            },
+            "bot_seat",
+        ),
         // stale_timer
         (
             "timer expiry with no timer",

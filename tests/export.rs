@@ -288,7 +288,8 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
             "result",
             "overridden",
             "note",
-            "time"
+            "time",
+            "bot"
         ]
     );
     assert_eq!(
@@ -296,7 +297,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         published(&s),
         "one row per published choice"
     );
-    assert!(rows.iter().all(|r| r.len() == 14));
+    assert!(rows.iter().all(|r| r.len() == 15));
     for row in &rows {
         for cell in row {
             let first = cell.chars().next();

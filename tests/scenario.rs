@@ -102,6 +102,21 @@ fn the_default_scenario_matches_the_contract() {
 /// Each broken fixture and exactly what `wargame validate` prints for it.
 const BROKEN: &[(&str, &[&str])] = &[
     (
+        "doctrines.toml",
+        &[
+            "tests/fixtures/broken/doctrines.toml:35: teams[red].doctrines[hawk].prefer.listen: `listen` is an option of team `blue`; a doctrine weighs its own team's options only",
+            "tests/fixtures/broken/doctrines.toml:35: teams[red].doctrines[hawk].prefer.shout: unknown option `shout` (team `red` has no such option)",
+            "tests/fixtures/broken/doctrines.toml:35: teams[red].doctrines[hawk].prefer.talk: -2 must be within 0 to 100 (a weight cannot be negative; 0 means never)",
+            "tests/fixtures/broken/doctrines.toml:37: teams[red].doctrines[hawk].reasons.whisper: unknown option `whisper` (team `red` has no such option)",
+            "tests/fixtures/broken/doctrines.toml:40: teams[red].doctrines[hawk].when[0].when[1]: condition `tension >= 11` can never hold: `tension` ranges over 0-10",
+            "tests/fixtures/broken/doctrines.toml:40: teams[red].doctrines[hawk].when[0].when: `blue_plan` is a secret flag of team `blue`; naming it here would show team `red` whether it is set",
+            "tests/fixtures/broken/doctrines.toml:42: teams[red].doctrines[hawk].when[0].reason: an adjustment needs a reason its bot gives when it applies",
+            "tests/fixtures/broken/doctrines.toml:41: teams[red].doctrines[hawk].when[0].prefer.talk: 200 must be within -100 to 100",
+            "tests/fixtures/broken/doctrines.toml:45: teams[red].doctrines[hawk].id: duplicate id `hawk`",
+            "tests/fixtures/broken/doctrines.toml:46: teams[red].doctrines[hawk].name: a doctrine needs a name the White Cell can pick it by",
+        ],
+    ),
+    (
         "v2_keys.toml",
         &[
             "tests/fixtures/broken/v2_keys.toml:37: teams[red].options[talk].repeat_penalty: repeat_penalty 150 must be within 0-100 (odds lost per earlier success)",

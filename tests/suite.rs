@@ -14,6 +14,7 @@ mod common;
 
 #[path = "api/main.rs"]
 mod api;
+mod bots;
 mod browser;
 mod engine;
 mod export;

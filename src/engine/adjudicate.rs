@@ -99,6 +99,8 @@ pub(super) fn close_decision(e: &mut Emitter) {
             result,
             detection,
             overridden: None,
+            // A bot's choice carries its doctrine through to publication.
+            doctrine: e.state.drafts[ti].as_ref().and_then(|d| d.doctrine.clone()),
         };
         let pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
         e.rng = pos;
@@ -218,6 +220,8 @@ pub(super) fn publish(e: &mut Emitter) {
             set: outcome.set.ids.clone(),
             clear: outcome.clear.ids.clone(),
             revealed: false,
+            bot: r.doctrine.is_some(),
+            doctrine: r.doctrine.clone(),
         }));
         // Follow-on events are part of the outcome: for an undetected covert choice
         // they reach only its owner (and the White Cell), like the outcome itself.

@@ -121,6 +121,12 @@ pub fn decide(
                     "Only a team's players can submit that team's choices.",
                 ));
             };
+            if state.bots.contains_key(team) {
+                return Err(Rejection::new(
+                    RejectionCode::BotSeat,
+                    "A bot holds your team's seat; ask the White Cell to hand it to you.",
+                ));
+            }
             submit(&mut e, team, player, *turn, choices)?;
         }
         Command::Say { channel, text, as_ } => {
@@ -171,6 +177,9 @@ pub fn decide(
                 }
                 Command::Void { agreement, note } => negotiation::void(&mut e, agreement, note)?,
                 Command::Reveal { choice } => super::fog::reveal(&mut e, choice)?,
+                Command::Bot { team, doctrine } => {
+                    super::bots::set_bot(&mut e, team, doctrine.as_deref())?
+                }
                 Command::Join { .. }
                 | Command::TimerExpired { .. }
                 | Command::Submit { .. }
@@ -260,7 +269,10 @@ fn start(e: &mut Emitter) -> Result<(), Rejection> {
 fn advance(e: &mut Emitter) -> Result<(), Rejection> {
     match e.phase {
         Phase::Lobby => return Err(wrong_phase(e, "advance", "a turn (start the game first)")),
-        Phase::Briefing => e.change_phase(Phase::Decision, e.turn, Vec::new()),
+        Phase::Briefing => {
+            e.change_phase(Phase::Decision, e.turn, Vec::new());
+            super::bots::submit_all(e);
+        }
         Phase::Decision => close_decision(e),
         Phase::Adjudication => publish(e),
         Phase::Review => next_turn(e),
@@ -388,6 +400,8 @@ fn submit(
         cost: Some(cost),
         revision: Some(revision),
         redacted: false,
+        bot: false,
+        doctrine: None,
     });
     let _ = player;
     Ok(())

@@ -128,6 +128,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             choices,
             cost,
             revision,
+            doctrine,
             ..
         } => {
             if let Some(ix) = state.scenario.team_index(team) {
@@ -143,6 +144,7 @@ pub fn evolve(state: &mut State, event: &Event) {
                     revision: revision.unwrap_or(1),
                     by,
                     at: event.at,
+                    doctrine: doctrine.clone(),
                 });
             }
         }
@@ -202,6 +204,14 @@ pub fn evolve(state: &mut State, event: &Event) {
             });
         }
         EventBody::TimerExpired {} => state.timer = None,
+        EventBody::BotSet { team, doctrine, .. } => match doctrine {
+            Some(d) => {
+                state.bots.insert(team.clone(), d.clone());
+            }
+            None => {
+                state.bots.remove(team);
+            }
+        },
         EventBody::CovertRevealed { choice, .. } => {
             if let Some(c) = state
                 .choices

@@ -12,7 +12,9 @@
 //! - [`preview`]: Monte Carlo odds for the current turn on a separate stream.
 
 mod adjudicate;
+mod bots;
 mod decide;
+mod doctrine;
 mod emit;
 mod evolve;
 mod fog;
@@ -30,6 +32,7 @@ mod view;
 
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
+pub use doctrine::{bot_stream, doctrine_choices};
 pub use evolve::evolve;
 pub use fog::{Boards, is_hidden, noise as fog_noise, team_beliefs};
 pub use negotiation::{

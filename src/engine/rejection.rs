@@ -43,6 +43,8 @@ pub enum RejectionCode {
     AlreadyProposed,
     AlreadyAnswered,
     AgreementClosed,
+    UnknownDoctrine,
+    BotSeat,
 }
 
 impl RejectionCode {
@@ -80,6 +82,8 @@ impl RejectionCode {
         RejectionCode::AlreadyProposed,
         RejectionCode::AlreadyAnswered,
         RejectionCode::AgreementClosed,
+        RejectionCode::UnknownDoctrine,
+        RejectionCode::BotSeat,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -117,6 +121,8 @@ impl RejectionCode {
             RejectionCode::AlreadyProposed => "already_proposed",
             RejectionCode::AlreadyAnswered => "already_answered",
             RejectionCode::AgreementClosed => "agreement_closed",
+            RejectionCode::UnknownDoctrine => "unknown_doctrine",
+            RejectionCode::BotSeat => "bot_seat",
         }
     }
 }

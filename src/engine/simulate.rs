@@ -75,26 +75,113 @@ pub struct InjectAt {
     pub turn: u32,
 }
 
-/// How simulated teams choose. Only `random` exists so far; the simulation takes
-/// the policy as a parameter so others can be added beside it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How simulated teams choose: `random` legal choices, or each team by a doctrine
+/// (`doctrine.rs`, the same picks a bot makes in a live session with that seed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Policy {
     #[default]
     Random,
+    /// By team index: the doctrine id that team plays, or `None` (random).
+    Doctrine(Vec<Option<Arc<str>>>),
 }
 
 impl Policy {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Policy::Random => "random",
+            Policy::Doctrine(_) => "doctrine",
         }
     }
 
     /// The choices team `team` submits now.
-    pub fn choices(self, state: &State, team: usize, rng: &mut ChaCha20Rng) -> Vec<ChoiceInput> {
-        match self {
-            Policy::Random => random_choices(state, team, rng),
+    pub fn choices(&self, state: &State, team: usize, rng: &mut ChaCha20Rng) -> Vec<ChoiceInput> {
+        let s = state.scenario.as_ref();
+        let doctrine = match self {
+            Policy::Random => None,
+            Policy::Doctrine(by_team) => by_team
+                .get(team)
+                .and_then(|d| d.as_deref())
+                .and_then(|d| s.teams.get(team)?.doctrine(d)),
+        };
+        match doctrine {
+            Some(d) => super::doctrine::doctrine_choices(state, &state.world, team, d, state.turn),
+            None => random_choices(state, team, rng),
         }
+    }
+
+    /// `random`, `doctrine` (every team its first doctrine; a team without one
+    /// plays random) or `doctrine:TEAM=DOCTRINE,...` (the teams not listed as with
+    /// `doctrine`). Unknown teams and doctrines are refused.
+    pub fn parse(s: &Scenario, spec: &str) -> Result<Policy, String> {
+        let spec = spec.trim();
+        if spec == "random" {
+            return Ok(Policy::Random);
+        }
+        let Some(rest) = spec.strip_prefix("doctrine") else {
+            return Err(format!(
+                "--policy `{spec}`: use random, doctrine or doctrine:TEAM=DOCTRINE,..."
+            ));
+        };
+        let mut by_team: Vec<Option<Arc<str>>> = s
+            .teams
+            .iter()
+            .map(|t| t.doctrines.first().map(|d| d.id.clone()))
+            .collect();
+        let list = match rest.strip_prefix(':') {
+            Some(list) => list,
+            None if rest.is_empty() => "",
+            None => {
+                return Err(format!(
+                    "--policy `{spec}`: use random, doctrine or doctrine:TEAM=DOCTRINE,..."
+                ));
+            }
+        };
+        for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((team, doctrine)) = pair.split_once('=') else {
+                return Err(format!(
+                    "--policy `{spec}`: `{pair}` is not TEAM=DOCTRINE (e.g. belarus=hedging)"
+                ));
+            };
+            let (team, doctrine) = (team.trim(), doctrine.trim());
+            let Some(ti) = s.team_index(team) else {
+                return Err(format!(
+                    "--policy `{spec}`: the scenario has no team `{team}`"
+                ));
+            };
+            let Some(d) = s.teams[ti].doctrine(doctrine) else {
+                let ids: Vec<&str> = s.teams[ti].doctrines.iter().map(|d| &*d.id).collect();
+                return Err(format!(
+                    "--policy `{spec}`: team `{team}` has no doctrine `{doctrine}` (it has: {})",
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                ));
+            };
+            by_team[ti] = Some(d.id.clone());
+        }
+        Ok(Policy::Doctrine(by_team))
+    }
+
+    /// What each team played, for the summary: `{team: doctrine | "random"}`, or
+    /// `None` under `random`.
+    fn doctrines(&self, s: &Scenario) -> Option<BTreeMap<String, String>> {
+        let Policy::Doctrine(by_team) = self else {
+            return None;
+        };
+        Some(
+            s.teams
+                .iter()
+                .zip(by_team)
+                .map(|(t, d)| {
+                    (
+                        t.id.to_string(),
+                        d.as_deref().unwrap_or("random").to_string(),
+                    )
+                })
+                .collect(),
+        )
     }
 }
 
@@ -102,6 +189,8 @@ impl Policy {
 #[derive(Debug, Clone, Default)]
 pub struct SimOptions {
     pub policy: Policy,
+    /// The `--policy` text as given, echoed in the summary (else the policy's name).
+    pub policy_spec: Option<String>,
     /// Fired at the start of their turn, before that turn's scripted injects.
     pub inject: Vec<InjectAt>,
 }
@@ -167,7 +256,12 @@ pub struct Summary {
     pub endings_by_fighting: BTreeMap<String, Fighting>,
     /// Each team's objectives, scored at the end of every run.
     pub objectives: BTreeMap<String, TeamObjectives>,
-    pub policy: &'static str,
+    /// `random`, or `doctrine` with the given list: `doctrine:belarus=hedging`.
+    pub policy: String,
+    /// Under a doctrine policy, what each team played: a doctrine id, or "random"
+    /// for a team without doctrines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctrines: Option<BTreeMap<String, String>>,
     /// The counterfactual injects fired in every run, or null.
     pub inject: Option<Vec<InjectAt>>,
 }
@@ -446,7 +540,11 @@ pub fn simulate_with(
         flags: tally.flags(s, runs_f),
         objectives: tally.objectives(s, runs_f),
         endings_by_fighting: tally.endings_by_fighting,
-        policy: opts.policy.name(),
+        policy: opts
+            .policy_spec
+            .clone()
+            .unwrap_or_else(|| opts.policy.name().to_string()),
+        doctrines: opts.policy.doctrines(s),
         inject: (!opts.inject.is_empty()).then(|| opts.inject.clone()),
     })
 }

@@ -127,6 +127,10 @@ pub struct State {
     /// Per player: the message rate limit's theoretical arrival time (ms).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub message_tat: BTreeMap<String, i64>,
+    /// Bots seated by the White Cell: team id -> doctrine id. Not serialised while
+    /// empty, so sessions without bots keep their state hash.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub bots: BTreeMap<String, Arc<str>>,
 }
 
 impl State {
@@ -163,6 +167,7 @@ impl State {
             messages: Vec::new(),
             agreements: Vec::new(),
             message_tat: BTreeMap::new(),
+            bots: BTreeMap::new(),
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

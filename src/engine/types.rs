@@ -233,6 +233,13 @@ pub enum Command {
     Reveal {
         choice: String,
     },
+    /// The White Cell seats a bot playing `doctrine` for `team`, or (`None`) hands
+    /// the seat back to the team's players.
+    Bot {
+        team: String,
+        #[serde(default)]
+        doctrine: Option<String>,
+    },
 }
 
 impl Command {
@@ -256,6 +263,7 @@ impl Command {
             Command::Withdraw { .. } => "withdraw",
             Command::Void { .. } => "void",
             Command::Reveal { .. } => "reveal",
+            Command::Bot { .. } => "bot",
         }
     }
 }
@@ -305,6 +313,9 @@ pub struct Rolled {
     /// The facilitator's override, if any: the result it forces and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overridden: Option<OverrideNote>,
+    /// A bot's choice: the doctrine it played.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctrine: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,6 +363,12 @@ pub struct Resolution {
     /// state's record by `covert_revealed`; never in a `choice_resolved` event).
     #[serde(default, skip_serializing_if = "is_false")]
     pub revealed: bool,
+    /// A bot made this choice (seen by whoever sees the choice).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
+    /// The bot's doctrine: as private as the rationale, which names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctrine: Option<Arc<str>>,
 }
 
 /// An inject as delivered: from the catalog, the script, a trigger, a choice, or
@@ -401,6 +418,9 @@ pub struct Draft {
     pub revision: u32,
     pub by: String,
     pub at: i64,
+    /// Submitted by a bot playing this doctrine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctrine: Option<Arc<str>>,
 }
 
 /// One stored, append-only fact about a session.
@@ -476,6 +496,12 @@ pub enum EventBody {
         revision: Option<u32>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         redacted: bool,
+        /// A bot's submission (every seat that learns of the submission sees this).
+        #[serde(default, skip_serializing_if = "is_false")]
+        bot: bool,
+        /// The bot's doctrine: the team's and the White Cell's only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doctrine: Option<Arc<str>>,
     },
     EventInjected {
         inject: Inject,
@@ -546,6 +572,14 @@ pub enum EventBody {
         title: Arc<str>,
         effects: BTreeMap<Arc<str>, i64>,
     },
+    /// The White Cell seated a bot for `team` (`bot`), or handed the seat back.
+    /// `doctrine` is the team's and the White Cell's only.
+    BotSet {
+        team: String,
+        bot: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doctrine: Option<Arc<str>>,
+    },
 }
 
 impl EventBody {
@@ -572,6 +606,7 @@ impl EventBody {
             EventBody::AgreementResolved(_) => "agreement_resolved",
             EventBody::AgreementApplied(_) => "agreement_applied",
             EventBody::CovertRevealed { .. } => "covert_revealed",
+            EventBody::BotSet { .. } => "bot_set",
         }
     }
 }

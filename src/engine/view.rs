@@ -24,6 +24,9 @@
 //!   the other boards (`public`, `beliefs`) are the facilitator's. After the end, the truth.
 //! - A revealed covert choice (`covert_revealed`): everyone, as if detected.
 //! - Objectives: the team's own, every team's for the facilitator, none for observers.
+//! - Bots: every seat sees that a bot holds a seat and which submissions and published
+//!   choices are a bot's; the doctrine only the team and the White Cell (and, in a
+//!   published choice, whoever may read its rationale, which names it).
 //!
 //! [`visible`] names every event kind and [`redact_actor`] every actor: a new kind
 //! does not compile until someone decides who may see it.
@@ -81,14 +84,17 @@ pub fn redact_resolution(s: &Scenario, r: &Resolution, viewer: &Viewer) -> Optio
         if r.rationale_private {
             // The White Cell's reason for an override often answers the rationale,
             // so it stays with the team too; the overridden result stays public.
+            // A bot's doctrine is as private as the rationale that names it.
             r.rationale = None;
             r.note = None;
+            r.doctrine = None;
         }
         r
     } else if r.detection.as_ref().is_some_and(|d| d.detected) || r.revealed {
         let mut r = r.clone();
         r.rationale = None;
         r.note = None;
+        r.doctrine = None;
         r
     } else {
         return None;
@@ -167,12 +173,24 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         // A revealed covert choice is public from then on.
         EventBody::CovertRevealed { .. } => event.body.clone(),
         EventBody::ChoicesSubmitted { team, .. } if is_team(viewer, team) => event.body.clone(),
-        EventBody::ChoicesSubmitted { team, .. } => EventBody::ChoicesSubmitted {
+        // Other seats learn that the team submitted, and whether a bot did; never
+        // what, nor the bot's doctrine.
+        EventBody::ChoicesSubmitted { team, bot, .. } => EventBody::ChoicesSubmitted {
             team: team.clone(),
             choices: Vec::new(),
             cost: None,
             revision: None,
             redacted: true,
+            bot: *bot,
+            doctrine: None,
+        },
+        // Whether a bot holds a seat is public (the consoles mark it); which
+        // doctrine it plays is the team's and the White Cell's.
+        EventBody::BotSet { team, .. } if is_team(viewer, team) => event.body.clone(),
+        EventBody::BotSet { team, bot, .. } => EventBody::BotSet {
+            team: team.clone(),
+            bot: *bot,
+            doctrine: None,
         },
         EventBody::EventInjected { inject } => EventBody::EventInjected {
             inject: redact_inject(s, inject, viewer)?,
@@ -283,6 +301,12 @@ pub struct TeamStatus {
     pub players: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_submit: Option<i64>,
+    /// A bot holds the team's seat.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
+    /// The bot's doctrine: for the team itself and the White Cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctrine: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -422,6 +446,12 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 submitted: draft.is_some(),
                 players: state.players.iter().filter(|p| *p.team == *t.id).count(),
                 last_submit: draft.map(|d| d.at),
+                bot: state.bots.contains_key(&*t.id),
+                doctrine: state
+                    .bots
+                    .get(&*t.id)
+                    .filter(|_| fac || viewer.team() == Some(&*t.id))
+                    .cloned(),
             }
         })
         .collect();

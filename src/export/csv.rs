@@ -20,7 +20,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "session",
     "turn",
     "choice",
@@ -35,10 +35,12 @@ pub const HEADER: [&str; 14] = [
     "overridden",
     "note",
     "time",
+    "bot",
 ];
 
-const NUMERIC: [bool; 14] = [
+const NUMERIC: [bool; 15] = [
     false, true, false, false, false, false, true, false, true, true, false, false, false, false,
+    false,
 ];
 
 /// The tables of the spreadsheet exports: the published choices, then every
@@ -68,6 +70,12 @@ fn choices(r: &Report) -> Table {
                 x.overridden.to_string(),
                 x.note.clone().unwrap_or_default(),
                 iso(c.at),
+                // A bot's choice: its doctrine ("bot" if unknown); empty for a person's.
+                match (x.bot, x.doctrine.as_deref()) {
+                    (false, _) => String::new(),
+                    (true, Some(d)) => d.to_string(),
+                    (true, None) => "bot".to_string(),
+                },
             ]
         })
         .collect();

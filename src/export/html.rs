@@ -284,10 +284,10 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 o.push_str("<p class=\"sub\">No submission.</p>\n");
                 continue;
             };
-            let by = if sub.by.is_empty() {
-                String::new()
-            } else {
-                format!(" by {}", html(r.player_name(&sub.by)))
+            let by = match (&sub.doctrine, sub.by.is_empty()) {
+                (Some(d), _) => format!(" by a bot (doctrine {})", html(d)),
+                (None, true) => String::new(),
+                (None, false) => format!(" by {}", html(r.player_name(&sub.by))),
             };
             o.push_str(&format!(
                 "<p class=\"sub\">Submitted{by} at {} (revision {}, cost {} of {}).</p>\n",
@@ -412,7 +412,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
     let c = &r.choices[ix];
     let x = &c.r;
     o.push_str(&format!(
-        "<div class=\"card {}\">\n<p><strong>{} · {}: {}</strong> {}{}{}</p>\n",
+        "<div class=\"card {}\">\n<p><strong>{} · {}: {}</strong> {}{}{}{}</p>\n",
         x.result.as_str(),
         html(&x.choice),
         html(r.team_name(&x.team)),
@@ -427,6 +427,11 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
             " <span class=\"badge\">COVERT</span>"
         } else {
             ""
+        },
+        match (x.bot, x.doctrine.as_deref()) {
+            (false, _) => String::new(),
+            (true, Some(d)) => format!(" <span class=\"badge\">BOT · {}</span>", html(d)),
+            (true, None) => " <span class=\"badge\">BOT</span>".to_string(),
         }
     ));
     o.push_str(&format!(

@@ -212,6 +212,9 @@ struct SubmissionJson<'a> {
     revision: Option<u32>,
     cost: Option<u32>,
     choices: &'a [DraftChoice],
+    /// A bot's submission: its doctrine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doctrine: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -256,6 +259,11 @@ struct ChoiceJson<'a> {
     covert: bool,
     submitted_by: Option<&'a str>,
     submitted_by_name: Option<&'a str>,
+    /// A bot made the choice (absent for a person's).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    bot: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doctrine: Option<&'a str>,
     rationale: &'a str,
     odds: Odds<'a>,
     roll: u32,
@@ -427,6 +435,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
                     revision: sub.revision,
                     cost: sub.cost,
                     choices: &sub.choices,
+                    doctrine: sub.doctrine.as_deref(),
                 })
             })
             .collect(),
@@ -547,6 +556,8 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
                     covert: x.covert,
                     submitted_by: c.submitted_by.as_deref(),
                     submitted_by_name: c.submitted_by.as_deref().map(|p| r.player_name(p)),
+                    bot: x.bot,
+                    doctrine: x.doctrine.as_deref(),
                     rationale: x.rationale.as_deref().unwrap_or(""),
                     odds: Odds {
                         base: x.base,

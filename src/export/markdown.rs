@@ -258,6 +258,9 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
                 continue;
             };
             let mut head = format!("- **{}**: submitted", md(&team.name));
+            if let Some(d) = &sub.doctrine {
+                head.push_str(&format!(" by a bot (doctrine {})", md(d)));
+            }
             if !sub.by.is_empty() {
                 head.push_str(&format!(" by {}", md(r.player_name(&sub.by))));
             }
@@ -394,6 +397,11 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
     }
     if x.covert {
         head.push_str(" (covert)");
+    }
+    let mark = super::report::bot_mark(x.bot, x.doctrine.as_deref());
+    if !mark.is_empty() {
+        head.push(' ');
+        head.push_str(&md(mark.trim_start()));
     }
     push(o, &head);
     push(

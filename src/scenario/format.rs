@@ -92,6 +92,39 @@ pub struct RawTeam {
     pub options: Vec<RawOption>,
     #[serde(default)]
     pub objectives: Vec<RawObjective>,
+    /// How a bot may play the team (`[[teams.doctrines]]`).
+    #[serde(default)]
+    pub doctrines: Vec<RawDoctrine>,
+}
+
+/// A way a bot plays a team: weights over its options, raised or lowered while
+/// conditions hold, each with the reason its rationale gives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDoctrine {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Base weight per option id; `other` weighs every option not named (default 1).
+    #[serde(default)]
+    pub prefer: BTreeMap<String, i64>,
+    /// The reason given for a pick the base weights made.
+    pub reason: String,
+    /// A reason per option id, instead of `reason`.
+    #[serde(default)]
+    pub reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    pub when: Vec<RawDoctrineWhen>,
+}
+
+/// While all conditions hold, weights move by `prefer` (option id or `other`: delta).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDoctrineWhen {
+    pub when: OneOrMany,
+    pub prefer: BTreeMap<String, i64>,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]

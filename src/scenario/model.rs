@@ -74,6 +74,41 @@ pub struct Team {
     /// (docs/SCENARIO.md says why).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub objectives: Vec<Objective>,
+    /// How a bot may play the team. The public scenario JSON names each one's id,
+    /// name and description; its weights stay with the server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub doctrines: Vec<Doctrine>,
+}
+
+/// A way a bot plays a team (`[[teams.doctrines]]`, docs/SCENARIO.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct Doctrine {
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    pub description: String,
+    /// Base weight per option of the team, by option index.
+    #[serde(skip)]
+    pub weights: Vec<i64>,
+    /// The reason given for a pick by the base weights, by option index.
+    #[serde(skip)]
+    pub reasons: Vec<Arc<str>>,
+    #[serde(skip)]
+    pub when: Vec<DoctrineRule>,
+}
+
+/// A conditional adjustment of a doctrine's weights.
+#[derive(Debug, Clone)]
+pub struct DoctrineRule {
+    pub when: Vec<Condition>,
+    /// Weight delta per option of the team, by option index.
+    pub deltas: Vec<i64>,
+    pub reason: Arc<str>,
+}
+
+impl Team {
+    pub fn doctrine(&self, id: &str) -> Option<&Doctrine> {
+        self.doctrines.iter().find(|d| &*d.id == id)
+    }
 }
 
 /// A team's objective: met when every condition holds on the final (true) board.

@@ -105,6 +105,7 @@ impl ResponseError for ApiError {
             // processed as asked.
             ApiError::Refused(r) => match r.code {
                 RejectionCode::UnknownTeam
+                | RejectionCode::UnknownDoctrine
                 | RejectionCode::EmptyText
                 | RejectionCode::TextTooLong
                 | RejectionCode::InvalidName => StatusCode::BAD_REQUEST,
@@ -244,6 +245,9 @@ struct CreateSession {
     private_rationales: bool,
     /// The reports' time zone: an IANA name or an offset such as `+03:00`.
     time_zone: Option<String>,
+    /// Bots seated from the start: team id -> doctrine id.
+    #[serde(default)]
+    bots: std::collections::BTreeMap<String, String>,
 }
 
 async fn create_session(
@@ -303,7 +307,7 @@ async fn create_session(
     })?;
     let id = SessionId::new();
     let now = now_ms();
-    let (state, first) = engine::create_with(
+    let (mut state, first) = engine::create_with(
         loaded.scenario.clone(),
         &engine::Settings {
             title,
@@ -315,6 +319,21 @@ async fn create_session(
         },
         now,
     );
+    // Bots seated from the start: the same `bot` command the White Cell gives in
+    // play, stored with the session's first event.
+    let mut events = vec![first];
+    for (team, doctrine) in &body.bots {
+        let cmd = engine::Command::Bot {
+            team: team.clone(),
+            doctrine: Some(doctrine.clone()),
+        };
+        let more =
+            engine::decide(&state, &Actor::Facilitator, &cmd, now).map_err(ApiError::Refused)?;
+        for e in &more {
+            engine::evolve(&mut state, e);
+        }
+        events.extend(more);
+    }
     let state_hash = state.hash().map_err(|e| {
         tracing::error!("cannot hash a new session: {e}");
         ApiError::Internal("The session could not be created; please report this.")
@@ -331,7 +350,7 @@ async fn create_session(
                 created_at: now,
                 facilitator_token_hash: hash.as_str().to_string(),
             },
-            &[first],
+            &events,
             state_hash,
         )
         .await

@@ -49,6 +49,7 @@ enum FrameType {
     Void,
     Messages,
     Reveal,
+    Bot,
 }
 
 /// One frame from a client.
@@ -153,6 +154,12 @@ pub enum ClientCommand {
     Reveal {
         choice: String,
     },
+    /// `doctrine: null` (or absent) hands the seat back to the team's players.
+    Bot {
+        team: String,
+        #[serde(default)]
+        doctrine: Option<String>,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -214,6 +221,7 @@ impl From<ClientCommand> for Command {
             ClientCommand::Withdraw { agreement } => Command::Withdraw { agreement },
             ClientCommand::Void { agreement, note } => Command::Void { agreement, note },
             ClientCommand::Reveal { choice } => Command::Reveal { choice },
+            ClientCommand::Bot { team, doctrine } => Command::Bot { team, doctrine },
         }
     }
 }
@@ -354,7 +362,8 @@ impl ClientFrame {
             | FrameType::Respond
             | FrameType::Withdraw
             | FrameType::Void
-            | FrameType::Reveal => {
+            | FrameType::Reveal
+            | FrameType::Bot => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)

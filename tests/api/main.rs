@@ -1,5 +1,6 @@
 //! Black-box tests of the server: HTTP and real WebSockets, through the contract.
 
+mod bots;
 mod crash;
 mod edges;
 mod helpers;

@@ -103,6 +103,20 @@ test('a team sees its own draft, and only that other teams submitted', () => {
   assert.equal(st.drafts, undefined, 'a team has no other teams\' drafts');
 });
 
+test('a bot seat: every seat marks it, the doctrine only where the event carries it', () => {
+  const mine = state();
+  applyEvent(mine, ev(11, 'bot_set', { team: 'belarus', bot: true, doctrine: 'loyal_ally' }), SCENARIO);
+  assert.deepEqual([mine.teams[0].bot, mine.teams[0].doctrine], [true, 'loyal_ally']);
+  const other = state({ team: 'russia' });
+  applyEvent(other, ev(11, 'bot_set', { team: 'belarus', bot: true }), SCENARIO);
+  assert.deepEqual([other.teams[0].bot, other.teams[0].doctrine], [true, undefined]);
+  const draft = ev(12, 'choices_submitted', { team: 'belarus', choices: [{ option: 'a', rationale: 'Bot' }], cost: 1, revision: 1, bot: true, doctrine: 'loyal_ally' }, { phase: 'decision' });
+  applyEvent(mine, draft, SCENARIO);
+  assert.equal(mine.draft.doctrine, 'loyal_ally');
+  applyEvent(mine, ev(13, 'bot_set', { team: 'belarus', bot: false }), SCENARIO);
+  assert.ok(!('bot' in mine.teams[0]) && !('doctrine' in mine.teams[0]), 'handed back: no marks left');
+});
+
 test('review records the turn; the next briefing starts it afresh', () => {
   const st = state({ phase: 'adjudication', draft: { team: 'belarus', turn: 1, choices: [] } });
   st.teams[0].submitted = true;

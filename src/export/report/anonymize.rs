@@ -183,7 +183,8 @@ impl Names {
             | EventBody::TriggerFired { .. }
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
-            | EventBody::CovertRevealed { .. } => {}
+            | EventBody::CovertRevealed { .. }
+            | EventBody::BotSet { .. } => {}
         }
     }
 }

@@ -193,6 +193,7 @@ impl<'s> Builder<'s> {
                 choices,
                 cost,
                 revision,
+                doctrine,
                 ..
             } => {
                 if let Some(ti) = self.scenario.team_index(team) {
@@ -203,6 +204,7 @@ impl<'s> Builder<'s> {
                         choices: choices.clone(),
                         cost: *cost,
                         revision: *revision,
+                        doctrine: doctrine.clone(),
                     });
                 }
             }
@@ -266,7 +268,8 @@ impl<'s> Builder<'s> {
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
-            | EventBody::CovertRevealed { .. } => {}
+            | EventBody::CovertRevealed { .. }
+            | EventBody::BotSet { .. } => {}
             EventBody::MessagePosted { .. }
             | EventBody::ChannelChanged { .. }
             | EventBody::AgreementProposed(_)

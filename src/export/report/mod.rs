@@ -13,4 +13,4 @@ pub use anonymize::{MIN_SCRUB_NAME, anonymize};
 pub use build::{KEY_POINTS, swing};
 pub use model::*;
 pub use negotiation::{AgreementRecord, ChannelLog, EntryKind, Negotiation, result_word};
-pub use words::{one_line, turn_label};
+pub use words::{bot_mark, one_line, turn_label};

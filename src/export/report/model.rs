@@ -85,6 +85,8 @@ pub struct Submission {
     pub choices: Vec<DraftChoice>,
     pub cost: Option<u32>,
     pub revision: Option<u32>,
+    /// A bot's submission: the doctrine it played.
+    pub doctrine: Option<Arc<str>>,
 }
 
 pub struct ChoiceRecord {

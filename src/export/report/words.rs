@@ -132,7 +132,26 @@ impl Report<'_> {
                 cost,
                 revision,
                 redacted,
-            } => self.submitted(team, choices, *cost, *revision, *redacted),
+                doctrine,
+                ..
+            } => {
+                let line = self.submitted(team, choices, *cost, *revision, *redacted);
+                match doctrine {
+                    Some(d) => format!("{line} (bot, doctrine {d})"),
+                    None => line,
+                }
+            }
+            EventBody::BotSet {
+                team,
+                doctrine: Some(d),
+                ..
+            } => format!(
+                "{} seat taken by a bot playing doctrine {d}",
+                self.team_name(team)
+            ),
+            EventBody::BotSet { team, .. } => {
+                format!("{} seat handed back from the bot", self.team_name(team))
+            }
             EventBody::EventInjected { inject: i } => self.with_effects(
                 format!(
                     "Inject {} \u{201c}{}\u{201d} ({}; to {})",
@@ -161,12 +180,13 @@ impl Report<'_> {
             ),
             EventBody::ChoiceResolved(x) => self.with_effects(
                 format!(
-                    "{} {} ({}) published: {}{}",
+                    "{} {} ({}) published: {}{}{}",
                     x.choice,
                     x.option,
                     self.team_name(&x.team),
                     x.result.as_str(),
-                    if x.overridden { " (overridden)" } else { "" }
+                    if x.overridden { " (overridden)" } else { "" },
+                    bot_mark(x.bot, x.doctrine.as_deref())
                 ),
                 &x.effects,
                 &x.set,
@@ -343,4 +363,13 @@ pub fn turn_label(turn: u32) -> String {
 /// Free text on one line: runs of whitespace (line breaks included) become one space.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// " (bot choice, doctrine X)" for a bot's choice; empty for a person's.
+pub fn bot_mark(bot: bool, doctrine: Option<&str>) -> String {
+    match (bot, doctrine) {
+        (false, _) => String::new(),
+        (true, Some(d)) => format!(" (bot choice, doctrine {d})"),
+        (true, None) => " (bot choice)".to_string(),
+    }
 }

@@ -6,6 +6,7 @@
 //! that `spans.rs` finds for their key path. When nothing else is wrong,
 //! `reachability.rs` checks that every option can be chosen by some sequence of play.
 
+mod doctrines;
 mod reachability;
 mod refs;
 mod sections;

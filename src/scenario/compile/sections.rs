@@ -210,6 +210,7 @@ impl Compiler<'_> {
                 );
             }
             let objectives = self.objectives(raw, names, t, &tpath);
+            let doctrines = self.doctrines(raw, names, t, &tpath, &options);
             teams.push(Team {
                 id: Arc::from(t.id.get_ref().as_str()),
                 name: t.name.clone(),
@@ -217,6 +218,7 @@ impl Compiler<'_> {
                 budget: budget.clamp(1, 10) as u32,
                 options,
                 objectives,
+                doctrines,
             });
         }
         teams

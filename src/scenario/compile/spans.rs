@@ -51,6 +51,13 @@ fn key_offset(text: &str, at: usize, path: &str) -> Option<usize> {
     // The path's first segments name the item itself, one per part of its header.
     let depth = header.map_or(0, |(name, _)| name.split('.').count());
     let below: Vec<&str> = path.split('.').skip(depth).collect();
+    // A path into an array of sub-tables (`when[0].prefer`) is looked for there
+    // first: the item's own table may set a key of the same name.
+    if let (Some((item, _)), Some((_, Some(_)))) = (header, below.first().map(|s| split_index(s)))
+        && let Some(offset) = sub_table_offset(text, item, end, &below)
+    {
+        return Some(offset);
+    }
     if let Some(offset) = find_keys(text, start, end, &below) {
         return Some(offset);
     }

@@ -242,7 +242,7 @@ impl Compiler<'_> {
 
     /// Conditions shown to (or acting for) `team` may not name another team's secret
     /// flag: they would tell the team whether it is set.
-    fn no_secret_of_others(
+    pub(super) fn no_secret_of_others(
         &mut self,
         raw: &RawScenario,
         team: &str,

@@ -22,6 +22,7 @@ import { renderPreview, runPreview } from './facilitator/preview.js';
 import { renderCharts } from './facilitator/charts.js';
 import { buildExportButtons, renderNotes, renderSession, wireSession } from './facilitator/session.js';
 import { renderTalks, wireTalks } from './facilitator/talks.js';
+import { renderBots } from './facilitator/bots.js';
 
 function renderHeader() {
   const st = S.state;
@@ -54,6 +55,7 @@ function renderAll() {
   renderTabNotes();
   resetInjectFormsOnTurn();
   renderReadiness();
+  renderBots();
   renderDrafts();
   renderTalks();
   renderInjects();

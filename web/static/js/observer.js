@@ -92,7 +92,7 @@ function renderTeams() {
       el(
         'li',
         { class: `obs-team${show && t.submitted ? ' ready' : ''}` },
-        el('span', { class: 'obs-team-name', text: t.name }),
+        el('span', { class: 'obs-team-name', text: t.name }, t.bot ? el('span', { class: 'badge badge-bot', text: 'bot' }) : null),
         el('span', {
           class: 'obs-team-state',
           text: show
@@ -116,7 +116,7 @@ function outcomeLine(c, full) {
     el('span', { class: 'team-tag', text: teamName(C.sc, c.team) }),
     ' ',
     el('strong', { text: c.title }),
-    el('span', { class: 'obs-odds', text: ` \u2014 needed ${c.target} or less, rolled ${c.roll}${covert}` }),
+    el('span', { class: 'obs-odds', text: ` \u2014 needed ${c.target} or less, rolled ${c.roll}${covert}${c.bot ? ' \u00b7 bot choice' : ''}` }),
     full && effectsText(C.sc, c.effects) ? el('div', { class: 'obs-effects', text: effectsText(C.sc, c.effects) }) : null
   );
 }

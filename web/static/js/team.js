@@ -36,6 +36,8 @@ function renderHeader() {
   if (st.ended) decideHelp = 'The session has ended; no more choices.';
   else if (st.phase === 'lobby') decideHelp = 'The option menu is below so you can plan. Choices open in the decision phase.';
   else if (st.phase === 'briefing') decideHelp = 'Plan now: the decision window opens after the briefing.';
+  else if (mine && mine.bot)
+    decideHelp = `A bot${mine.doctrine ? ` (${mine.doctrine})` : ''} plays your team's seat; ask the White Cell to hand it to you.`;
   else if (st.phase === 'decision')
     decideHelp = mine && mine.submitted
       ? 'Your team has submitted. You may revise until the White Cell closes the window.'

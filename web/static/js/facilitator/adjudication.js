@@ -124,6 +124,7 @@ function drawPending(st, pending, table) {
           'td',
           null,
           el('span', { class: 'team-tag', text: teamName(S.sc, r.team) }),
+          r.doctrine ? el('span', { class: 'badge badge-bot', text: `bot \u00b7 ${r.doctrine}` }) : null,
           ' ',
           el('strong', { text: r.title }),
           el('div', { class: 'muted', text: `${r.stage} \u00b7 ${plural(r.cost, 'point')}${r.covert ? ' \u00b7 covert' : ''} \u00b7 ${r.choice}` }),

@@ -27,7 +27,7 @@ export function renderReadiness() {
     return el(
       'tr',
       { dataset: { team: t.team }, class: t.submitted ? 'ready' : '' },
-      el('th', { scope: 'row', text: t.name }),
+      el('th', { scope: 'row' }, t.name, t.bot ? el('span', { class: 'badge badge-bot', text: 'bot' }) : null),
       el(
         'td',
         null,
@@ -69,7 +69,7 @@ export function renderDrafts() {
       body.push(
         el('p', {
           class: 'meta',
-          text: `Revision ${d.revision} by ${playerName(d.by)} at ${clockTime(d.at)} \u00b7 ${d.cost} of ${(S.sc.teams.get(t.team) || {}).budget || S.sc.raw.budget} points`,
+          text: `Revision ${d.revision} by ${d.doctrine ? `a bot (${d.doctrine})` : playerName(d.by)} at ${clockTime(d.at)} \u00b7 ${d.cost} of ${(S.sc.teams.get(t.team) || {}).budget || S.sc.raw.budget} points`,
         })
       );
       body.push(

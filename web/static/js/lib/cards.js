@@ -52,7 +52,8 @@ export function outcomeCard(r, sc, opts) {
     ),
     el(
       'p',
-      { class: 'meta', text: `${r.stage} \u00b7 ${plural(r.cost, 'point')}${r.covert ? ' \u00b7 covert' : ''}` }
+      { class: 'meta', text: `${r.stage} \u00b7 ${plural(r.cost, 'point')}${r.covert ? ' \u00b7 covert' : ''}` },
+      r.bot ? el('span', { class: 'badge badge-bot', text: r.doctrine ? `bot choice \u00b7 ${r.doctrine}` : 'bot choice' }) : null
     ),
     el('p', { class: 'odds', text: explainRoll(r) }),
     over ? el('p', { class: 'override', text: over }) : null,

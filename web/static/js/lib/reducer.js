@@ -184,6 +184,7 @@ export function applyEvent(state, ev, scenario) {
         by: (ev.actor && ev.actor.player) || '',
         at: ev.at,
       };
+      if (ev.doctrine) draft.doctrine = ev.doctrine;
       if (state.drafts) state.drafts = Object.assign({}, state.drafts, { [ev.team]: draft });
       if (state.role === 'team' && state.team === ev.team) state.draft = draft;
       break;
@@ -277,6 +278,16 @@ export function applyEvent(state, ev, scenario) {
       changeWorld(state, scenario, ev.effects, ev.set, ev.clear);
       const a = findAgreement(state, ev.agreement);
       if (a) a.applied = true;
+      break;
+    }
+    case 'bot_set': {
+      // A bot holds the seat (every seat sees that); its doctrine only the team and the White Cell.
+      const t = teamStatus(state, ev.team);
+      if (!t) break;
+      if (ev.bot) t.bot = true;
+      else delete t.bot;
+      if (ev.doctrine) t.doctrine = ev.doctrine;
+      else delete t.doctrine;
       break;
     }
     default:

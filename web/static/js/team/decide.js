@@ -221,7 +221,7 @@ export function renderDraftSummary() {
           'p',
           { class: 'draft-head' },
           el('span', { 'aria-hidden': 'true', text: '\u2713 ' }),
-          `The White Cell has revision ${draft.revision} of your team's choices, submitted by ${playerName(draft.by)} at ${clockTime(draft.at)}:`
+          `The White Cell has revision ${draft.revision} of your team's choices, submitted by ${draft.doctrine ? `a bot (${draft.doctrine})` : playerName(draft.by)} at ${clockTime(draft.at)}:`
         )
       );
       nodes.push(
