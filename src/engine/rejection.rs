@@ -43,6 +43,7 @@ pub enum RejectionCode {
     AlreadyProposed,
     AlreadyAnswered,
     AgreementClosed,
+    NotLead,
 }
 
 impl RejectionCode {
@@ -80,6 +81,7 @@ impl RejectionCode {
         RejectionCode::AlreadyProposed,
         RejectionCode::AlreadyAnswered,
         RejectionCode::AgreementClosed,
+        RejectionCode::NotLead,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -117,6 +119,7 @@ impl RejectionCode {
             RejectionCode::AlreadyProposed => "already_proposed",
             RejectionCode::AlreadyAnswered => "already_answered",
             RejectionCode::AgreementClosed => "agreement_closed",
+            RejectionCode::NotLead => "not_lead",
         }
     }
 }

@@ -244,6 +244,12 @@ struct CreateSession {
     private_rationales: bool,
     /// The reports' time zone: an IANA name or an offset such as `+03:00`.
     time_zone: Option<String>,
+    /// Only each team's lead submits.
+    #[serde(default)]
+    team_leads: bool,
+    /// `none` (default), `band` or `exact`.
+    #[serde(default)]
+    player_odds: engine::PlayerOdds,
 }
 
 async fn create_session(
@@ -312,6 +318,8 @@ async fn create_session(
             auto_advance: body.auto_advance.unwrap_or(true),
             private_rationales: body.private_rationales,
             time_zone,
+            team_leads: body.team_leads,
+            player_odds: body.player_odds,
         },
         now,
     );

@@ -49,6 +49,9 @@ enum FrameType {
     Void,
     Messages,
     Reveal,
+    Draft,
+    Lead,
+    UndoOverride,
 }
 
 /// One frame from a client.
@@ -153,6 +156,17 @@ pub enum ClientCommand {
     Reveal {
         choice: String,
     },
+    Draft {
+        turn: u32,
+        choices: Vec<ChoiceInput>,
+    },
+    Lead {
+        team: String,
+        player: String,
+    },
+    UndoOverride {
+        choice: String,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -214,6 +228,9 @@ impl From<ClientCommand> for Command {
             ClientCommand::Withdraw { agreement } => Command::Withdraw { agreement },
             ClientCommand::Void { agreement, note } => Command::Void { agreement, note },
             ClientCommand::Reveal { choice } => Command::Reveal { choice },
+            ClientCommand::Draft { turn, choices } => Command::Draft { turn, choices },
+            ClientCommand::Lead { team, player } => Command::Lead { team, player },
+            ClientCommand::UndoOverride { choice } => Command::UndoOverride { choice },
         }
     }
 }
@@ -354,7 +371,10 @@ impl ClientFrame {
             | FrameType::Respond
             | FrameType::Withdraw
             | FrameType::Void
-            | FrameType::Reveal => {
+            | FrameType::Reveal
+            | FrameType::Draft
+            | FrameType::Lead
+            | FrameType::UndoOverride => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)

@@ -118,7 +118,8 @@ impl Names {
         match &mut e.body {
             EventBody::SessionCreated { title, .. } => self.scrub(title),
             EventBody::PlayerJoined { name, .. } => self.relabel(name),
-            EventBody::ChoicesSubmitted { choices, .. } => {
+            EventBody::ChoicesSubmitted { choices, .. }
+            | EventBody::DraftEdited { choices, .. } => {
                 choices
                     .iter_mut()
                     .for_each(|c| self.scrub_shared(&mut c.rationale));
@@ -178,7 +179,9 @@ impl Names {
             | EventBody::TriggerFired { .. }
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
-            | EventBody::CovertRevealed { .. } => {}
+            | EventBody::CovertRevealed { .. }
+            | EventBody::LeadChanged { .. }
+            | EventBody::OverrideUndone { .. } => {}
         }
     }
 }

@@ -133,6 +133,31 @@ impl Report<'_> {
                 revision,
                 redacted,
             } => self.submitted(team, choices, *cost, *revision, *redacted),
+            EventBody::DraftEdited { team, choices, by } => {
+                let picked: Vec<&str> = choices.iter().map(|c| c.option.as_str()).collect();
+                format!(
+                    "{}'s live draft edited by {by}: {}",
+                    self.team_name(team),
+                    if picked.is_empty() {
+                        "no choices".to_string()
+                    } else {
+                        picked.join(", ")
+                    }
+                )
+            }
+            EventBody::LeadChanged { team, player } => {
+                format!("{} is now led by {player}", self.team_name(team))
+            }
+            EventBody::OverrideUndone {
+                choice,
+                result,
+                previous,
+                ..
+            } => format!(
+                "{choice} override undone: {} \u{2192} {} (the dice's result stands)",
+                previous.as_str(),
+                result.as_str()
+            ),
             EventBody::EventInjected { inject: i } => self.with_effects(
                 format!(
                     "Inject {} \u{201c}{}\u{201d} ({}; to {})",
