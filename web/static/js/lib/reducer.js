@@ -278,7 +278,10 @@ export function applyEvent(state, ev, scenario) {
       const m = heldChannels(state, scenario);
       if (ev.scheduled) m.delete(ev.channel);
       else m.set(ev.channel, !!ev.open);
-      state.channels = (state.channels || []).map((c) => (c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open }) : c));
+      // `held`: the White Cell holds it against its schedule until it hands it back.
+      state.channels = (state.channels || []).map((c) =>
+        c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open, held: !ev.scheduled }) : c
+      );
       break;
     }
     case 'agreement_proposed': {
