@@ -292,6 +292,8 @@ fn a_bots_doctrine_and_rationale_reach_only_the_seats_a_persons_would() {
                     auto_advance: true,
                     private_rationales: true,
                     time_zone: None,
+                    team_leads: false,
+                    player_odds: engine::PlayerOdds::None,
                 },
                 g.at,
             );

@@ -496,6 +496,19 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
             respond("ag1"),
             "agreement_closed",
         ),
+        (
+            "a teammate submits where only the lead may",
+            {
+                let mut g = Game::with_options(belarus(), 5, true, engine::PlayerOdds::None);
+                g.cmd(&Actor::System, join_as("belarus", "Lead", "p-lead"));
+                g.cmd(&Actor::System, join_as("belarus", "Mate", "p-belarus"));
+                g.advance_to(Decision);
+                g
+            },
+            team("belarus"),
+            submit(1, &[]),
+            "not_lead",
+        ),
         // forbidden
         (
             "team advances",

@@ -21,6 +21,7 @@ mod export;
 mod negotiation;
 mod props;
 mod scenario;
+mod teamwork;
 mod tidy;
 mod v2;
 mod visibility;

@@ -330,6 +330,8 @@ fn a_session_can_keep_overt_rationales_private() {
             auto_advance: true,
             private_rationales: true,
             time_zone: None,
+            team_leads: false,
+            player_odds: engine::PlayerOdds::None,
         },
         at,
     );

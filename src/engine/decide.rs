@@ -37,6 +37,8 @@ pub fn create(
             auto_advance,
             private_rationales: false,
             time_zone: None,
+            team_leads: false,
+            player_odds: PlayerOdds::None,
         },
         at,
     )
@@ -53,6 +55,10 @@ pub struct Settings<'a> {
     pub private_rationales: bool,
     /// The reports' time zone, as given (checked by the caller); None is UTC.
     pub time_zone: Option<&'a str>,
+    /// Only each team's lead submits (the first to join; the White Cell may change it).
+    pub team_leads: bool,
+    /// What players see of their options' odds.
+    pub player_odds: PlayerOdds,
 }
 
 /// `create` with every setting.
@@ -68,6 +74,8 @@ pub fn create_with(
         auto_advance,
         private_rationales,
         time_zone,
+        team_leads,
+        player_odds,
     } = *settings;
     let mut state = State::blank(scenario);
     let event = Event {
@@ -85,6 +93,8 @@ pub fn create_with(
             auto_advance,
             private_rationales,
             time_zone: time_zone.map(str::to_string),
+            team_leads,
+            player_odds,
         },
     };
     evolve(&mut state, &event);
@@ -128,6 +138,15 @@ pub fn decide(
                 ));
             }
             submit(&mut e, team, player, *turn, choices)?;
+        }
+        Command::Draft { turn, choices } => {
+            let Actor::Team { team, player } = actor else {
+                return Err(Rejection::new(
+                    RejectionCode::Forbidden,
+                    "Only a team's players edit that team's draft.",
+                ));
+            };
+            super::teamwork::draft(&mut e, team, player, *turn, choices)?;
         }
         Command::Say { channel, text, as_ } => {
             negotiation::say(&mut e, actor, channel, text, as_.as_deref())?
@@ -180,7 +199,10 @@ pub fn decide(
                 Command::Bot { team, doctrine } => {
                     super::bots::set_bot(&mut e, team, doctrine.as_deref())?
                 }
+                Command::Lead { team, player } => super::teamwork::lead(&mut e, team, player)?,
+                Command::UndoOverride { choice } => super::teamwork::undo_override(&mut e, choice)?,
                 Command::Join { .. }
+                | Command::Draft { .. }
                 | Command::TimerExpired { .. }
                 | Command::Submit { .. }
                 | Command::Say { .. }
@@ -325,6 +347,7 @@ fn submit(
             ),
         ));
     }
+    super::teamwork::check_lead(e.state, team, player)?;
     let s = e.scenario();
     let Some(ti) = s.team_index(team) else {
         return Err(Rejection::new(
@@ -403,7 +426,6 @@ fn submit(
         bot: false,
         doctrine: None,
     });
-    let _ = player;
     Ok(())
 }
 

@@ -80,8 +80,12 @@ pub fn evolve(state: &mut State, event: &Event) {
             max_turns,
             auto_advance,
             private_rationales,
+            team_leads,
+            player_odds,
             ..
         } => {
+            state.team_leads = *team_leads;
+            state.player_odds = *player_odds;
             state.title = title.clone();
             state.seed = seed.unwrap_or(0);
             state.max_turns = *max_turns;
@@ -94,18 +98,22 @@ pub fn evolve(state: &mut State, event: &Event) {
             team,
             name,
             seat,
-        } => state.players.push(Player {
-            player: player.clone(),
-            team: team.clone(),
-            name: name.clone(),
-            seat: *seat,
-            joined_at: event.at,
-        }),
+        } => {
+            state.players.push(Player {
+                player: player.clone(),
+                team: team.clone(),
+                name: name.clone(),
+                seat: *seat,
+                joined_at: event.at,
+            });
+            super::teamwork::joined(state, team, player);
+        }
         EventBody::PhaseChanged { .. } => {
             state.timer = None;
             match event.phase {
                 Phase::Briefing => {
                     state.drafts.iter_mut().for_each(|d| *d = None);
+                    state.live_drafts.clear();
                     state.pending.clear();
                     // The previous turn is over: its final values (after any injects
                     // during review) replace the ones recorded when review opened.
@@ -243,6 +251,9 @@ pub fn evolve(state: &mut State, event: &Event) {
         | EventBody::AgreementResponded(_)
         | EventBody::AgreementResolved(_)
         | EventBody::AgreementApplied(_) => super::negotiation::evolve(state, event),
+        EventBody::DraftEdited { .. }
+        | EventBody::LeadChanged { .. }
+        | EventBody::OverrideUndone { .. } => super::teamwork::evolve(state, event),
     }
 }
 

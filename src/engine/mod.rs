@@ -27,6 +27,7 @@ mod rejection;
 mod repeat;
 mod simulate;
 mod state;
+mod teamwork;
 mod types;
 mod view;
 
@@ -50,6 +51,7 @@ pub use simulate::{
     run_seed, simulate, simulate_with,
 };
 pub use state::*;
+pub use teamwork::{LIKELY_FROM, PlayerOddsView, RISKY_UPTO, band as odds_band, team_odds};
 pub use types::*;
 pub use view::{
     OptionStatus, TeamStatus, View, can_see_inject, option_status, redact_inject,

@@ -45,6 +45,7 @@ pub enum RejectionCode {
     AgreementClosed,
     UnknownDoctrine,
     BotSeat,
+    NotLead,
 }
 
 impl RejectionCode {
@@ -84,6 +85,7 @@ impl RejectionCode {
         RejectionCode::AgreementClosed,
         RejectionCode::UnknownDoctrine,
         RejectionCode::BotSeat,
+        RejectionCode::NotLead,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -123,6 +125,7 @@ impl RejectionCode {
             RejectionCode::AgreementClosed => "agreement_closed",
             RejectionCode::UnknownDoctrine => "unknown_doctrine",
             RejectionCode::BotSeat => "bot_seat",
+            RejectionCode::NotLead => "not_lead",
         }
     }
 }

@@ -131,6 +131,32 @@ pub struct State {
     /// empty, so sessions without bots keep their state hash.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub bots: BTreeMap<String, Arc<str>>,
+    // Teamwork (`teamwork.rs`). Not serialised while off or empty, so the state hash
+    // of a session that never used them is what it was before they existed.
+    /// Only a team's lead submits.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub team_leads: bool,
+    /// What players see of their options' odds.
+    #[serde(skip_serializing_if = "PlayerOdds::is_none")]
+    pub player_odds: PlayerOdds,
+    /// Each team's lead (player id), with `team_leads`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub leads: BTreeMap<String, String>,
+    /// Each team's live draft for the current turn, by team id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub live_drafts: BTreeMap<String, LiveDraft>,
+}
+
+/// A team's live draft: the selection its players are editing together, unsent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveDraft {
+    pub team: String,
+    pub turn: u32,
+    pub choices: Vec<DraftChoice>,
+    /// The player who changed it last, and when.
+    pub by: String,
+    pub at: i64,
+    pub seq: u64,
 }
 
 impl State {
@@ -168,6 +194,10 @@ impl State {
             agreements: Vec::new(),
             message_tat: BTreeMap::new(),
             bots: BTreeMap::new(),
+            team_leads: false,
+            player_odds: PlayerOdds::None,
+            leads: BTreeMap::new(),
+            live_drafts: BTreeMap::new(),
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

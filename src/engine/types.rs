@@ -240,6 +240,22 @@ pub enum Command {
         #[serde(default)]
         doctrine: Option<String>,
     },
+    /// A team's live draft: the selection a player is editing, seen by the team
+    /// and the White Cell as it changes (debounced by the client); not a submission.
+    Draft {
+        turn: u32,
+        choices: Vec<ChoiceInput>,
+    },
+    /// The White Cell names a team's lead (sessions with `team_leads`).
+    Lead {
+        team: String,
+        player: String,
+    },
+    /// The White Cell takes back its override of a rolled choice before publication:
+    /// the dice's result stands again.
+    UndoOverride {
+        choice: String,
+    },
 }
 
 impl Command {
@@ -264,6 +280,9 @@ impl Command {
             Command::Void { .. } => "void",
             Command::Reveal { .. } => "reveal",
             Command::Bot { .. } => "bot",
+            Command::Draft { .. } => "draft",
+            Command::Lead { .. } => "lead",
+            Command::UndoOverride { .. } => "undo_override",
         }
     }
 }
@@ -461,6 +480,13 @@ pub enum EventBody {
         /// created before it existed keep their bytes and hashes.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_zone: Option<String>,
+        /// Only a team's lead submits its choices; the others propose into the live
+        /// draft. The first player to join a team leads it. Absent when off.
+        #[serde(default, skip_serializing_if = "is_false")]
+        team_leads: bool,
+        /// What players see of their options' odds. Absent when `none`.
+        #[serde(default, skip_serializing_if = "PlayerOdds::is_none")]
+        player_odds: PlayerOdds,
     },
     PlayerJoined {
         player: String,
@@ -580,6 +606,48 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         doctrine: Option<Arc<str>>,
     },
+    /// A player changed the team's live draft (the selection not yet submitted).
+    /// The team and the White Cell only.
+    DraftEdited {
+        team: String,
+        choices: Vec<DraftChoice>,
+        /// The player who made the change.
+        by: String,
+    },
+    /// The White Cell named a team's lead. The team and the White Cell only.
+    LeadChanged {
+        team: String,
+        player: String,
+    },
+    /// The White Cell took back an override before publication. White Cell only.
+    OverrideUndone {
+        choice: Arc<str>,
+        team: Arc<str>,
+        option: Arc<str>,
+        /// The dice's result, which stands again.
+        result: Outcome,
+        /// The overridden result it replaces.
+        previous: Outcome,
+    },
+}
+
+/// What a session shows players of their own options' odds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayerOdds {
+    /// Nothing (the default): odds are the White Cell's.
+    #[default]
+    None,
+    /// A band: likely, even or risky.
+    Band,
+    /// The target with its base and the modifiers the team can know of.
+    Exact,
+}
+
+impl PlayerOdds {
+    pub fn is_none(&self) -> bool {
+        *self == PlayerOdds::None
+    }
 }
 
 impl EventBody {
@@ -607,6 +675,9 @@ impl EventBody {
             EventBody::AgreementApplied(_) => "agreement_applied",
             EventBody::CovertRevealed { .. } => "covert_revealed",
             EventBody::BotSet { .. } => "bot_set",
+            EventBody::DraftEdited { .. } => "draft_edited",
+            EventBody::LeadChanged { .. } => "lead_changed",
+            EventBody::OverrideUndone { .. } => "override_undone",
         }
     }
 }

@@ -139,6 +139,8 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             auto_advance,
             private_rationales,
             time_zone,
+            team_leads,
+            player_odds,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -148,6 +150,8 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             auto_advance: *auto_advance,
             private_rationales: *private_rationales,
             time_zone: time_zone.clone(),
+            team_leads: *team_leads,
+            player_odds: *player_odds,
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -242,6 +246,16 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::AgreementProposed(_)
         | EventBody::AgreementResponded(_)
         | EventBody::AgreementResolved(_) => return None,
+        // Teamwork: a team's live draft and lead are its own and the White Cell's;
+        // undoing an override is the White Cell's, like the override.
+        EventBody::DraftEdited { team, .. } | EventBody::LeadChanged { team, .. }
+            if is_team(viewer, team) =>
+        {
+            event.body.clone()
+        }
+        EventBody::DraftEdited { .. }
+        | EventBody::LeadChanged { .. }
+        | EventBody::OverrideUndone { .. } => return None,
         EventBody::AgreementApplied(a) => {
             let mut a = a.clone();
             a.set = seen_flags(s, &a.set, viewer);
@@ -291,6 +305,9 @@ pub struct OptionStatus {
     /// Success chance if rolled on the current board (facilitator view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<i64>,
+    /// The odds as this team may see them, with the session option `player_odds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odds: Option<super::teamwork::PlayerOddsView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -371,6 +388,21 @@ pub struct View {
     /// Weighted objective scores by team, once the session has ended.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub scores: BTreeMap<Arc<str>, super::objectives::Score>,
+    /// Only each team's lead submits (absent when off).
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub team_leads: bool,
+    /// Team leads by team id: the team's own; the White Cell's, every team's.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub leads: BTreeMap<String, String>,
+    /// What players see of their options' odds (absent when `none`).
+    #[serde(skip_serializing_if = "PlayerOdds::is_none")]
+    pub player_odds: PlayerOdds,
+    /// This team's live draft for the current turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_draft: Option<LiveDraft>,
+    /// Every team's live draft for the current turn (White Cell only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_drafts: Option<BTreeMap<String, LiveDraft>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -424,6 +456,7 @@ pub fn option_status(
                 unmet,
                 target: with_odds
                     .then(|| super::repeat::odds_after(s, &state.world, &state.choices, o).2),
+                odds: None,
             }
         })
         .collect()
@@ -466,7 +499,20 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         (true, _) => (0..s.teams.len())
             .flat_map(|i| option_status(s, state, i, true))
             .collect(),
-        (false, Some(i)) => option_status(s, state, i, false),
+        (false, Some(i)) => {
+            let mut list = option_status(s, state, i, false);
+            if !state.player_odds.is_none() {
+                // Odds on the board as this team sees it.
+                let believed = match seat {
+                    Some(seat) => board.believed(seat),
+                    None => state.world.indicators.clone(),
+                };
+                for (o, def) in list.iter_mut().zip(&s.teams[i].options) {
+                    o.odds = super::teamwork::team_odds(state, &s.teams[i].id, &believed, def);
+                }
+            }
+            list
+        }
         (false, None) => Vec::new(),
     };
     View {
@@ -570,5 +616,26 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         beliefs: (fac && state.phase != Phase::Ended && board.active()).then(|| board.beliefs()),
         objectives: super::objectives::view_objectives(state, viewer),
         scores: super::objectives::view_scores(state, viewer),
+        team_leads: state.team_leads,
+        leads: state
+            .leads
+            .iter()
+            .filter(|(t, _)| fac || viewer.team() == Some(t.as_str()))
+            .map(|(t, p)| (t.clone(), p.clone()))
+            .collect(),
+        player_odds: state.player_odds,
+        live_draft: viewer
+            .team()
+            .and_then(|t| state.live_drafts.get(t))
+            .filter(|d| d.turn == state.turn)
+            .cloned(),
+        live_drafts: fac.then(|| {
+            state
+                .live_drafts
+                .iter()
+                .filter(|(_, d)| d.turn == state.turn)
+                .map(|(t, d)| (t.clone(), d.clone()))
+                .collect()
+        }),
     }
 }

@@ -248,6 +248,12 @@ struct CreateSession {
     /// Bots seated from the start: team id -> doctrine id.
     #[serde(default)]
     bots: std::collections::BTreeMap<String, String>,
+    /// Only each team's lead submits.
+    #[serde(default)]
+    team_leads: bool,
+    /// `none` (default), `band` or `exact`.
+    #[serde(default)]
+    player_odds: engine::PlayerOdds,
 }
 
 async fn create_session(
@@ -316,6 +322,8 @@ async fn create_session(
             auto_advance: body.auto_advance.unwrap_or(true),
             private_rationales: body.private_rationales,
             time_zone,
+            team_leads: body.team_leads,
+            player_odds: body.player_odds,
         },
         now,
     );

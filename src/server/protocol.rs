@@ -50,6 +50,9 @@ enum FrameType {
     Messages,
     Reveal,
     Bot,
+    Draft,
+    Lead,
+    UndoOverride,
 }
 
 /// One frame from a client.
@@ -160,6 +163,17 @@ pub enum ClientCommand {
         #[serde(default)]
         doctrine: Option<String>,
     },
+    Draft {
+        turn: u32,
+        choices: Vec<ChoiceInput>,
+    },
+    Lead {
+        team: String,
+        player: String,
+    },
+    UndoOverride {
+        choice: String,
+    },
 }
 
 impl From<ClientCommand> for Command {
@@ -222,6 +236,9 @@ impl From<ClientCommand> for Command {
             ClientCommand::Void { agreement, note } => Command::Void { agreement, note },
             ClientCommand::Reveal { choice } => Command::Reveal { choice },
             ClientCommand::Bot { team, doctrine } => Command::Bot { team, doctrine },
+            ClientCommand::Draft { turn, choices } => Command::Draft { turn, choices },
+            ClientCommand::Lead { team, player } => Command::Lead { team, player },
+            ClientCommand::UndoOverride { choice } => Command::UndoOverride { choice },
         }
     }
 }
@@ -363,7 +380,10 @@ impl ClientFrame {
             | FrameType::Withdraw
             | FrameType::Void
             | FrameType::Reveal
-            | FrameType::Bot => {
+            | FrameType::Bot
+            | FrameType::Draft
+            | FrameType::Lead
+            | FrameType::UndoOverride => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)

@@ -29,7 +29,14 @@ use crate::engine::{Actor, Command, Viewer};
 /// Largest frame accepted from a client.
 pub const MAX_FRAME: usize = 64 * 1024;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-const HEARTBEAT: Duration = Duration::from_secs(10);
+/// The server pings every second; a client heard from by no frame at all (a pong, a
+/// ping, a command) for `SILENCE` is closed (1001), so presence is true within 5 s:
+/// the check runs every `HEARTBEAT`, so a silent client goes at most `SILENCE +
+/// HEARTBEAT` after its last frame. Browsers answer WebSocket pings by themselves,
+/// and so does any client that follows RFC 6455.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+const SILENCE: Duration = Duration::from_secs(4);
+/// A write the peer does not take within this long closes the socket.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Token bucket: sustained frames per second and burst.
 const RATE_PER_SEC: f64 = 20.0;
@@ -472,7 +479,7 @@ async fn connection(
                 }
             }
             _ = heartbeat.tick() => {
-                if last_heard.elapsed() > CLIENT_TIMEOUT {
+                if last_heard.elapsed() > SILENCE {
                     break CloseReason { code: CloseCode::Away, description: Some("no response to heartbeat".into()) };
                 }
                 if !timely(conn.session.ping(b"")).await {

@@ -104,7 +104,12 @@ impl TestApp {
 }
 
 pub struct Client {
-    framed: actix_codec::Framed<awc::BoxedSocket, ws::Codec>,
+    /// Messages for the socket task to write.
+    out: tokio::sync::mpsc::UnboundedSender<ws::Message>,
+    /// Text frames the socket task has read; closed when the socket is.
+    inbox: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    /// Whether the socket task still answers the server's WebSocket pings.
+    answers_pings: std::rc::Rc<std::cell::Cell<bool>>,
     /// Every text frame received so far, in order.
     pub seen: Vec<Value>,
     pending: std::collections::VecDeque<Value>,
@@ -122,8 +127,44 @@ impl Client {
             .connect()
             .await
             .expect("ws connect");
+        let (out, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<ws::Message>();
+        let (in_tx, inbox) = tokio::sync::mpsc::unbounded_channel::<Value>();
+        let answers_pings = std::rc::Rc::new(std::cell::Cell::new(true));
+        let answers = answers_pings.clone();
+        // One task owns the socket: it answers the server's heartbeat pings at once,
+        // as a browser does, however long the test takes between reads.
+        actix_rt::spawn(async move {
+            let mut framed = framed;
+            loop {
+                tokio::select! {
+                    msg = out_rx.recv() => {
+                        let Some(msg) = msg else { break };
+                        if framed.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                    frame = framed.next() => match frame {
+                        Some(Ok(ws::Frame::Text(b))) => {
+                            let v: Value = serde_json::from_slice(&b).expect("server sends JSON");
+                            if in_tx.send(v).is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(ws::Frame::Ping(p))) => {
+                            if answers.get() {
+                                let _ = framed.send(ws::Message::Pong(p)).await;
+                            }
+                        }
+                        Some(Ok(ws::Frame::Close(_))) | Some(Err(_)) | None => break,
+                        Some(Ok(_)) => {}
+                    },
+                }
+            }
+        });
         Client {
-            framed,
+            out,
+            inbox,
+            answers_pings,
             seen: Vec::new(),
             pending: Default::default(),
             next_ref: 0,
@@ -147,17 +188,17 @@ impl Client {
     }
 
     pub async fn send_text(&mut self, text: String) {
-        self.framed
-            .send(ws::Message::Text(text.into()))
-            .await
-            .expect("send");
+        // A socket the server has closed takes nothing more; reads say so.
+        let _ = self.out.send(ws::Message::Text(text.into()));
+    }
+
+    /// From now on the client answers no WebSocket ping: a frozen browser tab.
+    pub fn stop_answering_pings(&self) {
+        self.answers_pings.set(false);
     }
 
     pub async fn send_binary(&mut self, bytes: Vec<u8>) {
-        self.framed
-            .send(ws::Message::Binary(Bytes::from(bytes)))
-            .await
-            .expect("send");
+        let _ = self.out.send(ws::Message::Binary(Bytes::from(bytes)));
     }
 
     /// The next text frame, or `None` when the socket closed (or nothing came in time).
@@ -169,23 +210,9 @@ impl Client {
     }
 
     async fn next_wire(&mut self, wait: Duration) -> Option<Value> {
-        loop {
-            let frame = tokio::time::timeout(wait, self.framed.next())
-                .await
-                .ok()??;
-            match frame.ok()? {
-                ws::Frame::Text(b) => {
-                    let v: Value = serde_json::from_slice(&b).expect("server sends JSON");
-                    self.seen.push(v.clone());
-                    return Some(v);
-                }
-                ws::Frame::Ping(p) => {
-                    let _ = self.framed.send(ws::Message::Pong(p)).await;
-                }
-                ws::Frame::Close(_) => return None,
-                _ => {}
-            }
-        }
+        let v = tokio::time::timeout(wait, self.inbox.recv()).await.ok()??;
+        self.seen.push(v.clone());
+        Some(v)
     }
 
     /// Reads until a frame matches; earlier frames stay queued for later reads.
@@ -295,11 +322,9 @@ impl Client {
     /// Whether the server has closed this socket.
     pub async fn closed(&mut self) -> bool {
         loop {
-            match tokio::time::timeout(WAIT, self.framed.next()).await {
+            match tokio::time::timeout(WAIT, self.inbox.recv()).await {
                 Ok(None) => return true,
-                Ok(Some(Ok(ws::Frame::Close(_)))) => return true,
-                Ok(Some(Err(_))) => return true,
-                Ok(Some(Ok(_))) => continue,
+                Ok(Some(_)) => continue,
                 Err(_) => return false,
             }
         }

@@ -125,6 +125,36 @@ impl Game {
         }
     }
 
+    /// A session with team leads and what players see of the odds.
+    pub fn with_options(
+        scenario: Arc<Scenario>,
+        seed: u64,
+        team_leads: bool,
+        player_odds: engine::PlayerOdds,
+    ) -> Game {
+        let at = 1_750_000_000_000;
+        let (state, event) = engine::create_with(
+            scenario.clone(),
+            &engine::Settings {
+                title: "test session",
+                seed,
+                max_turns: None,
+                auto_advance: true,
+                private_rationales: false,
+                time_zone: None,
+                team_leads,
+                player_odds,
+            },
+            at,
+        );
+        Game {
+            scenario,
+            state,
+            events: vec![event],
+            at,
+        }
+    }
+
     /// Runs a command as the server would: decide, then evolve every event.
     /// Checks that seq keeps climbing by one and that a rejection changes nothing.
     pub fn try_cmd(&mut self, actor: &Actor, cmd: Command) -> Result<Vec<Event>, Rejection> {

@@ -64,6 +64,32 @@ function inject(id, effects, set, clear) {
   return { id, turn: 1, title: id, text: '', effects, set: set || [], clear: clear || [], to: [] };
 }
 
+
+test('live drafts, leads, an undone override and a revealed covert choice', () => {
+  const st = state({ phase: 'decision' });
+  applyEvent(st, ev(11, 'draft_edited', { team: 'belarus', choices: [{ option: 'a', rationale: 'x' }], by: 'p2' }, { phase: 'decision' }), SCENARIO);
+  assert.deepEqual(st.live_draft.choices, [{ option: 'a', rationale: 'x' }]);
+  assert.equal(st.live_draft.by, 'p2');
+  applyEvent(st, ev(12, 'lead_changed', { team: 'belarus', player: 'p2' }, { phase: 'decision' }), SCENARIO);
+  assert.equal(st.leads.belarus, 'p2');
+  // A new turn clears the live draft.
+  applyEvent(st, ev(13, 'phase_changed', { from: 'review', indicators: st.indicators }, { turn: 2, phase: 'briefing' }), SCENARIO);
+  assert.equal(st.live_draft, undefined);
+
+  const wc = state({ role: 'facilitator', team: null, phase: 'adjudication', pending: [{ choice: 'c1', result: 'success', overridden: { result: 'failure', note: 'n' } }] });
+  applyEvent(wc, ev(11, 'override_undone', { choice: 'c1', team: 'belarus', option: 'a', result: 'success', previous: 'failure' }, { phase: 'adjudication' }), SCENARIO);
+  assert.equal(wc.pending[0].overridden, undefined);
+  assert.ok(NEEDS_SNAPSHOT.has('covert_revealed'));
+
+  // A revealed covert choice moves the boards that did not hold its effects.
+  const other = state({ team: 'ukraine', indicators: { escalation: 2, support: 3 } });
+  applyEvent(other, ev(11, 'covert_revealed', { choice: 'c9', team: 'russia', option: 'o', title: 'T', effects: { escalation: 3 } }), SCENARIO);
+  assert.equal(other.indicators.escalation, 5);
+  const owner = state({ team: 'russia', indicators: { escalation: 5, support: 3 } });
+  applyEvent(owner, ev(11, 'covert_revealed', { choice: 'c9', team: 'russia', option: 'o', title: 'T', effects: { escalation: 3 } }), SCENARIO);
+  assert.equal(owner.indicators.escalation, 5, 'the team that made it had it all along');
+});
+
 test('indicators are clamped to their range, as the engine does', () => {
   const st = state();
   applyEvent(st, ev(11, 'event_injected', { inject: inject('i1', { escalation: 5, support: -7 }) }), SCENARIO);

@@ -764,7 +764,7 @@ test('a player page survives a server restart: the badge says so, then reconnect
   await waitText(page, '#player-name', /Rita/);
 
   await stopServer();
-  await waitText(page, '#conn', /Connection lost.*reconnecting in \d+ s/, 20000);
+  await waitText(page, '#conn', /Reconnecting\u2026.*reconnecting in \d+ s/, 20000);
   await shot(page, '11-team-phone-reconnecting', false);
   await startServer();
   await waitText(page, '#conn', /Connected/, 45000);

@@ -119,7 +119,8 @@ impl Names {
         match &mut e.body {
             EventBody::SessionCreated { title, .. } => self.scrub(title),
             EventBody::PlayerJoined { name, .. } => self.relabel(name),
-            EventBody::ChoicesSubmitted { choices, .. } => {
+            EventBody::ChoicesSubmitted { choices, .. }
+            | EventBody::DraftEdited { choices, .. } => {
                 choices
                     .iter_mut()
                     .for_each(|c| self.scrub_shared(&mut c.rationale));
@@ -184,7 +185,9 @@ impl Names {
             | EventBody::TimerSet { .. }
             | EventBody::TimerExpired {}
             | EventBody::CovertRevealed { .. }
-            | EventBody::BotSet { .. } => {}
+            | EventBody::BotSet { .. }
+            | EventBody::LeadChanged { .. }
+            | EventBody::OverrideUndone { .. } => {}
         }
     }
 }

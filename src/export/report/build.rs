@@ -241,6 +241,33 @@ impl<'s> Builder<'s> {
                     note: note.clone(),
                 });
             }
+            // An override taken back is part of the record: it shows as a return
+            // to the dice's result.
+            EventBody::OverrideUndone {
+                choice,
+                team,
+                option,
+                result,
+                previous,
+            } => {
+                let ix = self.overrides.len();
+                self.override_ix.entry(choice.clone()).or_default().push(ix);
+                turn.overrides.push(ix);
+                self.overrides.push(OverrideRecord {
+                    seq,
+                    at,
+                    turn: ev.turn,
+                    choice: choice.clone(),
+                    team: team.clone(),
+                    option: option.clone(),
+                    result: *result,
+                    previous: *previous,
+                    note: "Override undone: the dice's result stands.".to_string(),
+                });
+            }
+            // The live draft and leads are the team's working process, not the record
+            // of what it submitted; the event log lists them.
+            EventBody::DraftEdited { .. } | EventBody::LeadChanged { .. } => {}
             EventBody::ChoiceResolved(r) => self.resolved(ev, r),
             EventBody::TriggerFired { trigger, event } => turn.triggers.push(TriggerRecord {
                 seq,

@@ -152,6 +152,31 @@ impl Report<'_> {
             EventBody::BotSet { team, .. } => {
                 format!("{} seat handed back from the bot", self.team_name(team))
             }
+            EventBody::DraftEdited { team, choices, by } => {
+                let picked: Vec<&str> = choices.iter().map(|c| c.option.as_str()).collect();
+                format!(
+                    "{}'s live draft edited by {by}: {}",
+                    self.team_name(team),
+                    if picked.is_empty() {
+                        "no choices".to_string()
+                    } else {
+                        picked.join(", ")
+                    }
+                )
+            }
+            EventBody::LeadChanged { team, player } => {
+                format!("{} is now led by {player}", self.team_name(team))
+            }
+            EventBody::OverrideUndone {
+                choice,
+                result,
+                previous,
+                ..
+            } => format!(
+                "{choice} override undone: {} \u{2192} {} (the dice's result stands)",
+                previous.as_str(),
+                result.as_str()
+            ),
             EventBody::EventInjected { inject: i } => self.with_effects(
                 format!(
                     "Inject {} \u{201c}{}\u{201d} ({}; to {})",

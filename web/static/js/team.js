@@ -10,7 +10,10 @@ import { announce } from './lib/notify.js';
 import { bootConsole, findKey } from './lib/console.js';
 import { installCues } from './lib/cues.js';
 import { S, myTeam, myTeamDef, playerName } from './team/context.js';
-import { syncDraft, buildOptions, updateOptions, renderDraftSummary, submit, showTeammateNotice } from './team/decide.js';
+import { syncDraft, buildOptions, updateOptions, renderDraftSummary, submit, showTeammateNotice, sendSubmission } from './team/decide.js';
+import { afterSnapshot, teammateEdited, differsFromSubmitted, saveLocal, scheduleLiveSend } from './team/drafts.js';
+import { renderObjectives } from './team/objectives.js';
+import { feedback } from './lib/notify.js';
 import { renderBriefing, renderOutcomes, renderHistory } from './team/feed.js';
 import { renderTalks, wireTalks, onMessage, totalUnread } from './team/talks.js';
 import { renderAgreements, wireAgreements } from './team/agreements.js';
@@ -75,6 +78,7 @@ function renderAll() {
   );
   drawIfChanged('flags', st.flags, () => renderFlags($('flags'), st, S.sc, { showOff: true }));
   drawIfChanged('briefing', [st.turn, st.injects], renderBriefing);
+  drawIfChanged('objectives', [st.objectives, st.scores, !!st.ended], renderObjectives);
   updateOptions();
   renderDraftSummary();
   drawIfChanged('outcomes', [st.turn, st.phase, st.choices, st.ended], renderOutcomes);
@@ -99,10 +103,18 @@ function onEvent(ev, st, before) {
     case 'phase_changed':
       announce(`${turnLabel(st)}: ${phaseLabel(ev.phase)}. ${PHASE_HELP[ev.phase] || ''}`);
       break;
+    case 'draft_edited':
+      teammateEdited(ev);
+      break;
+    case 'lead_changed':
+      announce(`${playerName(ev.player)} now leads your team and submits its choices.`);
+      break;
     case 'choices_submitted':
       if (ev.team === myTeam() && !ev.redacted) {
         const by = st.draft && st.draft.by;
         if (by !== (S.seat && S.seat.player)) {
+          // A teammate's submission never replaces this player's unsent changes.
+          S.dirty = differsFromSubmitted();
           if (S.dirty) showTeammateNotice(st.draft, renderAll);
           else syncDraft(true);
           announce(`${playerName(by)} submitted revision ${ev.revision} of your team's choices.`);
@@ -157,6 +169,25 @@ function noSeat(text) {
   if (text) setText($('noseat-text'), text);
 }
 
+/** Every snapshot: restore this player's work, settle a submission in flight. */
+function onSnapshot() {
+  afterSnapshot(
+    syncDraft,
+    (choices) => sendSubmission(choices),
+    (kind, text) => feedback($('submit-feedback'), kind, text)
+  );
+  if (S.dirty) scheduleLiveSend();
+}
+
+/** Leaving with unsent changes asks first (they are kept on this device anyway). */
+function warnOnLeave(e) {
+  const st = S.state;
+  if (!st || st.ended || !(S.dirty || S.outbox)) return;
+  if (st.phase !== 'briefing' && st.phase !== 'decision') return;
+  e.preventDefault();
+  e.returnValue = '';
+}
+
 onReady(() => {
   const key = findKey('team', '/team');
   S.sessionId = key.sessionId;
@@ -166,12 +197,18 @@ onReady(() => {
     return;
   }
   $('decide-form').addEventListener('submit', submit);
+  window.addEventListener('beforeunload', warnOnLeave);
+  // A phone may discard a background tab without warning: keep the work first.
+  window.addEventListener('pagehide', saveLocal);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') saveLocal();
+  });
   wireTalks(() => S.console.renderSoon && S.console.renderSoon());
   wireAgreements();
   S.console = bootConsole({
     token: S.seat.token,
     accept: acceptSnapshot,
-    snapshot: () => syncDraft(false),
+    snapshot: onSnapshot,
     event: onEvent,
     render: renderAll,
     tick: renderTimer,

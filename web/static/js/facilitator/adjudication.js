@@ -76,6 +76,24 @@ function overrideCell(r, st) {
   const disabled = st.phase !== 'adjudication';
   sel.disabled = disabled;
   note.disabled = disabled;
+  // An override can be taken back until publication: the dice's result stands again.
+  const undo = r.overridden
+    ? el('button', {
+        type: 'button',
+        class: 'secondary small undo-override',
+        text: `Undo override (back to the dice: ${r.result})`,
+        disabled,
+        onclick: async () => {
+          say('busy', 'Undoing the override\u2026');
+          try {
+            await S.conn.send({ type: 'undo_override', choice: id });
+            say('ok', `Override undone: the dice's ${r.result} stands.`);
+          } catch (err) {
+            say('error', err.message);
+          }
+        },
+      })
+    : null;
   return el(
     'form',
     { class: 'override-form', novalidate: true, onsubmit: go },
@@ -90,6 +108,7 @@ function overrideCell(r, st) {
     el('label', { for: noteId, class: 'sr-only', text: `Override note for ${r.title}` }),
     note,
     who,
+    undo,
     fb
   );
 }

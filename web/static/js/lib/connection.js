@@ -1,13 +1,22 @@
 // The WebSocket connection: auth, commands with their acks, a fresh snapshot on
-// demand, keep-alive pings, and reconnecting with backoff. The badge in the header
+// demand, a heartbeat, and reconnecting with backoff. The badge in the header
 // always says where things stand.
+//
+// Heartbeat: a `ping` every PING_EVERY ms; a `pong` missing for PONG_WITHIN ms means
+// the link is dead even if the socket looks open (a phone that changed networks, a
+// laptop that slept): the badge says "Reconnecting…" at once and a new socket is
+// opened, without waiting for the browser to notice.
 import { el, $, fill } from './dom.js';
 import { problem } from './notify.js';
+
+/** How often the console pings, and how long it waits for the answer. */
+export const PING_EVERY = 2000;
+export const PONG_WITHIN = 5000;
 
 const STATUS_TEXT = {
   connecting: ['\u25cc', 'Connecting\u2026'],
   connected: ['\u25cf', 'Connected'],
-  reconnecting: ['\u21bb', 'Connection lost'],
+  reconnecting: ['\u21bb', 'Reconnecting\u2026'],
   offline: ['\u2717', 'Offline'],
   rejected: ['\u2717', 'Not accepted'],
 };
@@ -122,7 +131,9 @@ export class Connection {
     ws.addEventListener('close', (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.authed = false;
       this.failPending('The connection dropped before the server confirmed this; check whether it took effect.');
+      if (this.opts.onDropped) this.opts.onDropped();
       if (this.stopped) return;
       if (ev.code === 4001 || ev.code === 4003) {
         this.reject(ev.reason || 'The server did not accept this key.');
@@ -164,12 +175,28 @@ export class Connection {
     this.pingTimer = window.setTimeout(() => {
       if (!this.isOpen()) return;
       this.sendRaw({ type: 'ping', ref: `ping${++this.refCounter}` });
-      this.pongTimer = window.setTimeout(() => {
-        // No answer: the link is dead even if the socket looks open.
-        if (this.ws) this.ws.close();
-      }, 10000);
+      // One deadline for the oldest unanswered ping: any pong clears it.
+      if (!this.pongTimer) this.pongTimer = window.setTimeout(() => this.dead(), PONG_WITHIN);
       this.schedulePing();
-    }, 20000);
+    }, PING_EVERY);
+  }
+
+  /** No pong in time: drop this socket (its close may take long to come) and
+   *  reconnect; commands in flight fail with code `dropped`. */
+  dead() {
+    this.pongTimer = null;
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    this.authed = false;
+    try {
+      ws.close();
+    } catch (e) {
+      /* already closing */
+    }
+    this.failPending('The connection dropped before the server confirmed this; check whether it took effect.');
+    if (this.opts.onDropped) this.opts.onDropped();
+    if (!this.stopped) this.scheduleReconnect();
   }
 
   sendRaw(obj) {
@@ -183,13 +210,17 @@ export class Connection {
   send(cmd) {
     return new Promise((resolve, reject) => {
       if (!this.isOpen() || !this.authed) {
-        reject(new Error('Not connected to the server, so this was not sent. Try again when the status shows Connected.'));
+        const err = new Error('Not connected to the server, so this was not sent. Try again when the status shows Connected.');
+        err.code = 'not_sent';
+        reject(err);
         return;
       }
       const ref = `r${++this.refCounter}`;
       const timer = window.setTimeout(() => {
         if (this.pending.delete(ref)) {
-          reject(new Error('The server did not confirm this within 20 seconds; check whether it took effect.'));
+          const err = new Error('The server did not confirm this within 20 seconds; check whether it took effect.');
+          err.code = 'dropped';
+          reject(err);
         }
       }, 20000);
       this.pending.set(ref, { resolve, reject, timer });
@@ -200,7 +231,9 @@ export class Connection {
   failPending(message) {
     for (const [, p] of this.pending) {
       window.clearTimeout(p.timer);
-      p.reject(new Error(message));
+      const err = new Error(message);
+      err.code = 'dropped';
+      p.reject(err);
     }
     this.pending.clear();
   }

@@ -20,6 +20,8 @@ export const NEEDS_SNAPSHOT = new Set([
   'session_ended',
   'script_skipped',
   'agreement_applied',
+  'covert_revealed',
+  'override_undone',
 ]);
 
 /** Messages per channel a snapshot holds (the server's SNAPSHOT_MESSAGES); older ones
@@ -124,6 +126,8 @@ function clearDrafts(state) {
   }
   delete state.draft;
   if (state.drafts) state.drafts = {};
+  delete state.live_draft;
+  if (state.live_drafts) state.live_drafts = {};
   if (state.pending) state.pending = [];
 }
 
@@ -201,6 +205,32 @@ export function applyEvent(state, ev, scenario) {
     case 'dice_rolled':
       if (ev.rolled) state.pending = (state.pending || []).concat([ev.rolled]);
       break;
+    case 'override_undone':
+      state.pending = (state.pending || []).map((r) => {
+        if (r.choice !== ev.choice) return r;
+        const x = Object.assign({}, r);
+        delete x.overridden;
+        return x;
+      });
+      break;
+    case 'draft_edited': {
+      // The team's live draft (the team and the White Cell only).
+      const live = { team: ev.team, turn: ev.turn, choices: ev.choices || [], by: ev.by || '', at: ev.at, seq: ev.seq };
+      if (state.role === 'team' && state.team === ev.team) state.live_draft = live;
+      if (state.role === 'facilitator') state.live_drafts = Object.assign({}, state.live_drafts, { [ev.team]: live });
+      break;
+    }
+    case 'lead_changed':
+      state.leads = Object.assign({}, state.leads, { [ev.team]: ev.player });
+      break;
+    case 'covert_revealed': {
+      // Its effects reach the boards that did not hold them: every seat but the
+      // team that made the choice and the White Cell (who saw them all along).
+      const had = state.role === 'facilitator' || (state.role === 'team' && state.team === ev.team) || !!state.ended;
+      if (!had) changeWorld(state, scenario, ev.effects, null, null);
+      state.choices = (state.choices || []).map((c) => (c.choice === ev.choice ? Object.assign({}, c, { revealed: true }) : c));
+      break;
+    }
     case 'outcome_overridden':
       state.pending = (state.pending || []).map((r) =>
         r.choice === ev.choice ? Object.assign({}, r, { overridden: { result: ev.result, note: ev.note } }) : r
@@ -248,7 +278,10 @@ export function applyEvent(state, ev, scenario) {
       const m = heldChannels(state, scenario);
       if (ev.scheduled) m.delete(ev.channel);
       else m.set(ev.channel, !!ev.open);
-      state.channels = (state.channels || []).map((c) => (c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open, held: !ev.scheduled }) : c));
+      // `held`: the White Cell holds it against its schedule until it hands it back.
+      state.channels = (state.channels || []).map((c) =>
+        c.id === ev.channel ? Object.assign({}, c, { open: !!ev.open, held: !ev.scheduled }) : c
+      );
       break;
     }
     case 'agreement_proposed': {

@@ -9,6 +9,15 @@ export const S = {
   selectionTurn: null,
   dirty: false,
   sending: false,
+  /** A submission sent but not confirmed: {turn, choices, base (the revision it
+   *  was sent over)}; resent after reconnecting unless it arrived. */
+  outbox: null,
+  /** Who changed each option of the live draft last: option id -> {by, at}. */
+  editors: new Map(),
+  lastLive: null,
+  restoredTurn: null,
+  /** The form was restored from this device after a reload. */
+  restored: false,
   cards: new Map(),
   builtFor: '',
   /** The session as this seat sees it: the last snapshot with later events applied. */
@@ -60,4 +69,18 @@ export function selectedCost() {
 
 export function canEdit() {
   return !!S.state && S.state.phase === 'decision' && !S.state.ended && !S.sending;
+}
+
+/** The team's lead (player id), in a session with team leads. */
+export function leadOf() {
+  const st = S.state;
+  if (!st || !st.team_leads) return null;
+  return (st.leads && st.leads[st.team]) || null;
+}
+
+/** Whether this player may submit: always, unless the session has team leads and
+ *  another player leads this team. */
+export function maySubmit() {
+  const lead = leadOf();
+  return !lead || lead === (S.seat && S.seat.player);
 }

@@ -4,9 +4,10 @@
 import { el, svg, $, fill, setText } from '../lib/dom.js';
 import { clock } from '../lib/clock.js';
 import { plural, clockTime } from '../lib/words.js';
-import { optionTitle } from '../lib/scenario.js';
+import { optionTitle, indicatorName } from '../lib/scenario.js';
 import { announce, feedback } from '../lib/notify.js';
-import { S, myTeam, myTeamDef, playerName, optionStatus, budget, selectedCost, canEdit } from './context.js';
+import { S, myTeam, myTeamDef, playerName, optionStatus, budget, selectedCost, canEdit, leadOf, maySubmit } from './context.js';
+import { changed, saveLocal, submitted } from './drafts.js';
 
 // ---------------------------------------------------------------- draft sync
 
@@ -20,8 +21,10 @@ export function syncDraft(force) {
   S.selection = new Map(draft ? draft.choices.map((c) => [c.option, c.rationale || '']) : []);
   S.selectionTurn = st.turn;
   S.dirty = false;
+  S.restored = false;
   for (const [id, card] of S.cards) card.rationale.value = S.selection.get(id) || '';
   $('teammate-notice').hidden = true;
+  saveLocal();
 }
 
 // ---------------------------------------------------------------- option menu
@@ -56,6 +59,8 @@ function buildCard(o) {
     'aria-describedby': `${id}-desc ${id}-why`,
   });
   const why = el('p', { class: 'why', id: `${id}-why` });
+  const odds = el('p', { class: 'odds hint', id: `${id}-odds`, hidden: true });
+  const editor = el('p', { class: 'editor hint', hidden: true });
   const rationale = el('textarea', {
     id: `${id}-rat`,
     rows: 3,
@@ -110,23 +115,25 @@ function buildCard(o) {
       )
     ),
     more,
+    odds,
+    editor,
     why,
     ratWrap
   );
   input.addEventListener('change', () => {
     if (input.checked) S.selection.set(o.id, rationale.value);
     else S.selection.delete(o.id);
-    S.dirty = true;
+    changed();
     updateOptions();
     renderDraftSummary();
     if (input.checked) rationale.focus();
   });
   rationale.addEventListener('input', () => {
     if (S.selection.has(o.id)) S.selection.set(o.id, rationale.value);
-    S.dirty = true;
+    changed();
     renderDraftSummary();
   });
-  S.cards.set(o.id, { root, input, why, rationale, ratWrap, more, open: null, def: o });
+  S.cards.set(o.id, { root, input, why, odds, editor, rationale, ratWrap, more, open: null, def: o });
   return root;
 }
 
@@ -170,11 +177,23 @@ export function updateOptions() {
     }
     setText(card.why, why);
     card.why.hidden = !why;
+    const oddsText = oddsWords(status.odds, o);
+    setText(card.odds, oddsText);
+    card.odds.hidden = !oddsText;
+    const ed = S.editors.get(oid);
+    const edText = ed && ed.by !== (S.seat && S.seat.player) ? `\u270e ${playerName(ed.by)} changed this at ${clockTime(ed.at)}` : '';
+    setText(card.editor, edText);
+    card.editor.hidden = !edText;
   }
   renderBudget(total, used);
+  renderLiveNote();
   const btn = $('submit-btn');
   const hasDraft = S.state.draft && S.state.draft.turn === S.state.turn;
-  btn.disabled = !editable;
+  btn.disabled = !editable || !maySubmit();
+  if (!maySubmit()) {
+    setText(btn, `Only ${playerName(leadOf())} (team lead) submits`);
+    return;
+  }
   setText(
     btn,
     S.selection.size === 0
@@ -185,6 +204,66 @@ export function updateOptions() {
         ? 'Submit revision'
         : 'Submit choices'
   );
+}
+
+/** The odds band's cut points (the engine's LIKELY_FROM and RISKY_UPTO). */
+const BAND_WORDS = {
+  likely: 'likely (a chance of 67% or more: it succeeds at least two times in three)',
+  even: 'even (a chance between 34% and 66%)',
+  risky: 'risky (a chance of 33% or less: it fails at least two times in three)',
+};
+
+/** What a player may know of an option's odds, and what it tends to move. */
+export function oddsWords(odds, o) {
+  if (!odds) return '';
+  let text;
+  if (odds.target !== undefined && odds.target !== null) {
+    const mods = (odds.modifiers || []).map((m) => `${m.delta >= 0 ? '+' : '\u2212'}${Math.abs(m.delta)} ${m.reason}`);
+    text = `Chance of success: ${odds.target}% (base ${odds.base}%${mods.length ? `; ${mods.join('; ')}` : ''}).`;
+  } else {
+    text = `Odds: ${BAND_WORDS[odds.band] || odds.band}.`;
+  }
+  const moves = movesWords(o);
+  return moves ? `${text} ${moves}` : text;
+}
+
+function movesWords(o) {
+  const dir = (effects) => new Map(Object.entries(effects || {}).filter(([, d]) => Number(d)).map(([id, d]) => [id, Number(d) > 0 ? 'up' : 'down']));
+  const win = dir(o.success && o.success.effects);
+  const lose = dir(o.failure && o.failure.effects);
+  const ids = Array.from(new Set([...win.keys(), ...lose.keys()]));
+  if (!ids.length) return '';
+  const parts = ids.map((id) => {
+    const bits = [];
+    if (win.has(id)) bits.push(`${win.get(id) === 'up' ? '\u2191 up' : '\u2193 down'} on success`);
+    if (lose.has(id)) bits.push(`${lose.get(id) === 'up' ? '\u2191 up' : '\u2193 down'} on failure`);
+    return `${indicatorName(S.sc, id)} ${bits.join(', ')}`;
+  });
+  return `Tends to move: ${parts.join('; ')}.`;
+}
+
+/** The line above the options: the live team draft, who changed it last, and leads. */
+function renderLiveNote() {
+  const st = S.state;
+  const node = $('live-draft-note');
+  if (!node || !st) return;
+  const bits = [];
+  const live = st.live_draft && st.live_draft.turn === st.turn ? st.live_draft : null;
+  if (st.phase === 'briefing' || st.phase === 'decision') {
+    bits.push('Your team edits one draft together: every teammate sees each change as it is made.');
+    if (live) bits.push(`Last change by ${playerName(live.by)} at ${clockTime(live.at)}.`);
+  }
+  const lead = leadOf();
+  if (lead) {
+    bits.push(
+      maySubmit()
+        ? 'You lead your team: you submit its choices; teammates propose in the draft.'
+        : `${playerName(lead)} leads your team and submits its choices; your changes go into the team draft for them.`
+    );
+  }
+  if (S.restored && S.dirty) bits.push('Your unsent changes were restored from this device.');
+  setText(node, bits.join(' '));
+  node.hidden = !bits.length;
 }
 
 function renderBudget(total, used) {
@@ -273,18 +352,35 @@ export async function submit(ev) {
     S.cards.get(first).rationale.focus();
     return;
   }
-  const cost = selectedCost();
-  if (cost > budget()) {
-    feedback(fb, 'error', `These choices cost ${cost} points; your budget is ${budget()}. Untick something.`);
+  const total = selectedCost();
+  if (total > budget()) {
+    feedback(fb, 'error', `These choices cost ${total} points; your budget is ${budget()}. Untick something.`);
     return;
   }
   const choices = chosen.map((id) => ({ option: id, rationale: S.selection.get(id) }));
+  if (!maySubmit()) {
+    feedback(fb, 'error', `Only ${playerName(leadOf())}, your team's lead, submits; your changes are in the team draft.`);
+    return;
+  }
+  const d = submitted();
+  S.outbox = { turn: S.state.turn, choices, base: d ? d.revision : 0 };
+  saveLocal();
+  await sendSubmission(choices);
+}
+
+/** Sends the outbox's choices; a drop keeps it for after reconnecting. */
+export async function sendSubmission(choices) {
+  const fb = $('submit-feedback');
+  const cost = choices.reduce((n, c) => n + ((S.sc.options.get(c.option) || {}).cost || 0), 0);
   S.sending = true;
   updateOptions();
   feedback(fb, 'busy', 'Sending your choices…');
   try {
     await S.conn.send({ type: 'submit', turn: S.state.turn, choices });
+    S.outbox = null;
     S.dirty = false;
+    S.restored = false;
+    saveLocal();
     const what = choices.length ? plural(choices.length, 'action') : 'no actions';
     feedback(
       fb,
@@ -293,14 +389,19 @@ export async function submit(ev) {
     );
     announce('Your choices were submitted.');
   } catch (e) {
-    feedback(fb, 'error', `Not submitted: ${e.message}`);
+    if (e.code === 'dropped' || e.code === 'not_sent') {
+      feedback(fb, 'busy', 'The connection dropped while sending: your choices are kept and will be sent when it is back, unless they already arrived.');
+    } else {
+      S.outbox = null;
+      saveLocal();
+      feedback(fb, 'error', `Not submitted: ${e.message}`);
+    }
   } finally {
     S.sending = false;
     updateOptions();
     renderDraftSummary();
   }
 }
-
 
 /** A teammate submitted while this player has unsent edits: offer theirs; `redraw`
  *  draws the console after loading them. */
@@ -310,7 +411,9 @@ export function showTeammateNotice(draft, redraw) {
   fill(
     box,
     el('span', { 'aria-hidden': 'true', text: '\u2139 ' }),
-    `${playerName(draft.by)} submitted revision ${draft.revision} at ${clockTime(draft.at)} while you were editing. `,
+    `${playerName(draft.by)} submitted revision ${draft.revision} at ${clockTime(draft.at)} while you were editing: ${
+      draft.choices.length ? draft.choices.map((c) => optionTitle(S.sc, c.option)).join(', ') : 'no actions'
+    }. Your changes below are kept, unsent. `,
     el('button', {
       type: 'button',
       class: 'secondary small',

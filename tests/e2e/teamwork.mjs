@@ -1,0 +1,200 @@
+// The team console's decision flow in headless Chromium: a draft survives a reload,
+// two teammates share one live draft and see who changed what, with team leads only
+// the lead submits, the odds band shows when the session offers it (and not when it
+// does not), and the briefing lists the team's objectives, judged at the end.
+// Uses tests/fixtures/odds.toml (objectives, a secret flag, modifiers); the White Cell
+// is driven over its WebSocket from node. Run by run.sh with run.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { sleep, freePort, waiters, text } from './lib.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const BIN = process.env.WARGAME_BIN || path.join(ROOT, 'target', 'debug', 'wargame');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const { until, waitText } = waiters(15000);
+
+let server;
+let browser;
+let tmp;
+let base;
+let log = '';
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-teamwork-'));
+  const scenarios = path.join(tmp, 'scenarios');
+  fs.mkdirSync(scenarios);
+  fs.copyFileSync(path.join(ROOT, 'tests', 'fixtures', 'odds.toml'), path.join(scenarios, 'odds.toml'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, 'e2e.db'), '--scenarios', scenarios], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: Object.assign({}, process.env, { RUST_LOG: 'warn' }),
+  });
+  server.stdout.on('data', (d) => (log += d));
+  server.stderr.on('data', (d) => (log += d));
+  await until(async () => {
+    if (server.exitCode !== null) throw new Error(`the server exited: ${log}`);
+    return (await fetch(`${base}/healthz`)).ok;
+  }, 'the server', 30000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function post(p, body) {
+  const res = await fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json();
+  assert.ok(res.ok, `${p}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The White Cell over its WebSocket: `cmd` resolves with the ack, rejects on an error. */
+async function whiteCell(token) {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
+  const waiting = new Map();
+  let n = 0;
+  let authed;
+  const snapshot = new Promise((r) => (authed = r));
+  ws.addEventListener('message', (m) => {
+    const f = JSON.parse(m.data);
+    if (f.type === 'snapshot') authed(f);
+    const w = f.ref !== undefined ? waiting.get(f.ref) : null;
+    if (!w) return;
+    waiting.delete(f.ref);
+    if (f.type === 'error') w.reject(new Error(`${f.code}: ${f.message}`));
+    else w.resolve(f);
+  });
+  await new Promise((r, j) => {
+    ws.addEventListener('open', r);
+    ws.addEventListener('error', j);
+  });
+  const cmd = (c) =>
+    new Promise((resolve, reject) => {
+      const ref = `w${++n}`;
+      waiting.set(ref, { resolve, reject });
+      ws.send(JSON.stringify(Object.assign({ ref }, c)));
+    });
+  ws.send(JSON.stringify({ type: 'auth', token }));
+  await snapshot;
+  return { cmd, close: () => ws.close() };
+}
+
+/** A session of the fixture with `options`, and a White Cell. */
+async function session(options) {
+  const s = await post('/api/sessions', Object.assign({ scenario: 'odds-fixture', seed: 3 }, options));
+  const wc = await whiteCell(s.facilitator_token);
+  return { s, wc };
+}
+
+/** A player in a browser context of their own, seated as the join page would seat them. */
+async function player(s, team, name) {
+  const res = await post('/api/join', { join_code: s.join_code, team, name });
+  const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const page = await context.newPage();
+  const seen = { errors: [], dialogs: [] };
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('dialog', async (d) => {
+    seen.dialogs.push(d.type());
+    await d.accept().catch(() => {});
+  });
+  await page.goto(`${base}/join`);
+  const seat = { session_id: res.session_id, team, team_name: team, token: res.token, player: res.player, name, join_code: s.join_code, title: 'x' };
+  await page.evaluate((rec) => localStorage.setItem('wargame.seats', JSON.stringify([rec])), seat);
+  await page.goto(`${base}/team?session=${encodeURIComponent(res.session_id)}`);
+  await waitText(page, '#conn', /Connected/);
+  return { page, context, seen, id: res.player };
+}
+
+const card = (id) => `.option[data-option="${id}"]`;
+
+test('teammates share one live draft, only the lead submits, a reload keeps the draft, odds in bands', { timeout: 120000 }, async () => {
+  const { s, wc } = await session({ team_leads: true, player_odds: 'band' });
+  const lead = await player(s, 'blue', 'Lead');
+  const mate = await player(s, 'blue', 'Mate');
+  await wc.cmd({ type: 'start' });
+  await wc.cmd({ type: 'advance' });
+  for (const p of [lead, mate]) await waitText(p.page, '#phase', /Decision/);
+
+  // The odds, as a band on the team's own board, and what the option moves.
+  const odds = await waitText(mate.page, `${card('blue_talks')} .odds`, /Odds: likely/);
+  assert.match(odds, /Tends to move: Tension \u2193 down on success, \u2191 up on failure/);
+  assert.doesNotMatch(odds, /\d+%.*base/, 'a band, not the number');
+
+  // The lead is named; the teammate cannot submit but proposes.
+  await waitText(mate.page, '#submit-btn', /Only Lead \(team lead\) submits/);
+  assert.equal(await mate.page.isDisabled('#submit-btn'), true);
+  await waitText(mate.page, '#live-draft-note', /Lead leads your team and submits/);
+  await mate.page.check('#opt-blue_talks');
+  await mate.page.fill('#opt-blue_talks-rat', 'Mate proposes talks');
+
+  // The lead sees the change and who made it.
+  await until(async () => (await lead.page.inputValue('#opt-blue_talks-rat')) === 'Mate proposes talks', 'the live draft on the lead page');
+  assert.equal(await lead.page.isChecked('#opt-blue_talks'), true);
+  await waitText(lead.page, `${card('blue_talks')} .editor`, /Mate changed this at/);
+  await waitText(lead.page, '#live-draft-note', /Last change by Mate/);
+
+  // A reload keeps the unsent draft (kept on the device), after asking first.
+  await mate.page.fill('#opt-blue_talks-rat', 'Mate proposes talks, reworded');
+  await until(
+    async () => (await mate.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('wargame.draft.')).map((k) => localStorage.getItem(k)).join())).includes('reworded'),
+    'the draft kept on the device'
+  );
+  await mate.page.reload();
+  await waitText(mate.page, '#conn', /Connected/);
+  await until(async () => (await mate.page.inputValue('#opt-blue_talks-rat')) === 'Mate proposes talks, reworded', 'the restored draft');
+  assert.equal(await mate.page.isChecked('#opt-blue_talks'), true);
+  assert.ok(mate.seen.dialogs.includes('beforeunload'), `leaving with unsent changes asks first (${mate.seen.dialogs})`);
+  await waitText(mate.page, '#draft-summary', /changes that are not submitted/);
+
+  // The lead submits the team's draft; the teammate sees who submitted what.
+  await until(async () => (await lead.page.inputValue('#opt-blue_talks-rat')) === 'Mate proposes talks, reworded', 'the reworded draft on the lead page');
+  await lead.page.click('#submit-btn');
+  await waitText(lead.page, '#submit-feedback', /Submitted at/);
+  await waitText(mate.page, '#draft-summary', /revision 1 of your team's choices, submitted by Lead/);
+  await waitText(mate.page, '#draft-summary', /Blue opens talks/);
+
+  for (const p of [lead, mate]) {
+    assert.deepEqual(p.seen.errors, []);
+    await p.context.close();
+  }
+  wc.close();
+});
+
+test('without player odds no band shows; the briefing lists the objectives and the end judges them', { timeout: 120000 }, async () => {
+  const { s, wc } = await session({ max_turns: 1 });
+  const blue = await player(s, 'blue', 'Solo');
+  await wc.cmd({ type: 'start' });
+  await waitText(blue.page, '#objectives', /Your objectives/);
+  await waitText(blue.page, '#objectives', /Keep tension below 50\. \(3 points\)/);
+  assert.doesNotMatch(await text(blue.page, '#objectives'), /MARK-red-objective/, "another team's objectives stay hidden");
+  await wc.cmd({ type: 'advance' });
+  await waitText(blue.page, '#phase', /Decision/);
+  assert.equal(await blue.page.locator('.option .odds:visible').count(), 0, 'no odds without the session option');
+  await wc.cmd({ type: 'advance' }); // close and roll
+  await wc.cmd({ type: 'advance' }); // publish
+  await wc.cmd({ type: 'advance' }); // the turn limit ends the game
+  await waitText(blue.page, '#objectives', /final board/);
+  await waitText(blue.page, '#objectives', /Met: Keep tension below 50/);
+  await waitText(blue.page, '#objectives', /Score: 3 of 3 points/);
+  assert.deepEqual(blue.seen.errors, []);
+  await blue.context.close();
+  wc.close();
+});
