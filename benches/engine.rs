@@ -59,9 +59,15 @@ fn apply(state: &mut State, actor: &Actor, cmd: &Command, at: i64) {
     }
 }
 
-/// The default scenario at turn 1's decision window with 12 choices submitted.
+/// The default scenario (or the file in `WARGAME_BENCH_SCENARIO`, e.g. an older copy,
+/// to compare code on the same content) at turn 1's decision window with 12 choices
+/// submitted.
 fn decision_state(seed: u64) -> State {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/belarus-2025.toml");
+    let path = std::env::var_os("WARGAME_BENCH_SCENARIO")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/belarus-2025.toml")
+        });
     let scenario = match wargame::scenario::load_file(&path) {
         Ok((s, _)) => Arc::new(s),
         Err(p) => panic!("scenario: {p:?}"),
