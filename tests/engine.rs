@@ -904,12 +904,12 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         ),
         // unknown_doctrine, bot_seat
         (
-            "a bot for a team without doctrines",
+            "a bot with a doctrine the team does not have",
             game_in(Lobby),
             FAC,
             Command::Bot {
                 team: "belarus".to_string(),
-                doctrine: Some("loyal_ally".to_string()),
+                doctrine: Some("no_such_doctrine".to_string()),
             },
             "unknown_doctrine",
         ),
