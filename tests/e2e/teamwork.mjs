@@ -194,6 +194,8 @@ test('without player odds no band shows; the briefing lists the objectives and t
   await waitText(blue.page, '#objectives', /final board/);
   await waitText(blue.page, '#objectives', /Met: Keep tension below 50/);
   await waitText(blue.page, '#objectives', /Score: 3 of 3 points/);
+  fs.mkdirSync(path.join(HERE, 'screenshots'), { recursive: true });
+  await blue.page.locator('#objectives').screenshot({ path: path.join(HERE, 'screenshots', 'teamwork-objectives-end.png') });
   assert.deepEqual(blue.seen.errors, []);
   await blue.context.close();
   wc.close();
