@@ -65,8 +65,8 @@ async function api(method, p, body, token) {
 }
 
 /** A session with one player per team and a projector seat, made over HTTP. */
-async function newSession(title) {
-  const s = await api('POST', '/api/sessions', { scenario: scenario.id, title, seed: 7, max_turns: 3 });
+async function newSession(title, options) {
+  const s = await api('POST', '/api/sessions', Object.assign({ scenario: scenario.id, title, seed: 7, max_turns: 3 }, options));
   const seats = {};
   for (const t of scenario.teams) {
     const j = await api('POST', '/api/join', { join_code: s.join_code, team: t.id, name: `${t.name} lead` });
@@ -145,6 +145,41 @@ async function submitFor(s, team) {
   assert.equal(ack.type, 'ack', JSON.stringify(ack));
 }
 
+/** What a keyboard or screen-reader user meets on a team page: one h1, headings that
+ *  never skip a level, the status bar inside a landmark, and the first Tab from the top
+ *  reaching "Skip to your options", which leads to the decision. */
+async function teamPageShape(page, name) {
+  const shape = await page.evaluate(() => {
+    const visible = (e) => !e.closest('[hidden]') && getComputedStyle(e).display !== 'none';
+    const heads = Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6')).filter(visible);
+    const jumps = [];
+    for (let i = 1; i < heads.length; i++) {
+      const a = Number(heads[i - 1].tagName[1]);
+      const b = Number(heads[i].tagName[1]);
+      if (b > a + 1) jumps.push(`${heads[i - 1].tagName} "${heads[i - 1].textContent.trim()}" then ${heads[i].tagName} "${heads[i].textContent.trim()}"`);
+    }
+    const bar = document.getElementById('statusbar');
+    const landmark = bar.closest('header,main,nav,aside,footer,section[aria-label],section[aria-labelledby],[role=region],[role=banner]');
+    return { h1: document.querySelectorAll('h1').length, h1Text: (document.querySelector('h1') || {}).textContent, jumps, landmark: !!landmark };
+  });
+  assert.equal(shape.h1, 1, `${name}: one h1`);
+  assert.match(shape.h1Text, /team console/i, `${name}: the h1 names the page`);
+  assert.deepEqual(shape.jumps, [], `${name}: headings skip no level`);
+  assert.ok(shape.landmark, `${name}: the status bar is inside a landmark`);
+  // From the top of a freshly loaded page.
+  await page.reload();
+  await waitText(page, '#conn', /Connected/);
+  await page.locator('#decide').waitFor();
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => ({ text: document.activeElement.textContent.trim(), href: document.activeElement.getAttribute('href') }));
+  assert.deepEqual(first, { text: 'Skip to your options', href: '#decide' }, `${name}: the first Tab reaches the skip link`);
+  await page.keyboard.press('Enter');
+  await until(async () => (await page.evaluate(() => location.hash)) === '#decide', `${name}: the skip link leads to the options`);
+  const top = await page.$eval('#decide', (e) => e.getBoundingClientRect().top);
+  assert.ok(top < 200, `${name}: the decision is at the top after the skip link (${top}px)`);
+  await page.evaluate(() => history.replaceState(null, '', location.pathname + location.search));
+}
+
 /** axe-core on the page as it is now: no serious or critical violation. */
 async function axe(page, name) {
   // Evaluated by the driver, not added as a script element the page's CSP would refuse.
@@ -157,6 +192,7 @@ async function axe(page, name) {
   axeReport.push([name, count('critical'), count('serious'), count('moderate'), count('minor'), res.map((v) => `${v.impact} ${v.id}`).join(', ')]);
   const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad, [], `${name}: axe-core found ${bad.length} serious or critical violations`);
+  return res;
 }
 
 /** The page's scroll size against its viewport. */
@@ -405,7 +441,7 @@ test('the start, join and team pages: axe-core, and a short phone page', { timeo
     await axe(page, 'join');
   });
 
-  const s = await newSession('Phone test');
+  const s = await newSession('Phone test', { player_odds: 'band' });
   const team = scenario.teams[0].id;
   const fac = await open('facilitator-phone-test', LAPTOP, facStorage(s));
   await fac.goto(`${base}/facilitator?session=${s.id}`);
@@ -449,9 +485,24 @@ test('the start, join and team pages: axe-core, and a short phone page', { timeo
     assert.ok(header <= 60, `the sticky header is ${header}px tall on a 844px phone`);
     const top = await phone.$eval('#decide', (e) => e.getBoundingClientRect().top);
     assert.ok(top < 844 / 2, `the decision starts ${top}px down the page`);
+    // The odds band under each option the team can take, and its objectives.
+    await waitText(phone, '.option .odds .odds-band', /likely|even|risky/);
+    await phone.evaluate(() => {
+      const o = document.querySelector('.option .odds:not([hidden])').closest('.option');
+      window.scrollTo(0, o.getBoundingClientRect().top + window.scrollY - 110);
+    });
     await shot(phone, 'room-20-team-phone-decision');
-    await axe(phone, 'team phone, decision');
-    await axe(desk, 'team desktop, decision');
+    await waitText(phone, '#objectives', /Your objectives/);
+    await phone.evaluate(() => {
+      const o = document.getElementById('objectives');
+      window.scrollTo(0, o.getBoundingClientRect().top + window.scrollY - 100);
+    });
+    await shot(phone, 'room-22-team-phone-objectives');
+    await phone.evaluate(() => window.scrollTo(0, 0));
+    assert.deepEqual((await axe(phone, 'team phone, decision')).map((v) => `${v.impact} ${v.id}`), [], 'no finding at all');
+    assert.deepEqual((await axe(desk, 'team desktop, decision')).map((v) => `${v.impact} ${v.id}`), [], 'no finding at all');
+    await teamPageShape(phone, 'team phone, decision');
+    await teamPageShape(desk, 'team desktop, decision');
   });
 
   await t.test('review on a phone: only the indicators that moved, and "show all"', async () => {
@@ -468,8 +519,10 @@ test('the start, join and team pages: axe-core, and a short phone page', { timeo
     await phone.click('#indicators .ind-toggle button');
     await phone.evaluate(() => document.getElementById('situation').scrollIntoView());
     await shot(phone, 'room-21-team-phone-review');
-    await axe(phone, 'team phone, review');
-    await axe(desk, 'team desktop, review');
+    assert.deepEqual((await axe(phone, 'team phone, review')).map((v) => `${v.impact} ${v.id}`), [], 'no finding at all');
+    assert.deepEqual((await axe(desk, 'team desktop, review')).map((v) => `${v.impact} ${v.id}`), [], 'no finding at all');
+    await teamPageShape(phone, 'team phone, review');
+    await teamPageShape(desk, 'team desktop, review');
   });
 });
 

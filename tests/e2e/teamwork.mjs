@@ -194,7 +194,60 @@ test('without player odds no band shows; the briefing lists the objectives and t
   await waitText(blue.page, '#objectives', /final board/);
   await waitText(blue.page, '#objectives', /Met: Keep tension below 50/);
   await waitText(blue.page, '#objectives', /Score: 3 of 3 points/);
+  fs.mkdirSync(path.join(HERE, 'screenshots'), { recursive: true });
+  await blue.page.locator('#objectives').screenshot({ path: path.join(HERE, 'screenshots', 'teamwork-objectives-end.png') });
   assert.deepEqual(blue.seen.errors, []);
   await blue.context.close();
+  wc.close();
+});
+
+test('the White Cell hands the lead to another player from the Readiness panel', { timeout: 120000 }, async () => {
+  const { s, wc } = await session({ team_leads: true });
+  const lead = await player(s, 'blue', 'Lead');
+  const mate = await player(s, 'blue', 'Mate');
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const fac = await context.newPage();
+  const errors = [];
+  fac.on('pageerror', (e) => errors.push(String(e)));
+  await fac.goto(`${base}/`);
+  await fac.evaluate(
+    (rec) => localStorage.setItem('wargame.facilitator', JSON.stringify([rec])),
+    { session_id: s.session_id, token: s.facilitator_token, join_code: s.join_code, title: 'x' }
+  );
+  await fac.goto(`${base}/facilitator?session=${encodeURIComponent(s.session_id)}`);
+  await waitText(fac, '#conn', /Connected/);
+  await wc.cmd({ type: 'start' });
+  await wc.cmd({ type: 'advance' });
+  for (const p of [lead, mate]) await waitText(p.page, '#phase', /Decision/);
+  await waitText(mate.page, '#submit-btn', /Only Lead \(team lead\) submits/);
+
+  // Readiness lists the team's players in a select, the current lead marked.
+  await waitText(fac, '#leads', /Team leads/);
+  await until(async () => (await fac.locator('#lead-blue option').count()) === 2, "both of Blue's players in the select");
+  assert.match(await text(fac, '#lead-blue'), /Lead \(lead now\)/);
+  await fac.selectOption('#lead-blue', { label: 'Mate' });
+  await fac.click('.lead-form[data-team="blue"] button');
+  await waitText(fac, '.lead-form[data-team="blue"] .feedback', /Mate now leads/);
+  await waitText(fac, '#lead-blue', /Mate \(lead now\)/);
+
+  // The two players' pages turn round: Mate submits now, Lead proposes.
+  await waitText(lead.page, '#submit-btn', /Only Mate \(team lead\) submits/);
+  await waitText(mate.page, '#live-draft-note', /You lead your team/);
+  assert.equal(await mate.page.isDisabled('#submit-btn'), false, 'the new lead may submit');
+  assert.match(await text(mate.page, '#submit-btn'), /Submit: no actions this turn/);
+  assert.doesNotMatch(await mate.page.getAttribute('#submit-btn', 'class'), /primary/, 'submitting nothing is not the main button');
+  await mate.page.check('#opt-blue_talks');
+  await mate.page.fill('#opt-blue_talks-rat', 'Mate leads now');
+  await until(async () => /primary/.test(await mate.page.getAttribute('#submit-btn', 'class')), 'a choice makes Submit the main button');
+  await mate.page.click('#submit-btn');
+  await waitText(mate.page, '#submit-feedback', /Submitted at/);
+  await waitText(fac, '#readiness-body', /Submitted/);
+
+  assert.deepEqual(errors, []);
+  for (const p of [lead, mate]) {
+    assert.deepEqual(p.seen.errors, []);
+    await p.context.close();
+  }
+  await context.close();
   wc.close();
 });

@@ -23,6 +23,7 @@ import { renderCharts } from './facilitator/charts.js';
 import { buildExportButtons, renderNotes, renderSession, wireSession } from './facilitator/session.js';
 import { renderTalks, wireTalks } from './facilitator/talks.js';
 import { renderBots } from './facilitator/bots.js';
+import { renderLeads } from './facilitator/leads.js';
 
 function renderHeader() {
   const st = S.state;
@@ -55,6 +56,7 @@ function renderAll() {
   renderTabNotes();
   resetInjectFormsOnTurn();
   renderReadiness();
+  renderLeads();
   renderBots();
   renderDrafts();
   renderTalks();

@@ -24,6 +24,7 @@ function renderHeader() {
   const st = S.state;
   const team = myTeamDef();
   setText($('team-name'), team ? team.name : 'Team console');
+  setText($('page-h1'), team ? `${team.name}: team console` : 'Team console');
   setText($('player-name'), S.seat ? S.seat.name || '' : '');
   setText($('session-title'), st.title || '');
   document.body.dataset.phase = st.phase;

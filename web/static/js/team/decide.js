@@ -178,7 +178,10 @@ export function updateOptions() {
     setText(card.why, why);
     card.why.hidden = !why;
     const oddsText = oddsWords(status.odds, o);
-    setText(card.odds, oddsText);
+    if (card.oddsText !== oddsText) {
+      card.oddsText = oddsText;
+      fill(card.odds, ...oddsNodes(status.odds, o));
+    }
     card.odds.hidden = !oddsText;
     const ed = S.editors.get(oid);
     const edText = ed && ed.by !== (S.seat && S.seat.player) ? `\u270e ${playerName(ed.by)} changed this at ${clockTime(ed.at)}` : '';
@@ -190,6 +193,8 @@ export function updateOptions() {
   const btn = $('submit-btn');
   const hasDraft = S.state.draft && S.state.draft.turn === S.state.turn;
   btn.disabled = !editable || !maySubmit();
+  // Submitting nothing is allowed, but it is not the step the page invites.
+  btn.classList.toggle('primary', S.selection.size > 0 && maySubmit());
   if (!maySubmit()) {
     setText(btn, `Only ${playerName(leadOf())} (team lead) submits`);
     return;
@@ -227,7 +232,34 @@ export function oddsWords(odds, o) {
   return moves ? `${text} ${moves}` : text;
 }
 
+/** The same words as oddsWords, as elements: the band or chance stands out, and what
+ *  the option tends to move is a line of its own. */
+function oddsNodes(odds, o) {
+  if (!odds) return [];
+  const nodes = [];
+  if (odds.target !== undefined && odds.target !== null) {
+    const words = oddsWords(odds, null);
+    nodes.push(el('span', { class: 'odds-chance' }, 'Chance of success: ', el('strong', { class: 'odds-band', text: `${odds.target}%` }), words.slice(`Chance of success: ${odds.target}%`.length)));
+  } else {
+    const full = BAND_WORDS[odds.band] || odds.band;
+    const word = String(odds.band);
+    nodes.push(
+      el(
+        'span',
+        { class: 'odds-chance' },
+        'Odds: ',
+        el('strong', { class: `odds-band band-${word}`, text: word }),
+        `${full.slice(word.length)}.`
+      )
+    );
+  }
+  const moves = movesWords(o);
+  if (moves) nodes.push(' ', el('span', { class: 'odds-moves', text: moves }));
+  return nodes;
+}
+
 function movesWords(o) {
+  if (!o) return '';
   const dir = (effects) => new Map(Object.entries(effects || {}).filter(([, d]) => Number(d)).map(([id, d]) => [id, Number(d) > 0 ? 'up' : 'down']));
   const win = dir(o.success && o.success.effects);
   const lose = dir(o.failure && o.failure.effects);
