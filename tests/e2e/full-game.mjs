@@ -681,7 +681,8 @@ async function main() {
   assert.equal(report.schema, 'wargame.aar/1');
   const turnsPlayed = report.session.turn;
   const csv = fs.readFileSync(files.csv, 'utf8').replace(/^\ufeff/, '');
-  const csvRows = csv.split('\r\n').filter((l) => l.length);
+  // The choices table ends at the first blank line (the objectives table follows it).
+  const csvRows = csv.split('\r\n\r\n')[0].split('\r\n').filter((l) => l.length);
   // One row per published choice (no rationale here holds a line break).
   assert.equal(csvRows.length - 1, report.choices.length, 'the CSV has one row per published choice');
   assert.equal(report.choices.length, published.length, 'the export holds every choice the console published');
