@@ -14,26 +14,7 @@ const BOTS: [(&str, &str); 4] = [
 
 /// A server whose scenarios folder holds the doctrines fixture only.
 async fn doctrine_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let scenarios = dir.path().join("scenarios");
-    std::fs::create_dir(&scenarios).expect("scenarios dir");
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doctrines.toml"),
-        scenarios.join("doctrines.toml"),
-    )
-    .expect("fixture copied");
-    let config = wargame::server::Config {
-        addr: "127.0.0.1:0".into(),
-        db: dir.path().join("test.db"),
-        scenarios,
-        ..Default::default()
-    };
-    let server = wargame::server::Application::build(config)
-        .await
-        .expect("server builds");
-    let port = server.port();
-    actix_web::rt::spawn(server.run_until_stopped(false));
-    TestApp { port, _dir: dir }
+    spawn_app_with_fixture("doctrines").await
 }
 
 async fn export(app: &TestApp, session: &str, token: &str, format: &str) -> String {

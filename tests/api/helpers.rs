@@ -20,6 +20,25 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    let scenarios = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    spawn_app_with(dir, scenarios).await
+}
+
+/// A server whose scenarios folder holds one fixture, `tests/fixtures/<name>.toml`.
+pub async fn spawn_app_with_fixture(name: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).expect("scenarios dir");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/{name}.toml")),
+        scenarios.join(format!("{name}.toml")),
+    )
+    .expect("fixture copied");
+    spawn_app_with(dir, scenarios).await
+}
+
+async fn spawn_app_with(dir: tempfile::TempDir, scenarios: std::path::PathBuf) -> TestApp {
     // RUST_LOG=debug shows the server's logs for a failing test.
     if let Ok(filter) = std::env::var("RUST_LOG") {
         let _ = tracing_subscriber::fmt()
@@ -30,7 +49,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
     let config = wargame::server::Config {
         addr: "127.0.0.1:0".into(),
         db: dir.path().join("test.db"),
-        scenarios: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        scenarios,
         ..Default::default()
     };
     let app = wargame::server::Application::build(config)

@@ -1200,26 +1200,7 @@ async fn a_command_whose_write_fails_reaches_nobody_and_changes_nothing() {
 #[actix_web::test]
 async fn a_lapsing_secret_flag_is_named_only_to_its_owner_and_the_white_cell() {
     const SECRET: &str = "northern_axis_prepared";
-    let dir = tempfile::tempdir().expect("temp dir");
-    let scenarios = dir.path().join("scenarios");
-    std::fs::create_dir(&scenarios).expect("scenarios dir");
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lapsing-secret.toml"),
-        scenarios.join("lapsing-secret.toml"),
-    )
-    .expect("fixture copied");
-    let config = wargame::server::Config {
-        addr: "127.0.0.1:0".into(),
-        db: dir.path().join("test.db"),
-        scenarios,
-        ..Default::default()
-    };
-    let server = wargame::server::Application::build(config)
-        .await
-        .expect("server builds");
-    let port = server.port();
-    actix_web::rt::spawn(server.run_until_stopped(false));
-    let app = TestApp { port, _dir: dir };
+    let app = spawn_app_with_fixture("lapsing-secret").await;
     let (status, body) = app
         .post(
             "/api/sessions",
@@ -1278,26 +1259,7 @@ async fn a_lapsing_secret_flag_is_named_only_to_its_owner_and_the_white_cell() {
 #[actix_web::test]
 async fn a_hidden_covert_effect_reaches_no_other_socket_until_revealed() {
     const MARK: &str = "\"tension\":71";
-    let dir = tempfile::tempdir().expect("temp dir");
-    let scenarios = dir.path().join("scenarios");
-    std::fs::create_dir(&scenarios).expect("scenarios dir");
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fog.toml"),
-        scenarios.join("fog.toml"),
-    )
-    .expect("fixture copied");
-    let config = wargame::server::Config {
-        addr: "127.0.0.1:0".into(),
-        db: dir.path().join("test.db"),
-        scenarios,
-        ..Default::default()
-    };
-    let server = wargame::server::Application::build(config)
-        .await
-        .expect("server builds");
-    let port = server.port();
-    actix_web::rt::spawn(server.run_until_stopped(false));
-    let app = TestApp { port, _dir: dir };
+    let app = spawn_app_with_fixture("fog").await;
     let (status, body) = app
         .post(
             "/api/sessions",
