@@ -349,41 +349,10 @@ fn submit(
     }
     super::teamwork::check_lead(e.state, team, player)?;
     let s = e.scenario();
-    let Some(ti) = s.team_index(team) else {
-        return Err(Rejection::new(
-            RejectionCode::UnknownTeam,
-            format!("There is no team `{team}`."),
-        ));
-    };
+    let (ti, options) = super::teamwork::check_choices(s, team, choices, "chosen")?;
     let budget = s.teams[ti].budget;
     let mut cost = 0u32;
-    let mut seen: Vec<&str> = Vec::new();
-    for c in choices {
-        let Some((owner, _, opt)) = s.option(&c.option) else {
-            return Err(Rejection::new(
-                RejectionCode::UnknownOption,
-                format!("There is no option `{}`.", c.option),
-            ));
-        };
-        if owner != ti {
-            return Err(Rejection::new(
-                RejectionCode::NotYourOption,
-                format!(
-                    "“{}” belongs to {}, not to your team.",
-                    opt.title, s.teams[owner].name
-                ),
-            ));
-        }
-        if seen.contains(&&*opt.id) {
-            return Err(Rejection::new(
-                RejectionCode::DuplicateOption,
-                format!(
-                    "“{}” is chosen twice; choose each option at most once a turn.",
-                    opt.title
-                ),
-            ));
-        }
-        seen.push(&opt.id);
+    for opt in options {
         if let Some(unmet) = opt
             .requires
             .iter()
@@ -398,7 +367,6 @@ fn submit(
                 ),
             ));
         }
-        check_text(&c.rationale, MAX_TEXT, "rationale")?;
         cost += opt.cost;
     }
     if cost > budget {

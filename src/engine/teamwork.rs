@@ -45,14 +45,38 @@ pub(super) fn draft(
             ),
         ));
     }
-    let s = e.scenario();
+    check_choices(e.scenario(), team, choices, "in the draft")?;
+    e.push(EventBody::DraftEdited {
+        team: team.to_string(),
+        choices: choices
+            .iter()
+            .map(|c| DraftChoice {
+                option: c.option.clone(),
+                rationale: c.rationale.as_str().into(),
+            })
+            .collect(),
+        by: player.to_string(),
+    });
+    Ok(())
+}
+
+/// The checks a draft and a submission share, choice by choice: the team exists,
+/// each option exists and is the team's, none appears twice, and each rationale
+/// fits. `where_` names the list in the duplicate message ("in the draft").
+/// Returns the team's index and the options in order.
+pub(super) fn check_choices<'s>(
+    s: &'s Scenario,
+    team: &str,
+    choices: &[ChoiceInput],
+    where_: &str,
+) -> Result<(usize, Vec<&'s OptionDef>), Rejection> {
     let Some(ti) = s.team_index(team) else {
         return Err(Rejection::new(
             RejectionCode::UnknownTeam,
             format!("There is no team `{team}`."),
         ));
     };
-    let mut seen: Vec<&str> = Vec::new();
+    let mut options: Vec<&OptionDef> = Vec::with_capacity(choices.len());
     for c in choices {
         let Some((owner, _, opt)) = s.option(&c.option) else {
             return Err(Rejection::new(
@@ -69,27 +93,19 @@ pub(super) fn draft(
                 ),
             ));
         }
-        if seen.contains(&&*opt.id) {
+        if options.iter().any(|o| o.id == opt.id) {
             return Err(Rejection::new(
                 RejectionCode::DuplicateOption,
-                format!("“{}” is in the draft twice.", opt.title),
+                format!(
+                    "“{}” is {where_} twice; choose each option at most once a turn.",
+                    opt.title
+                ),
             ));
         }
-        seen.push(&opt.id);
+        options.push(opt);
         check_text(&c.rationale, MAX_TEXT, "rationale")?;
     }
-    e.push(EventBody::DraftEdited {
-        team: team.to_string(),
-        choices: choices
-            .iter()
-            .map(|c| DraftChoice {
-                option: c.option.clone(),
-                rationale: c.rationale.as_str().into(),
-            })
-            .collect(),
-        by: player.to_string(),
-    });
-    Ok(())
+    Ok((ti, options))
 }
 
 /// With team leads, only the team's lead may submit.
