@@ -254,6 +254,9 @@ struct CreateSession {
     /// `none` (default), `band` or `exact`.
     #[serde(default)]
     player_odds: engine::PlayerOdds,
+    /// Debrief answers are stored without names.
+    #[serde(default)]
+    anonymous_debrief: bool,
 }
 
 async fn create_session(
@@ -324,6 +327,7 @@ async fn create_session(
             time_zone,
             team_leads: body.team_leads,
             player_odds: body.player_odds,
+            anonymous_debrief: body.anonymous_debrief,
         },
         now,
     );
