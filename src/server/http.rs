@@ -471,7 +471,7 @@ struct ExportQuery {
     format: Option<String>,
     #[serde(default)]
     anonymize: Option<String>,
-    /// `choices` (the default) or `messages`: the CSV's table.
+    /// `choices` (the default), `messages` or `debrief`: the CSV's table.
     #[serde(default)]
     table: Option<String>,
 }
@@ -525,7 +525,7 @@ async fn export_session(
             }
             None => {
                 return Err(ApiError::BadRequest(format!(
-                    "There is no table `{t}`; use table=choices or table=messages."
+                    "There is no table `{t}`; use table=choices, table=messages or table=debrief."
                 )));
             }
         },
