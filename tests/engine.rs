@@ -370,6 +370,24 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
         });
         g
     };
+    // The debrief, after the end: a seated Belarus player answers.
+    let ended = {
+        let mut g = game_in(Lobby);
+        g.cmd(&Actor::System, join_as("belarus", "Ana", "p-belarus"));
+        g.fac(Command::End { reason: None });
+        g
+    };
+    let closed = {
+        let mut g = ended.clone();
+        g.fac(Command::CloseDebrief);
+        g
+    };
+    let answer = |question: &str, value: engine::AnswerValue| engine::DebriefAnswer {
+        question: question.to_string(),
+        value,
+    };
+    let debrief = |answers: Vec<engine::DebriefAnswer>| Command::Debrief { answers };
+    let realism = |n: i64| answer("realism", engine::AnswerValue::Number(n));
     // Negotiation.
     let say = |channel: &str| Command::Say {
         channel: channel.to_string(),
@@ -879,6 +897,38 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
                 auto_advance: None,
             },
             "invalid_timer",
+        ),
+        // The debrief.
+        (
+            "a debrief answer to a question the survey does not ask",
+            ended.clone(),
+            team("belarus"),
+            debrief(vec![
+                realism(3),
+                answer("nope", engine::AnswerValue::Number(3)),
+            ]),
+            "unknown_question",
+        ),
+        (
+            "a debrief answering one question twice",
+            ended.clone(),
+            team("belarus"),
+            debrief(vec![realism(3), realism(4)]),
+            "duplicate_question",
+        ),
+        (
+            "a scale answered with 6",
+            ended.clone(),
+            team("belarus"),
+            debrief(vec![realism(6)]),
+            "invalid_answer",
+        ),
+        (
+            "a debrief answered after the White Cell closed it",
+            closed,
+            team("belarus"),
+            debrief(vec![realism(3)]),
+            "debrief_closed",
         ),
         // session_ended
         (

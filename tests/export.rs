@@ -739,7 +739,7 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
     let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
-    assert_eq!(book.sheet_names(), ["Choices", "Messages"]);
+    assert_eq!(book.sheet_names(), ["Choices", "Messages", "Debrief"]);
     let got = sheet_matches_csv(&mut book, "Choices", &csv_rows);
     let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
     assert!(

@@ -6,6 +6,7 @@
 //! - `browser`: the web consoles in headless Chromium (tests/e2e).
 //! - `engine`, `props`, `visibility`: the pure engine, its properties, who sees what.
 //! - `export`: the after-action reports against golden files.
+//! - `debrief`: the hot-wash survey after the end, its checks, visibility and report.
 //! - `negotiation`: channels, messages and agreements, seat by seat.
 //! - `scenario`: scenario files and the command line, as a user runs them.
 //! - `tidy`: invariants checked on the source text.
@@ -16,6 +17,7 @@ mod common;
 mod api;
 mod bots;
 mod browser;
+mod debrief;
 mod engine;
 mod export;
 mod negotiation;

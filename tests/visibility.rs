@@ -332,6 +332,7 @@ fn a_session_can_keep_overt_rationales_private() {
             time_zone: None,
             team_leads: false,
             player_odds: engine::PlayerOdds::None,
+            anonymous_debrief: false,
         },
         at,
     );

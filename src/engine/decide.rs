@@ -39,6 +39,7 @@ pub fn create(
             time_zone: None,
             team_leads: false,
             player_odds: PlayerOdds::None,
+            anonymous_debrief: false,
         },
         at,
     )
@@ -59,6 +60,8 @@ pub struct Settings<'a> {
     pub team_leads: bool,
     /// What players see of their options' odds.
     pub player_odds: PlayerOdds,
+    /// Debrief answers are stored without names.
+    pub anonymous_debrief: bool,
 }
 
 /// `create` with every setting.
@@ -76,6 +79,7 @@ pub fn create_with(
         time_zone,
         team_leads,
         player_odds,
+        anonymous_debrief,
     } = *settings;
     let mut state = State::blank(scenario);
     let event = Event {
@@ -95,6 +99,7 @@ pub fn create_with(
             time_zone: time_zone.map(str::to_string),
             team_leads,
             player_odds,
+            anonymous_debrief,
         },
     };
     evolve(&mut state, &event);
@@ -109,7 +114,13 @@ pub fn decide(
     at: i64,
 ) -> Result<Vec<Event>, Rejection> {
     let mut e = Emitter::new(state, actor, at);
-    if state.phase == Phase::Ended && !matches!(command, Command::Note { .. }) {
+    // After the end: notes, and the debrief.
+    if state.phase == Phase::Ended
+        && !matches!(
+            command,
+            Command::Note { .. } | Command::Debrief { .. } | Command::CloseDebrief
+        )
+    {
         return Err(Rejection::new(
             RejectionCode::SessionEnded,
             "The session has ended; nothing more can be played.",
@@ -162,6 +173,7 @@ pub fn decide(
             note,
         } => negotiation::respond(&mut e, actor, agreement, *accept, note.as_deref())?,
         Command::Withdraw { agreement } => negotiation::withdraw(&mut e, actor, agreement)?,
+        Command::Debrief { answers } => super::debrief::submit(&mut e, actor, answers)?,
         other => {
             facilitator_only(actor, other.name())?;
             match other {
@@ -201,6 +213,7 @@ pub fn decide(
                 }
                 Command::Lead { team, player } => super::teamwork::lead(&mut e, team, player)?,
                 Command::UndoOverride { choice } => super::teamwork::undo_override(&mut e, choice)?,
+                Command::CloseDebrief => super::debrief::close(&mut e)?,
                 Command::Join { .. }
                 | Command::Draft { .. }
                 | Command::TimerExpired { .. }
@@ -208,7 +221,8 @@ pub fn decide(
                 | Command::Say { .. }
                 | Command::Propose { .. }
                 | Command::Respond { .. }
-                | Command::Withdraw { .. } => {}
+                | Command::Withdraw { .. }
+                | Command::Debrief { .. } => {}
             }
         }
     }

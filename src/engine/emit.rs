@@ -49,6 +49,13 @@ impl<'a> Emitter<'a> {
     }
 
     pub(super) fn push(&mut self, body: EventBody) {
+        let actor = self.actor.clone();
+        self.push_as(actor, body);
+    }
+
+    /// `push`, recording another actor than the command's (an anonymous answer's
+    /// is `system`).
+    pub(super) fn push_as(&mut self, actor: Actor, body: EventBody) {
         // The caller has already moved `turn` and `phase` for a phase change.
         self.seq += 1;
         apply_world(
@@ -63,7 +70,7 @@ impl<'a> Emitter<'a> {
             at: self.at,
             turn: self.turn,
             phase: self.phase,
-            actor: self.actor.clone(),
+            actor,
             body,
         });
     }

@@ -82,8 +82,10 @@ pub fn evolve(state: &mut State, event: &Event) {
             private_rationales,
             team_leads,
             player_odds,
+            anonymous_debrief,
             ..
         } => {
+            state.anonymous_debrief = *anonymous_debrief;
             state.team_leads = *team_leads;
             state.player_odds = *player_odds;
             state.title = title.clone();
@@ -254,6 +256,9 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventBody::DraftEdited { .. }
         | EventBody::LeadChanged { .. }
         | EventBody::OverrideUndone { .. } => super::teamwork::evolve(state, event),
+        EventBody::DebriefSubmitted(_)
+        | EventBody::DebriefRespondent { .. }
+        | EventBody::DebriefClosed {} => super::debrief::evolve(state, event),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod adjudicate;
 mod bots;
+mod debrief;
 mod decide;
 mod doctrine;
 mod emit;
@@ -32,6 +33,7 @@ mod types;
 mod view;
 
 pub use adjudicate::{detection_odds, odds};
+pub use debrief::{Debrief, DebriefView, MAX_ANSWER, debrief_view, view_of};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use doctrine::{bot_stream, doctrine_choices};
 pub use evolve::evolve;

@@ -46,6 +46,10 @@ pub enum RejectionCode {
     UnknownDoctrine,
     BotSeat,
     NotLead,
+    UnknownQuestion,
+    DuplicateQuestion,
+    InvalidAnswer,
+    DebriefClosed,
 }
 
 impl RejectionCode {
@@ -86,6 +90,10 @@ impl RejectionCode {
         RejectionCode::UnknownDoctrine,
         RejectionCode::BotSeat,
         RejectionCode::NotLead,
+        RejectionCode::UnknownQuestion,
+        RejectionCode::DuplicateQuestion,
+        RejectionCode::InvalidAnswer,
+        RejectionCode::DebriefClosed,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -126,6 +134,10 @@ impl RejectionCode {
             RejectionCode::UnknownDoctrine => "unknown_doctrine",
             RejectionCode::BotSeat => "bot_seat",
             RejectionCode::NotLead => "not_lead",
+            RejectionCode::UnknownQuestion => "unknown_question",
+            RejectionCode::DuplicateQuestion => "duplicate_question",
+            RejectionCode::InvalidAnswer => "invalid_answer",
+            RejectionCode::DebriefClosed => "debrief_closed",
         }
     }
 }

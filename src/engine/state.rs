@@ -145,6 +145,13 @@ pub struct State {
     /// Each team's live draft for the current turn, by team id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub live_drafts: BTreeMap<String, LiveDraft>,
+    // The hot-wash (`debrief.rs`). Not serialised while off or untouched, so older
+    // sessions keep their state hash.
+    /// Debrief answers are stored without names.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub anonymous_debrief: bool,
+    #[serde(skip_serializing_if = "super::Debrief::is_untouched")]
+    pub debrief: super::Debrief,
 }
 
 /// A team's live draft: the selection its players are editing together, unsent.
@@ -198,6 +205,8 @@ impl State {
             player_odds: PlayerOdds::None,
             leads: BTreeMap::new(),
             live_drafts: BTreeMap::new(),
+            anonymous_debrief: false,
+            debrief: super::Debrief::default(),
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 
 pub use super::rejection::{Rejection, RejectionCode};
 
+pub use super::debrief::{AnswerValue, DebriefAnswer, DebriefResponse};
 pub use super::negotiation::{
     AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
     Settlement, Speaker,
 };
+pub use super::teamwork::PlayerOdds;
 
 /// Where a session is in its turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -256,6 +258,12 @@ pub enum Command {
     UndoOverride {
         choice: String,
     },
+    /// A player or observer answers the debrief survey after the end (`debrief.rs`).
+    Debrief {
+        answers: Vec<DebriefAnswer>,
+    },
+    /// The White Cell stops taking debrief answers.
+    CloseDebrief,
 }
 
 impl Command {
@@ -283,6 +291,8 @@ impl Command {
             Command::Draft { .. } => "draft",
             Command::Lead { .. } => "lead",
             Command::UndoOverride { .. } => "undo_override",
+            Command::Debrief { .. } => "debrief",
+            Command::CloseDebrief => "close_debrief",
         }
     }
 }
@@ -487,6 +497,9 @@ pub enum EventBody {
         /// What players see of their options' odds. Absent when `none`.
         #[serde(default, skip_serializing_if = "PlayerOdds::is_none")]
         player_odds: PlayerOdds,
+        /// Debrief answers are stored without names. Absent when off.
+        #[serde(default, skip_serializing_if = "is_false")]
+        anonymous_debrief: bool,
     },
     PlayerJoined {
         player: String,
@@ -629,25 +642,14 @@ pub enum EventBody {
         /// The overridden result it replaces.
         previous: Outcome,
     },
-}
-
-/// What a session shows players of their own options' odds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlayerOdds {
-    /// Nothing (the default): odds are the White Cell's.
-    #[default]
-    None,
-    /// A band: likely, even or risky.
-    Band,
-    /// The target with its base and the modifiers the team can know of.
-    Exact,
-}
-
-impl PlayerOdds {
-    pub fn is_none(&self) -> bool {
-        *self == PlayerOdds::None
-    }
+    /// A seat's debrief answers (White Cell only; `debrief.rs`).
+    DebriefSubmitted(DebriefResponse),
+    /// With `anonymous_debrief`: who answered, apart from the answers. No seat's.
+    DebriefRespondent {
+        player: String,
+    },
+    /// The White Cell closed the debrief. Everyone.
+    DebriefClosed {},
 }
 
 impl EventBody {
@@ -678,6 +680,9 @@ impl EventBody {
             EventBody::DraftEdited { .. } => "draft_edited",
             EventBody::LeadChanged { .. } => "lead_changed",
             EventBody::OverrideUndone { .. } => "override_undone",
+            EventBody::DebriefSubmitted(_) => "debrief_submitted",
+            EventBody::DebriefRespondent { .. } => "debrief_respondent",
+            EventBody::DebriefClosed {} => "debrief_closed",
         }
     }
 }

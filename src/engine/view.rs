@@ -126,6 +126,11 @@ pub fn redact_inject(s: &Scenario, inject: &Inject, viewer: &Viewer) -> Option<I
 /// The event as this viewer may see it, or `None` when it must not reach them.
 /// `s` is the session's scenario: it says which flags are whose secret.
 pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
+    // With `anonymous_debrief`, who answered is kept apart from the answers, even
+    // from the White Cell, which counts the answers instead.
+    if let EventBody::DebriefRespondent { .. } = event.body {
+        return None;
+    }
     if is_facilitator(viewer) {
         return Some(event.clone());
     }
@@ -141,6 +146,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone,
             team_leads,
             player_odds,
+            anonymous_debrief,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -152,6 +158,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone: time_zone.clone(),
             team_leads: *team_leads,
             player_odds: *player_odds,
+            anonymous_debrief: *anonymous_debrief,
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -256,6 +263,10 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::DraftEdited { .. }
         | EventBody::LeadChanged { .. }
         | EventBody::OverrideUndone { .. } => return None,
+        // The debrief's answers, and who gave them, are the White Cell's; that it
+        // closed is everyone's. (`debrief_respondent` never reaches even the White Cell.)
+        EventBody::DebriefSubmitted(_) | EventBody::DebriefRespondent { .. } => return None,
+        EventBody::DebriefClosed {} => event.body.clone(),
         EventBody::AgreementApplied(a) => {
             let mut a = a.clone();
             a.set = seen_flags(s, &a.set, viewer);
@@ -403,6 +414,9 @@ pub struct View {
     /// Every team's live draft for the current turn (White Cell only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_drafts: Option<BTreeMap<String, LiveDraft>>,
+    /// The hot-wash survey, once the session has ended (`debrief.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debrief: Option<super::DebriefView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -637,5 +651,6 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 .map(|(t, d)| (t.clone(), d.clone()))
                 .collect()
         }),
+        debrief: super::debrief_view(state, viewer, None),
     }
 }

@@ -39,6 +39,7 @@ pub fn render(r: &Report) -> String {
     notes(r, &mut o);
     ending(r, &mut o);
     super::v2::html_sections(r, &mut o);
+    super::debrief::html_section(r, &mut o);
     appendix(r, &mut o);
     o.push_str("</main>\n</body>\n</html>\n");
     o
@@ -65,7 +66,11 @@ fn toc(r: &Report, o: &mut String) {
     if !r.negotiation.is_empty() {
         o.push_str("<a href=\"#negotiation\">Negotiation</a>");
     }
-    o.push_str("<a href=\"#key-decisions\">Key decisions</a><a href=\"#notes\">Notes</a><a href=\"#ending\">Ending</a><a href=\"#event-log\">Event log</a>\n</nav>\n");
+    o.push_str("<a href=\"#key-decisions\">Key decisions</a><a href=\"#notes\">Notes</a><a href=\"#ending\">Ending</a>");
+    if !r.debrief.is_empty() {
+        o.push_str("<a href=\"#debrief\">Participant feedback</a>");
+    }
+    o.push_str("<a href=\"#event-log\">Event log</a>\n</nav>\n");
 }
 
 fn row(o: &mut String, label: &str, value: &str) {

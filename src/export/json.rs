@@ -90,6 +90,9 @@ struct Doc<'a> {
     /// Channel transcripts and agreements (absent when nobody negotiated).
     #[serde(skip_serializing_if = "Option::is_none")]
     negotiation: Option<super::negotiation::NegotiationJson<'a>>,
+    /// The hot-wash survey's answers (absent while nobody answered and it is open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    debrief: Option<super::debrief::DebriefJson<'a>>,
     events: Vec<EventJson<'a>>,
 }
 
@@ -668,6 +671,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
         objectives: super::v2::objectives_json(r),
         beliefs: super::v2::beliefs_json(r),
         negotiation: super::negotiation::json(r),
+        debrief: super::debrief::json(r),
         events: r
             .events
             .iter()

@@ -17,6 +17,7 @@ pub fn render(r: &Report) -> String {
     notes(r, &mut o);
     ending(r, &mut o);
     super::v2::markdown(r, &mut o);
+    super::debrief::markdown(r, &mut o);
     appendix(r, &mut o);
     o
 }

@@ -12,6 +12,7 @@
 //! The JSON schema (`wargame.aar/1`) is documented in `docs/EXPORT.md`.
 
 mod csv;
+mod debrief;
 mod html;
 mod json;
 mod markdown;
@@ -135,16 +136,19 @@ pub enum CsvTable {
     Choices,
     /// One row per message posted on a negotiation channel.
     Messages,
+    /// One row per debrief answer (the hot-wash survey after the end).
+    Debrief,
 }
 
 impl CsvTable {
-    pub const ALL: [CsvTable; 2] = [CsvTable::Choices, CsvTable::Messages];
+    pub const ALL: [CsvTable; 3] = [CsvTable::Choices, CsvTable::Messages, CsvTable::Debrief];
 
-    /// `choices` or `messages`.
+    /// `choices`, `messages` or `debrief`.
     pub fn parse(s: &str) -> Option<CsvTable> {
         match s {
             "choices" => Some(CsvTable::Choices),
             "messages" => Some(CsvTable::Messages),
+            "debrief" => Some(CsvTable::Debrief),
             _ => None,
         }
     }
@@ -153,6 +157,7 @@ impl CsvTable {
         match self {
             CsvTable::Choices => "choices",
             CsvTable::Messages => "messages",
+            CsvTable::Debrief => "debrief",
         }
     }
 }
@@ -174,6 +179,7 @@ impl FileName {
         let day = r.first_at().map(|a| r.zone.day(a));
         let table = match (format, opts.table) {
             (Format::Csv, CsvTable::Messages) => "-messages",
+            (Format::Csv, CsvTable::Debrief) => "-debrief",
             _ => "",
         };
         let tail = format!(

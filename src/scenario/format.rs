@@ -46,6 +46,21 @@ pub struct RawScenario {
     /// Flags that mean "the war is on", for `simulate`'s `endings_by_fighting`.
     #[serde(default)]
     pub fighting: Vec<String>,
+    /// The hot-wash survey every seat answers after the end (a default set when absent).
+    #[serde(default)]
+    pub debrief: Vec<RawDebriefQuestion>,
+}
+
+/// One question of the hot-wash survey (`[[debrief]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDebriefQuestion {
+    pub id: Spanned<String>,
+    pub text: String,
+    /// `scale` (1-5), `choice` (one of `options`) or `text`.
+    pub kind: String,
+    #[serde(default)]
+    pub options: Vec<String>,
 }
 
 fn default_detection() -> i64 {

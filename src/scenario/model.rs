@@ -35,8 +35,95 @@ pub struct Scenario {
     /// Flags that mean the fighting has started (for `simulate`).
     #[serde(skip_serializing_if = "FlagRefs::is_empty")]
     pub fighting: FlagRefs,
+    /// The hot-wash survey after the end: the file's `[[debrief]]`, or the default
+    /// set ([`default_debrief`]) when it has none.
+    pub debrief: Vec<DebriefQuestion>,
     /// SHA-256 of the source text, so a session records exactly what it played.
     pub digest: String,
+}
+
+/// One question of the hot-wash survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DebriefQuestion {
+    pub id: Arc<str>,
+    pub text: String,
+    pub kind: QuestionKind,
+    /// The answers a `choice` question offers (empty for the other kinds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// How a debrief question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// An integer from 1 to 5.
+    Scale,
+    /// One of the question's options.
+    Choice,
+    /// Free text.
+    Text,
+}
+
+impl QuestionKind {
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        match s {
+            "scale" => Some(QuestionKind::Scale),
+            "choice" => Some(QuestionKind::Choice),
+            "text" => Some(QuestionKind::Text),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Scale => "scale",
+            QuestionKind::Choice => "choice",
+            QuestionKind::Text => "text",
+        }
+    }
+}
+
+/// The lowest and highest answer of a `scale` question.
+pub const SCALE: (i64, i64) = (1, 5);
+
+/// The survey of a scenario without `[[debrief]]`: after the participant feedback
+/// form of an HSEEP after-action report (strengths, areas for improvement, realism,
+/// usefulness, a word to the organisers). Its ids are stable: answers name them.
+pub fn default_debrief() -> Vec<DebriefQuestion> {
+    let q = |id: &str, kind: QuestionKind, text: &str| DebriefQuestion {
+        id: Arc::from(id),
+        text: text.to_string(),
+        kind,
+        options: Vec::new(),
+    };
+    vec![
+        q(
+            "went_well",
+            QuestionKind::Text,
+            "What went well? Name a strength of the game or of the teams' play.",
+        ),
+        q(
+            "improve",
+            QuestionKind::Text,
+            "What should be improved, and how?",
+        ),
+        q(
+            "realism",
+            QuestionKind::Scale,
+            "How realistic was the game? (1 = not at all, 5 = very)",
+        ),
+        q(
+            "useful",
+            QuestionKind::Scale,
+            "How useful was the game for your work? (1 = not at all, 5 = very)",
+        ),
+        q(
+            "to_organisers",
+            QuestionKind::Text,
+            "One sentence to the organisers.",
+        ),
+    ]
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -407,6 +494,11 @@ impl Scenario {
 
     pub fn indicator_index(&self, id: &str) -> Option<usize> {
         self.indicators.iter().position(|i| &*i.id == id)
+    }
+
+    /// A question of the hot-wash survey, by id.
+    pub fn debrief_question(&self, id: &str) -> Option<&DebriefQuestion> {
+        self.debrief.iter().find(|q| &*q.id == id)
     }
 
     pub fn event_index(&self, id: &str) -> Option<usize> {

@@ -254,6 +254,9 @@ struct CreateSession {
     /// `none` (default), `band` or `exact`.
     #[serde(default)]
     player_odds: engine::PlayerOdds,
+    /// Debrief answers are stored without names.
+    #[serde(default)]
+    anonymous_debrief: bool,
 }
 
 async fn create_session(
@@ -324,6 +327,7 @@ async fn create_session(
             time_zone,
             team_leads: body.team_leads,
             player_odds: body.player_odds,
+            anonymous_debrief: body.anonymous_debrief,
         },
         now,
     );
@@ -467,7 +471,7 @@ struct ExportQuery {
     format: Option<String>,
     #[serde(default)]
     anonymize: Option<String>,
-    /// `choices` (the default) or `messages`: the CSV's table.
+    /// `choices` (the default), `messages` or `debrief`: the CSV's table.
     #[serde(default)]
     table: Option<String>,
 }
@@ -521,7 +525,7 @@ async fn export_session(
             }
             None => {
                 return Err(ApiError::BadRequest(format!(
-                    "There is no table `{t}`; use table=choices or table=messages."
+                    "There is no table `{t}`; use table=choices, table=messages or table=debrief."
                 )));
             }
         },

@@ -53,6 +53,8 @@ enum FrameType {
     Draft,
     Lead,
     UndoOverride,
+    Debrief,
+    CloseDebrief,
 }
 
 /// One frame from a client.
@@ -174,6 +176,10 @@ pub enum ClientCommand {
     UndoOverride {
         choice: String,
     },
+    Debrief {
+        answers: Vec<engine::DebriefAnswer>,
+    },
+    CloseDebrief {},
 }
 
 impl From<ClientCommand> for Command {
@@ -239,6 +245,8 @@ impl From<ClientCommand> for Command {
             ClientCommand::Draft { turn, choices } => Command::Draft { turn, choices },
             ClientCommand::Lead { team, player } => Command::Lead { team, player },
             ClientCommand::UndoOverride { choice } => Command::UndoOverride { choice },
+            ClientCommand::Debrief { answers } => Command::Debrief { answers },
+            ClientCommand::CloseDebrief {} => Command::CloseDebrief,
         }
     }
 }
@@ -383,7 +391,9 @@ impl ClientFrame {
             | FrameType::Bot
             | FrameType::Draft
             | FrameType::Lead
-            | FrameType::UndoOverride => {
+            | FrameType::UndoOverride
+            | FrameType::Debrief
+            | FrameType::CloseDebrief => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)
@@ -570,6 +580,8 @@ mod tests {
             json!({"type": "void", "agreement": "ag1", "note": "n"}),
             json!({"type": "messages", "channel": "all", "before": 10}),
             json!({"type": "reveal", "choice": "c"}),
+            json!({"type": "debrief", "answers": [{"question": "q", "value": 3}, {"question": "t", "value": "x"}]}),
+            json!({"type": "close_debrief"}),
         ];
         for f in frames {
             let kind = f["type"].as_str().expect("type").to_string();

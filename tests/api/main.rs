@@ -2,6 +2,7 @@
 
 mod bots;
 mod crash;
+mod debrief;
 mod edges;
 mod helpers;
 mod negotiation;

@@ -226,6 +226,25 @@ test('agreements: proposed, answered, resolved and applied to the board', () => 
   assert.ok(NEEDS_SNAPSHOT.has('agreement_applied'));
 });
 
+test('the White Cell folds debrief answers into its count and summary; closing closes it', () => {
+  const st = state({
+    role: 'facilitator',
+    phase: 'ended',
+    debrief: { questions: [{ id: 'realism', text: 'Real?', kind: 'scale' }], open: true, anonymous: false, seated: 2, count: 0, respondents: [], responses: [] },
+  });
+  const env = { phase: 'ended' };
+  assert.ok(applyEvent(st, ev(11, 'debrief_submitted', { player: 'p1', name: 'Ana', team: 'belarus', answers: [{ question: 'realism', value: 4 }] }, env), SCENARIO));
+  assert.equal(st.debrief.count, 1);
+  assert.deepEqual(st.debrief.respondents, ['p1']);
+  assert.deepEqual(st.debrief.responses, [{ player: 'p1', name: 'Ana', team: 'belarus', answers: [{ question: 'realism', value: 4 }] }]);
+  // An anonymous answer names nobody and adds nobody to the respondents.
+  assert.ok(applyEvent(st, ev(13, 'debrief_submitted', { answers: [{ question: 'realism', value: 2 }] }, env), SCENARIO));
+  assert.equal(st.debrief.count, 2);
+  assert.deepEqual(st.debrief.respondents, ['p1']);
+  assert.ok(applyEvent(st, ev(14, 'debrief_closed', {}, env), SCENARIO));
+  assert.equal(st.debrief.open, false);
+});
+
 // ------------------------------------------------------------------ against the server
 
 /** The parts of a snapshot the reducer keeps; the rest (options and their odds,

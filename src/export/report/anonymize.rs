@@ -16,7 +16,7 @@ pub const MIN_SCRUB_NAME: usize = 3;
 /// and as whole words in free text written during the session (the title, rationales,
 /// notes, override notes, custom and scripted inject texts, the facilitator's ending
 /// text, messages and the White Cell's character names, custom agreements and the
-/// notes on answers and voids), for names of at least [`MIN_SCRUB_NAME`] characters.
+/// notes on answers and voids, debrief answers), for names of at least [`MIN_SCRUB_NAME`] characters.
 pub fn anonymize(s: &Scenario, events: &[Event]) -> Vec<Event> {
     let names = Names::of(s, events);
     events
@@ -147,6 +147,18 @@ impl Names {
                 }
             }
             EventBody::NoteAdded { text, .. } => self.scrub(text),
+            // A debrief names its respondent (unless anonymous); players may name
+            // each other in free-text answers.
+            EventBody::DebriefSubmitted(r) => {
+                if let Some(name) = &mut r.name {
+                    self.relabel(name);
+                }
+                for a in &mut r.answers {
+                    if let crate::engine::AnswerValue::Text(t) = &mut a.value {
+                        self.scrub(t);
+                    }
+                }
+            }
             EventBody::SessionEnded { reason, text, .. } if reason == "facilitator" => {
                 self.scrub(text)
             }
@@ -187,7 +199,9 @@ impl Names {
             | EventBody::CovertRevealed { .. }
             | EventBody::BotSet { .. }
             | EventBody::LeadChanged { .. }
-            | EventBody::OverrideUndone { .. } => {}
+            | EventBody::OverrideUndone { .. }
+            | EventBody::DebriefRespondent { .. }
+            | EventBody::DebriefClosed {} => {}
         }
     }
 }

@@ -34,8 +34,16 @@ impl<'a> Report<'a> {
         };
         let mut b = Builder::new(scenario);
         for ev in events.iter() {
+            // Who answered an anonymous debrief is the engine's record alone: the
+            // state takes it, no part of the report shows it.
+            if let EventBody::DebriefRespondent { .. } = ev.body {
+                evolve(&mut b.state, ev);
+                continue;
+            }
             b.event(ev);
         }
+        let events = super::debrief::without_respondents(events);
+        let debrief = super::debrief::DebriefReport::of(&b.state);
         b.file_unpublished();
         b.note_beliefs();
         let objectives = (0..scenario.teams.len())
@@ -67,6 +75,7 @@ impl<'a> Report<'a> {
             objectives,
             zone: b.zone,
             negotiation,
+            debrief,
         }
     }
 }
@@ -291,6 +300,10 @@ impl<'s> Builder<'s> {
                     text: text.clone(),
                 })
             }
+            // The debrief is gathered from the final state (`debrief.rs`).
+            EventBody::DebriefSubmitted(_)
+            | EventBody::DebriefRespondent { .. }
+            | EventBody::DebriefClosed {} => {}
             EventBody::PlayerJoined { .. }
             | EventBody::PhaseChanged { .. }
             | EventBody::TimerSet { .. }

@@ -5,12 +5,14 @@
 
 mod anonymize;
 mod build;
+mod debrief;
 mod model;
 mod negotiation;
 mod words;
 
 pub use anonymize::{MIN_SCRUB_NAME, anonymize};
 pub use build::{KEY_POINTS, swing};
+pub use debrief::{DebriefReport, QuestionReport};
 pub use model::*;
 pub use negotiation::{AgreementRecord, ChannelLog, EntryKind, Negotiation, result_word};
 pub use words::{bot_mark, one_line, turn_label};

@@ -40,6 +40,8 @@ pub struct Report<'a> {
     pub objectives: Vec<TeamObjectives>,
     /// Channel transcripts and agreements (empty when nobody negotiated).
     pub negotiation: super::Negotiation,
+    /// The hot-wash survey's answers (`debrief.rs`; untouched when nobody answered).
+    pub debrief: super::DebriefReport,
 }
 
 /// One team's board at the end of one turn, where it differed from the truth.

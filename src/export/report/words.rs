@@ -167,6 +167,20 @@ impl Report<'_> {
             EventBody::LeadChanged { team, player } => {
                 format!("{} is now led by {player}", self.team_name(team))
             }
+            EventBody::DebriefSubmitted(d) => {
+                let n = d.answers.len();
+                let of = self.scenario.debrief.len();
+                match (&d.name, &d.team) {
+                    (Some(name), Some(team)) => format!(
+                        "Debrief answered by {} ({}): {n} of {of} questions",
+                        one_line(name),
+                        self.team_name(team)
+                    ),
+                    _ => format!("Debrief answered anonymously: {n} of {of} questions"),
+                }
+            }
+            EventBody::DebriefRespondent { .. } => "Debrief respondent recorded".to_string(),
+            EventBody::DebriefClosed {} => "Debrief closed by the White Cell".to_string(),
             EventBody::OverrideUndone {
                 choice,
                 result,

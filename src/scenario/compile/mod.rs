@@ -6,6 +6,7 @@
 //! that `spans.rs` finds for their key path. When nothing else is wrong,
 //! `reachability.rs` checks that every option can be chosen by some sequence of play.
 
+mod debrief;
 mod doctrines;
 mod reachability;
 mod refs;
@@ -122,6 +123,7 @@ impl Compiler<'_> {
         let script = self.script(&raw, &names, &events);
         let fog = self.fog(&raw, &names);
         let fighting = self.fighting(&raw, &names);
+        let debrief = self.debrief(&raw);
 
         let mut scenario = Scenario {
             id: raw.id.get_ref().clone(),
@@ -143,6 +145,7 @@ impl Compiler<'_> {
             agreements: Vec::new(),
             fog,
             fighting,
+            debrief,
             digest,
         };
         let report = &mut |span, path, message| self.problem(span, path, message);

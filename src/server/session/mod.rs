@@ -404,7 +404,7 @@ impl SessionTask {
                 reply,
             } => {
                 let viewer = Viewer::of(&actor);
-                let snapshot = self.snapshot(&viewer);
+                let snapshot = self.snapshot(&actor);
                 match player_of(&actor) {
                     Some(p) => {
                         self.last_seen.insert(p.to_string(), now_ms());
@@ -480,13 +480,13 @@ impl SessionTask {
         })
     }
 
-    fn snapshot(&self, viewer: &Viewer) -> Frame {
+    fn snapshot(&self, actor: &Actor) -> Frame {
         ServerFrame::Snapshot(Snapshot {
             session_id: &self.id,
             join_code: &self.join_code,
             now: now_ms(),
             presence: &self.presence(),
-            view: &engine::view(&self.state, viewer),
+            view: &engine::view_of(&self.state, actor),
         })
         .encode()
     }

@@ -4,7 +4,7 @@
 // live drafts (teams.js), injects (injects.js), adjudication with overrides
 // (adjudication.js) and the odds preview (preview.js), indicator charts (charts.js),
 // notes, session, exports and ending the session (session.js), channels, messages and
-// agreements (talks.js).
+// agreements (talks.js), and after the end the debrief (debrief.js).
 import { $, fill, setText, onReady } from './lib/dom.js';
 import { store } from './lib/storage.js';
 import { phaseLabel, turnLabel } from './lib/words.js';
@@ -24,6 +24,7 @@ import { buildExportButtons, renderNotes, renderSession, wireSession } from './f
 import { renderTalks, wireTalks } from './facilitator/talks.js';
 import { renderBots } from './facilitator/bots.js';
 import { renderLeads } from './facilitator/leads.js';
+import { renderDebrief } from './facilitator/debrief.js';
 
 function renderHeader() {
   const st = S.state;
@@ -65,6 +66,7 @@ function renderAll() {
   renderCharts();
   renderNotes();
   renderSession();
+  renderDebrief();
 }
 
 // ---------------------------------------------------------------- frames
@@ -105,6 +107,9 @@ function onEvent(ev, st) {
       break;
     case 'agreement_proposed':
       announce(`${teamName(S.sc, ev.from)} proposes an agreement: ${ev.title}.`);
+      break;
+    case 'debrief_submitted':
+      announce(ev.name ? `${ev.name} answered the debrief.` : 'A debrief answer arrived.');
       break;
     case 'agreement_resolved': {
       const a = (st.agreements || []).find((x) => x.agreement === ev.agreement);

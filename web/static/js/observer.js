@@ -12,6 +12,7 @@ import { announce, problem } from './lib/notify.js';
 import { lanInfo, joinTarget, qrSrc } from './lib/lan.js';
 import { installCues } from './lib/cues.js';
 import { bootConsole, findKey } from './lib/console.js';
+import { renderSurvey } from './lib/debrief.js';
 
 let seat = null;
 let C = null;
@@ -234,7 +235,11 @@ function renderAll() {
   renderTeams();
   drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes, st.agreements, C.applied], renderTimeline);
   drawIfChanged('public-talk', [st.channels, (st.messages || []).slice(-20)], renderPublicTalk);
+  renderSurvey(st, { sessionId: seat.session_id, player: seat.player, conn: C.conn, get sent() { return surveySent; }, set sent(v) { surveySent = v; } });
 }
+
+/** Whether this observer's debrief answers were taken (until a snapshot says so). */
+let surveySent = false;
 
 /** What the room hears when something happens. */
 function announceEvent(ev, st) {

@@ -68,6 +68,7 @@ async function create(ev) {
   }
   const body = { scenario, title, auto_advance: $('auto-advance').checked };
   if ($('private-rationales').checked) body.private_rationales = true;
+  if ($('anonymous-debrief').checked) body.anonymous_debrief = true;
   if (seedText) {
     if (!/^[0-9]{1,15}$/.test(seedText)) {
       feedback(fb, 'error', 'The seed must be a whole number of at most 15 digits, or empty.');

@@ -17,6 +17,10 @@ import { feedback } from './lib/notify.js';
 import { renderBriefing, renderOutcomes, renderHistory } from './team/feed.js';
 import { renderTalks, wireTalks, onMessage, totalUnread } from './team/talks.js';
 import { renderAgreements, wireAgreements } from './team/agreements.js';
+import { renderSurvey } from './lib/debrief.js';
+
+/** The debrief survey's context: this seat, and whether its answers were taken. */
+const survey = { sessionId: null, player: null, conn: null, sent: false };
 
 // ---------------------------------------------------------------- render
 
@@ -85,6 +89,8 @@ function renderAll() {
   drawIfChanged('outcomes', [st.turn, st.phase, st.choices, st.ended], renderOutcomes);
   drawIfChanged('history', [st.turn, st.history, st.injects, st.choices], renderHistory);
   renderAgreements();
+  survey.conn = S.conn;
+  renderSurvey(st, survey);
 }
 
 // ---------------------------------------------------------------- frames
@@ -193,6 +199,8 @@ onReady(() => {
   const key = findKey('team', '/team');
   S.sessionId = key.sessionId;
   S.seat = key.rec;
+  survey.sessionId = S.sessionId;
+  survey.player = S.seat && S.seat.player;
   if (!S.seat) {
     noSeat('This browser has not joined that session as a team player. Join with the code on the projector.');
     return;

@@ -12,6 +12,8 @@ const EXPORTS = [
   ['markdown', 'Markdown', 'md'],
   ['html', 'HTML report', 'html'],
   ['csv', 'CSV', 'csv'],
+  // The debrief answers, one row each (the hot-wash survey after the end).
+  ['debrief-csv', 'debrief CSV', 'csv', 'format=csv&table=debrief'],
 ];
 
 export function renderNotes() {
@@ -89,12 +91,12 @@ async function endSession(confirmed) {
 async function exportLog(format, fbId) {
   const fb = $(fbId || 'export-feedback');
   const anon = $('export-anon').checked;
-  const [, label, ext] = EXPORTS.find((e) => e[0] === format);
+  const [, label, ext, query] = EXPORTS.find((e) => e[0] === format);
   feedback(fb, 'busy', `Preparing the ${label} export\u2026`);
   let res;
   try {
     res = await fetch(
-      `/api/sessions/${encodeURIComponent(S.sessionId)}/export?format=${format}${anon ? '&anonymize=true' : ''}`,
+      `/api/sessions/${encodeURIComponent(S.sessionId)}/export?${query || `format=${format}`}${anon ? '&anonymize=true' : ''}`,
       { headers: { Authorization: `Bearer ${S.rec.token}` }, cache: 'no-store' }
     );
   } catch (e) {

@@ -313,6 +313,22 @@ export function applyEvent(state, ev, scenario) {
       if (a) a.applied = true;
       break;
     }
+    case 'debrief_submitted': {
+      // The White Cell's alone: the live summary and the count.
+      const d = state.debrief;
+      if (!d) break;
+      const r = { answers: ev.answers || [] };
+      for (const k of ['player', 'name', 'team']) if (ev[k] !== undefined) r[k] = ev[k];
+      if (Array.isArray(d.responses)) d.responses = d.responses.concat([r]);
+      if (typeof d.count === 'number') d.count += 1;
+      if (Array.isArray(d.respondents) && ev.player && !d.respondents.includes(ev.player)) {
+        d.respondents = d.respondents.concat([ev.player]);
+      }
+      break;
+    }
+    case 'debrief_closed':
+      if (state.debrief) state.debrief.open = false;
+      break;
     case 'bot_set': {
       // A bot holds the seat (every seat sees that); its doctrine only the team and the White Cell.
       const t = teamStatus(state, ev.team);
