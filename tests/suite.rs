@@ -8,6 +8,7 @@
 //! - `export`: the after-action reports against golden files.
 //! - `negotiation`: channels, messages and agreements, seat by seat.
 //! - `scenario`: scenario files and the command line, as a user runs them.
+//! - `series`: the series report over stored sessions, library and command line.
 //! - `tidy`: invariants checked on the source text.
 
 mod common;
@@ -21,6 +22,7 @@ mod export;
 mod negotiation;
 mod props;
 mod scenario;
+mod series;
 mod teamwork;
 mod tidy;
 mod v2;
