@@ -10,7 +10,7 @@ use super::words::{baselines_sentence, scope};
 use crate::export::text::html;
 
 const CSS: &str = include_str!("../export/report.css");
-const EXTRA: &str = ".legend{list-style:none;padding:0;margin:.25rem 0 1rem;font-size:.85rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem}.swatch{display:inline-block;width:1.4rem;height:0;border-top:3px solid;vertical-align:middle;margin-right:.3rem}.series-chart{max-width:100%;height:auto}";
+const EXTRA: &str = ".legend{list-style:none;padding:0;margin:.25rem 0 1rem;font-size:.85rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem}.swatch{display:inline-block;width:1.4rem;height:0;border-top:3px solid;vertical-align:middle;margin-right:.3rem}.series-chart{max-width:100%;height:auto}th.n{white-space:normal;overflow-wrap:normal;min-width:3.5rem}tbody td:first-child{min-width:13rem}main{max-width:80rem}";
 
 pub fn render(s: &Series) -> String {
     let mut o = String::with_capacity(64 * 1024 + s.sessions.len() * 4096);
@@ -74,9 +74,14 @@ fn legend(s: &Series, o: &mut String) {
         ));
     }
     for b in &s.baselines {
-        let (colour, _) = baseline_stroke(&b.policy);
+        let (colour, dash) = baseline_stroke(&b.policy);
+        let style = if dash.starts_with('2') {
+            "dotted"
+        } else {
+            "dashed"
+        };
         o.push_str(&format!(
-            "<li><span class=\"swatch\" style=\"border-color:{colour};border-top-style:dashed\"></span>Simulated ({}): mean of {} runs</li>\n",
+            "<li><span class=\"swatch\" style=\"border-color:{colour};border-top-style:{style}\"></span>Simulated ({}): mean of {} runs</li>\n",
             html(&b.policy),
             b.runs
         ));

@@ -41,8 +41,25 @@ fn table(t: &Table, o: &mut String) {
     }
     o.push('\n');
     for row in &t.rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&t.numeric)
+            .map(|(c, n)| {
+                if *n && plain_number(c) {
+                    c.clone()
+                } else {
+                    md_cell(c)
+                }
+            })
+            .collect();
         o.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     o.push('\n');
+}
+
+/// A number, a percentage or a count such as `1/2`: nothing Markdown reads as
+/// markup inside a table cell, so it is written as it is.
+fn plain_number(c: &str) -> bool {
+    c.chars()
+        .all(|ch| ch.is_ascii_digit() || matches!(ch, '.' | '%' | '/' | '-' | '\u{2013}'))
 }

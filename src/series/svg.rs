@@ -50,9 +50,6 @@ pub fn chart(ind: &IndicatorRow, labels: &[String]) -> String {
     o.push_str(&format!(
         "<svg class=\"series-chart\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-labelledby=\"series-{id}\">\n<title id=\"series-{id}\">{name}: each session's value at the end of each turn, with the simulated means dashed</title>\n"
     ));
-    o.push_str(&format!(
-        "<text x=\"{ML}\" y=\"17\" font-size=\"13\" font-weight=\"600\" fill=\"#1d232b\">{name}</text>\n"
-    ));
     // Value grid: the range's ends and middle.
     for v in [ind.min as f64, (min + max) / 2.0, ind.max as f64] {
         let yy = y(v);

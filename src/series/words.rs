@@ -29,7 +29,7 @@ pub fn tick(b: bool) -> &'static str {
 pub fn policies(s: &Series) -> Vec<(&str, String)> {
     s.baselines
         .iter()
-        .map(|b| (b.policy.as_str(), format!("Simulated ({})", b.policy)))
+        .map(|b| (b.policy.as_str(), format!("Simulated {}", b.policy)))
         .collect()
 }
 

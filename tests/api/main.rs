@@ -5,6 +5,7 @@ mod crash;
 mod edges;
 mod helpers;
 mod negotiation;
+mod series;
 mod stall;
 mod teamwork;
 
