@@ -28,7 +28,7 @@ mod svg;
 mod tables;
 mod words;
 
-pub use gather::{Selection, StoredScenario, gather, stored_scenarios};
+pub use gather::{Gathered, Selection, StoredScenario, gather, stored_scenarios};
 pub use model::*;
 
 use crate::store::Store;

@@ -599,7 +599,7 @@ async fn series(
         (None, None) => {
             let list = app
                 .store
-                .run_blocking(|s| crate::series::stored_scenarios(s))
+                .run_blocking(crate::series::stored_scenarios)
                 .await;
             return match list {
                 Ok(Ok(list)) => Ok(HttpResponse::Ok()
