@@ -5,5 +5,6 @@
 pub mod engine;
 pub mod export;
 pub mod scenario;
+pub mod series;
 pub mod server;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The `wargame` command line: serve | validate | simulate | replay | export.
+//! The `wargame` command line: serve | validate | simulate | replay | export | series.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +79,32 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Compare sessions of one scenario side by side (html, json, csv or markdown),
+    /// with simulated baselines beside the human games. Anonymous unless --names.
+    Series {
+        #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
+        db: PathBuf,
+        /// Every started session of this scenario id (its newest version).
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Exactly these sessions (comma-separated ids), of one scenario version.
+        #[arg(long)]
+        sessions: Option<String>,
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include player names (left out by default).
+        #[arg(long)]
+        names: bool,
+        /// Games per simulated baseline (0: no baselines).
+        #[arg(long, default_value_t = wargame::series::DEFAULT_RUNS)]
+        runs: u32,
+        /// The simulated baselines' seed.
+        #[arg(long, default_value_t = wargame::series::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -109,6 +135,23 @@ fn main() -> ExitCode {
             anonymize,
             table.as_deref(),
             out.as_deref(),
+        )),
+        Cmd::Series {
+            db,
+            scenario,
+            sessions,
+            format,
+            out,
+            names,
+            runs,
+            seed,
+        } => report(series(
+            &db,
+            scenario,
+            sessions,
+            &format,
+            out.as_deref(),
+            wargame::series::Options { names, runs, seed },
         )),
         Cmd::Validate { files } => validate(&files),
         Cmd::Simulate {
@@ -350,6 +393,44 @@ fn export(
         &events,
         &wargame::export::ExportOptions { anonymize, table },
     );
+    match out {
+        Some(path) => std::fs::write(path, &body)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&body)?;
+        }
+    }
+    Ok(())
+}
+
+fn series(
+    db: &std::path::Path,
+    scenario: Option<String>,
+    sessions: Option<String>,
+    format: &str,
+    out: Option<&std::path::Path>,
+    options: wargame::series::Options,
+) -> anyhow::Result<()> {
+    use wargame::series::{Format, Selection};
+    let format = Format::parse(format).ok_or_else(|| {
+        anyhow::anyhow!("unknown format `{format}`: use html, json, csv or markdown")
+    })?;
+    let selection = match (scenario, sessions) {
+        (Some(s), None) => Selection::Scenario(s.trim().to_string()),
+        (None, Some(list)) => Selection::Sessions(list.split(',').map(str::to_string).collect()),
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give either --scenario ID or --sessions ID,ID,..., not both")
+        }
+        (None, None) => anyhow::bail!("no sessions: give --scenario ID or --sessions ID,ID,..."),
+    };
+    if !db.exists() {
+        anyhow::bail!("no database at {}", db.display());
+    }
+    let store = wargame::store::Store::open(db)?;
+    let body = wargame::series::report(&store, &selection, &options, format);
+    store.close();
+    let body = body?;
     match out {
         Some(path) => std::fs::write(path, &body)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,

@@ -9,6 +9,7 @@
 //! - `debrief`: the hot-wash survey after the end, its checks, visibility and report.
 //! - `negotiation`: channels, messages and agreements, seat by seat.
 //! - `scenario`: scenario files and the command line, as a user runs them.
+//! - `series`: the series report over stored sessions, library and command line.
 //! - `tidy`: invariants checked on the source text.
 
 mod common;
@@ -23,6 +24,7 @@ mod export;
 mod negotiation;
 mod props;
 mod scenario;
+mod series;
 mod teamwork;
 mod tidy;
 mod v2;

@@ -19,7 +19,7 @@ mod markdown;
 mod negotiation;
 mod report;
 mod svg;
-mod text;
+pub(crate) mod text;
 mod v2;
 mod xlsx;
 mod zone;

@@ -185,7 +185,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/sessions/{id}/export",
         "GET",
         web::get().to(export_session),
-    ));
+    ))
+    .service(only("/api/series", "GET", web::get().to(series)));
 }
 
 /// A path that takes one method (`allow`, as the `Allow` header spells it): any
@@ -572,4 +573,150 @@ async fn export_session(
 fn unreadable(id: &str, e: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(session = %id, "export cannot read the session: {e}");
     ApiError::Unavailable("The session cannot be read right now; please try again.".into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeriesQuery {
+    /// Every started session of this scenario id.
+    scenario: Option<String>,
+    /// Exactly these sessions, comma-separated.
+    sessions: Option<String>,
+    format: Option<String>,
+    names: Option<String>,
+    runs: Option<u32>,
+    seed: Option<u64>,
+}
+
+/// `GET /api/series`: without `scenario` or `sessions`, the scenarios with stored
+/// sessions (for the start page); with one of them, the series report.
+async fn series(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SeriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    // HOST PASSWORD SEAM: once the host password lands, its guard goes on the next
+    // line (e.g. `super::auth::require_host(&app, &req)?;`): the series is the host's.
+    let _ = &req;
+    let q = query.into_inner();
+    let selection = match (q.scenario, q.sessions) {
+        (None, None) => {
+            let list = app
+                .store
+                .run_blocking(crate::series::stored_scenarios)
+                .await;
+            return match list {
+                Ok(Ok(list)) => Ok(HttpResponse::Ok()
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .json(list)),
+                Ok(Err(e)) | Err(e) => Err(unreadable("series", &e)),
+            };
+        }
+        (Some(s), None) => crate::series::Selection::Scenario(s.trim().to_string()),
+        (None, Some(list)) => {
+            crate::series::Selection::Sessions(list.split(',').map(str::to_string).collect())
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "Give either `scenario` or `sessions`, not both.".into(),
+            ));
+        }
+    };
+    let format_name = q.format.as_deref().unwrap_or("html");
+    let format = crate::series::Format::parse(format_name).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "Unknown series format `{format_name}`; use html, json, csv or markdown."
+        ))
+    })?;
+    let options = crate::series::Options {
+        names: matches!(q.names.as_deref(), Some("true" | "1" | "yes")),
+        runs: q.runs.unwrap_or(crate::series::DEFAULT_RUNS),
+        seed: q.seed.unwrap_or(crate::series::DEFAULT_SEED),
+    };
+    if options.runs > crate::series::MAX_RUNS {
+        return Err(series_error(crate::series::SeriesError::TooManyRuns(
+            options.runs,
+        )));
+    }
+    let gathered = {
+        let selection = selection.clone();
+        app.store
+            .run_blocking(move |s| crate::series::gather(s, &selection))
+            .await
+            .map_err(|e| unreadable("series", &e))?
+            .map_err(series_error)?
+    };
+    // Replaying the sessions and simulating the baselines is CPU work: off the
+    // async workers.
+    let body = web::block(move || {
+        crate::series::Series::build(&gathered, &options).map(|s| crate::series::render(format, &s))
+    })
+    .await
+    .map_err(|_| ApiError::Internal("The series could not be made; please report this."))?
+    .map_err(series_error)?;
+    let mut answer = HttpResponse::Ok();
+    answer
+        .content_type(format.content_type())
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if format == crate::series::Format::Html {
+        // Opened in a tab: the report's own inline styles, and nothing else.
+        answer.insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        ));
+    } else {
+        let name = match &selection {
+            crate::series::Selection::Scenario(id) => id.as_str(),
+            crate::series::Selection::Sessions(_) => "sessions",
+        };
+        let name: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            .take(64)
+            .collect();
+        answer.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"wargame-series-{name}.{}\"",
+                format.file_extension()
+            ),
+        ));
+    }
+    Ok(answer.body(body))
+}
+
+fn series_error(e: crate::series::SeriesError) -> ApiError {
+    use crate::series::SeriesError as E;
+    match e {
+        E::UnknownSession(id) => ApiError::UnknownSession(id),
+        E::NoSessions { .. } | E::NoneStarted(_) => ApiError::UnknownScenario(sentence(&e)),
+        E::NothingListed => ApiError::BadRequest(
+            "List the sessions to compare (sessions=ID,ID,...) or give scenario=ID.".into(),
+        ),
+        E::TooManyRuns(n) => ApiError::BadRequest(format!(
+            "runs={n} is more than {}.",
+            crate::series::MAX_RUNS
+        )),
+        E::Duplicate(_) | E::MixedScenarios(_) => ApiError::BadRequest(sentence(&e)),
+        E::Scenario { .. } | E::Baseline(_) => {
+            tracing::error!("series: {e}");
+            ApiError::Internal("The series could not be made from the stored sessions.")
+        }
+        E::Store(e) => unreadable("series", &e),
+    }
+}
+
+/// An error's text as a sentence: capital first letter, full stop.
+fn sentence(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }

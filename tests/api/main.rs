@@ -6,6 +6,7 @@ mod debrief;
 mod edges;
 mod helpers;
 mod negotiation;
+mod series;
 mod stall;
 mod teamwork;
 

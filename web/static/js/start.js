@@ -1,5 +1,6 @@
 // Start page: create a session, show its join code, list this browser's sessions,
-// and open a console with a console key from another device.
+// open a console with a console key from another device, and compare the stored
+// sessions of a scenario (the series report).
 import { el, $, fill, onReady } from './lib/dom.js';
 import { api } from './lib/api.js';
 import { store, encodeKey, decodeKey } from './lib/storage.js';
@@ -218,6 +219,75 @@ function renderMine() {
   );
 }
 
+function seriesUrl(scenario, format) {
+  return `/api/series?scenario=${encodeURIComponent(scenario)}&format=${format}`;
+}
+
+/** The scenarios with stored sessions, each with its series report in every format. */
+async function loadSeries() {
+  const box = $('series-list');
+  let list;
+  try {
+    list = (await api('GET', '/api/series')) || [];
+  } catch (e) {
+    fill(box, el('p', { class: 'feedback error', text: `The stored sessions could not be listed: ${e.message}` }));
+    return;
+  }
+  if (!list.length) {
+    fill(box, el('p', { class: 'muted', text: 'No sessions are stored on this server yet.' }));
+    return;
+  }
+  fill(
+    box,
+    el(
+      'ul',
+      { class: 'session-list' },
+      list.map((s) =>
+        el(
+          'li',
+          { class: 'session-item', dataset: { scenario: s.id } },
+          el(
+            'div',
+            { class: 'session-main' },
+            el('strong', { text: s.title || s.id }),
+            el(
+              'span',
+              { class: 'muted' },
+              ` \u00b7 ${s.sessions} ${s.sessions === 1 ? 'session' : 'sessions'}`,
+              s.older ? ` (and ${s.older} of an older version of the scenario, left out)` : ''
+            )
+          ),
+          el(
+            'div',
+            { class: 'session-actions' },
+            el('a', {
+              class: 'button primary small',
+              href: seriesUrl(s.id, 'html'),
+              target: '_blank',
+              rel: 'noopener',
+              text: 'Open the series report',
+              'aria-label': `Open the series report of ${s.title || s.id} in a new tab`,
+            }),
+            ...[
+              ['json', 'JSON'],
+              ['csv', 'CSV'],
+              ['markdown', 'Markdown'],
+            ].map(([f, label]) =>
+              el('a', {
+                class: 'button secondary small',
+                href: seriesUrl(s.id, f),
+                download: '',
+                text: label,
+                'aria-label': `Download the series report of ${s.title || s.id} as ${label}`,
+              })
+            )
+          )
+        )
+      )
+    )
+  );
+}
+
 function openWithKey(ev) {
   ev.preventDefault();
   const fb = $('key-feedback');
@@ -262,4 +332,5 @@ onReady(() => {
   });
   renderMine();
   loadScenarios();
+  loadSeries();
 });
