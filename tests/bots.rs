@@ -294,6 +294,7 @@ fn a_bots_doctrine_and_rationale_reach_only_the_seats_a_persons_would() {
                     time_zone: None,
                     team_leads: false,
                     player_odds: engine::PlayerOdds::None,
+                    report: Default::default(),
                 },
                 g.at,
             );

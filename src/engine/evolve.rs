@@ -82,8 +82,16 @@ pub fn evolve(state: &mut State, event: &Event) {
             private_rationales,
             team_leads,
             player_odds,
+            scope,
+            sponsor,
+            point_of_contact,
             ..
         } => {
+            state.after_action.info = ReportInfo {
+                scope: scope.clone(),
+                sponsor: sponsor.clone(),
+                point_of_contact: point_of_contact.clone(),
+            };
             state.team_leads = *team_leads;
             state.player_odds = *player_odds;
             state.title = title.clone();
@@ -191,12 +199,19 @@ pub fn evolve(state: &mut State, event: &Event) {
             resolution: r.clone(),
         }),
         EventBody::TriggerFired { .. } => {}
-        EventBody::NoteAdded { text, public } => state.notes.push(Note {
+        EventBody::NoteAdded {
+            text,
+            public,
+            category,
+            about,
+        } => state.notes.push(Note {
             seq: event.seq,
             at: event.at,
             turn: event.turn,
             text: text.clone(),
             public: *public,
+            category: *category,
+            about: about.clone(),
         }),
         EventBody::TimerSet {
             seconds,
@@ -254,6 +269,10 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventBody::DraftEdited { .. }
         | EventBody::LeadChanged { .. }
         | EventBody::OverrideUndone { .. } => super::teamwork::evolve(state, event),
+        EventBody::ReportInfoSet(_)
+        | EventBody::ConclusionSet { .. }
+        | EventBody::PlanItemSet(_)
+        | EventBody::PlanItemRemoved { .. } => super::aar::evolve(state, &event.body),
     }
 }
 

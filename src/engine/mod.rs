@@ -11,6 +11,7 @@
 //! - [`view`] / [`visible`]: what one seat may see, in one place.
 //! - [`preview`]: Monte Carlo odds for the current turn on a separate stream.
 
+mod aar;
 mod adjudicate;
 mod bots;
 mod decide;
@@ -31,6 +32,9 @@ mod teamwork;
 mod types;
 mod view;
 
+pub use aar::{
+    AfterAction, MAX_CONCLUSION, MAX_PLAN_ITEMS, MAX_SCOPE, Subject, is_date, subject, subject_id,
+};
 pub use adjudicate::{detection_odds, odds};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};
 pub use doctrine::{bot_stream, doctrine_choices};

@@ -46,6 +46,9 @@ pub enum RejectionCode {
     UnknownDoctrine,
     BotSeat,
     NotLead,
+    UnknownSubject,
+    UnknownItem,
+    InvalidDate,
 }
 
 impl RejectionCode {
@@ -86,6 +89,9 @@ impl RejectionCode {
         RejectionCode::UnknownDoctrine,
         RejectionCode::BotSeat,
         RejectionCode::NotLead,
+        RejectionCode::UnknownSubject,
+        RejectionCode::UnknownItem,
+        RejectionCode::InvalidDate,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -126,6 +132,9 @@ impl RejectionCode {
             RejectionCode::UnknownDoctrine => "unknown_doctrine",
             RejectionCode::BotSeat => "bot_seat",
             RejectionCode::NotLead => "not_lead",
+            RejectionCode::UnknownSubject => "unknown_subject",
+            RejectionCode::UnknownItem => "unknown_item",
+            RejectionCode::InvalidDate => "invalid_date",
         }
     }
 }

@@ -14,7 +14,7 @@
 //!   the board as that team sees it (fog), leaving out modifiers whose conditions
 //!   name a flag the team may not see (another team's secret).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::emit::{Emitter, check_text, wrong_phase};
 use super::state::*;
@@ -275,4 +275,23 @@ pub fn team_odds(
         base: exact.then_some(opt.odds),
         modifiers: exact.then_some(modifiers),
     })
+}
+
+/// What a session shows players of their own options' odds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayerOdds {
+    /// Nothing (the default): odds are the White Cell's.
+    #[default]
+    None,
+    /// A band: likely, even or risky.
+    Band,
+    /// The target with its base and the modifiers the team can know of.
+    Exact,
+}
+
+impl PlayerOdds {
+    pub fn is_none(&self) -> bool {
+        *self == PlayerOdds::None
+    }
 }

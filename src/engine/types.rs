@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 pub use super::rejection::{Rejection, RejectionCode};
 
+pub use super::aar::{NoteCategory, PlanInput, PlanItem, ReportInfo};
+pub use super::inject::Inject;
+pub use super::teamwork::PlayerOdds;
+
 pub use super::negotiation::{
     AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
     Settlement, Speaker,
@@ -165,6 +169,12 @@ pub enum Command {
         /// Public notes are shown to every seat; the default is White Cell only.
         #[serde(default)]
         public: bool,
+        /// A strength or an area for improvement (White Cell only, never public).
+        #[serde(default, skip_serializing_if = "NoteCategory::is_note")]
+        category: NoteCategory,
+        /// An objective (`team:objective`), an inject or a choice the note is about.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     Timer {
         seconds: u32,
@@ -256,6 +266,12 @@ pub enum Command {
     UndoOverride {
         choice: String,
     },
+    /// The after-action report's scope, sponsor and point of contact (`aar.rs`).
+    ReportInfo(ReportInfo),
+    /// The after-action report's conclusion; the latest wins.
+    Conclude { text: String },
+    /// Adds, edits or removes an improvement-plan item.
+    Plan(PlanInput),
 }
 
 impl Command {
@@ -283,6 +299,9 @@ impl Command {
             Command::Draft { .. } => "draft",
             Command::Lead { .. } => "lead",
             Command::UndoOverride { .. } => "undo_override",
+            Command::ReportInfo(_) => "report_info",
+            Command::Conclude { .. } => "conclude",
+            Command::Plan(_) => "plan",
         }
     }
 }
@@ -390,37 +409,6 @@ pub struct Resolution {
     pub doctrine: Option<Arc<str>>,
 }
 
-/// An inject as delivered: from the catalog, the script, a trigger, a choice, or
-/// written by the facilitator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inject {
-    pub id: String,
-    pub turn: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<Arc<str>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub script: Option<Arc<str>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<Arc<str>>,
-    /// The choice whose outcome caused this follow-on event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<Arc<str>>,
-    pub custom: bool,
-    pub title: Arc<str>,
-    pub text: Arc<str>,
-    #[serde(default)]
-    pub source: Arc<str>,
-    #[serde(default)]
-    pub from: Arc<str>,
-    /// Team ids that receive it; empty means everyone.
-    #[serde(default)]
-    pub to: Vec<Arc<str>>,
-    /// Indicator changes actually applied (after clamping to range).
-    pub effects: BTreeMap<Arc<str>, i64>,
-    pub set: Vec<Arc<str>>,
-    pub clear: Vec<Arc<str>>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftChoice {
     pub option: String,
@@ -487,6 +475,14 @@ pub enum EventBody {
         /// What players see of their options' odds. Absent when `none`.
         #[serde(default, skip_serializing_if = "PlayerOdds::is_none")]
         player_odds: PlayerOdds,
+        /// The after-action report's scope, sponsor and point of contact; each
+        /// absent when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sponsor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        point_of_contact: Option<String>,
     },
     PlayerJoined {
         player: String,
@@ -558,6 +554,12 @@ pub enum EventBody {
     NoteAdded {
         text: String,
         public: bool,
+        /// A strength or an area for improvement; absent for a plain note.
+        #[serde(default, skip_serializing_if = "NoteCategory::is_note")]
+        category: NoteCategory,
+        /// What it is about: `team:objective`, an inject or a choice id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     TimerSet {
         seconds: u32,
@@ -629,25 +631,14 @@ pub enum EventBody {
         /// The overridden result it replaces.
         previous: Outcome,
     },
-}
-
-/// What a session shows players of their own options' odds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlayerOdds {
-    /// Nothing (the default): odds are the White Cell's.
-    #[default]
-    None,
-    /// A band: likely, even or risky.
-    Band,
-    /// The target with its base and the modifiers the team can know of.
-    Exact,
-}
-
-impl PlayerOdds {
-    pub fn is_none(&self) -> bool {
-        *self == PlayerOdds::None
-    }
+    /// The White Cell changed the report's settings (`aar.rs`). White Cell only.
+    ReportInfoSet(ReportInfo),
+    /// The White Cell's conclusion for the report. White Cell only.
+    ConclusionSet { text: String },
+    /// An improvement-plan item, new or edited. White Cell only.
+    PlanItemSet(PlanItem),
+    /// An improvement-plan item removed. White Cell only.
+    PlanItemRemoved { item: String },
 }
 
 impl EventBody {
@@ -678,6 +669,10 @@ impl EventBody {
             EventBody::DraftEdited { .. } => "draft_edited",
             EventBody::LeadChanged { .. } => "lead_changed",
             EventBody::OverrideUndone { .. } => "override_undone",
+            EventBody::ReportInfoSet(_) => "report_info_set",
+            EventBody::ConclusionSet { .. } => "conclusion_set",
+            EventBody::PlanItemSet(_) => "plan_item_set",
+            EventBody::PlanItemRemoved { .. } => "plan_item_removed",
         }
     }
 }

@@ -14,6 +14,8 @@
 //!   them; the snapshot's `flags` leaves them out.
 //! - Other teams' player ids on an event's actor: blanked.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+//! - The after-action record (report settings, strengths and areas for improvement,
+//!   the conclusion, the improvement plan): facilitator only (`aar.rs`).
 //! - Negotiation: messages and channel changes reach the channel's members (every
 //!   seat for a public channel); agreement proposals, answers and results reach the
 //!   parties (every seat for a public agreement); an applied agreement reaches
@@ -141,6 +143,9 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone,
             team_leads,
             player_odds,
+            scope: _,
+            sponsor: _,
+            point_of_contact: _,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -152,6 +157,10 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone: time_zone.clone(),
             team_leads: *team_leads,
             player_odds: *player_odds,
+            // The report's settings are the White Cell's.
+            scope: None,
+            sponsor: None,
+            point_of_contact: None,
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -208,6 +217,12 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::TriggerFired { .. } => event.body.clone(),
         EventBody::NoteAdded { public: true, .. } => event.body.clone(),
         EventBody::NoteAdded { public: false, .. } => return None,
+        // The after-action record (report settings, conclusion, improvement plan)
+        // is the White Cell's.
+        EventBody::ReportInfoSet(_)
+        | EventBody::ConclusionSet { .. }
+        | EventBody::PlanItemSet(_)
+        | EventBody::PlanItemRemoved { .. } => return None,
         EventBody::TimerSet { .. }
         | EventBody::TimerExpired {}
         | EventBody::SessionEnded { .. } => event.body.clone(),
@@ -403,6 +418,10 @@ pub struct View {
     /// Every team's live draft for the current turn (White Cell only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_drafts: Option<BTreeMap<String, LiveDraft>>,
+    /// The after-action record: report settings, conclusion, improvement plan
+    /// (White Cell only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_action: Option<super::aar::AfterAction>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -637,5 +656,6 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 .map(|(t, d)| (t.clone(), d.clone()))
                 .collect()
         }),
+        after_action: fac.then(|| state.after_action.clone()),
     }
 }

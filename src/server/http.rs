@@ -254,6 +254,10 @@ struct CreateSession {
     /// `none` (default), `band` or `exact`.
     #[serde(default)]
     player_odds: engine::PlayerOdds,
+    /// The after-action report's scope, sponsor and point of contact.
+    scope: Option<String>,
+    sponsor: Option<String>,
+    point_of_contact: Option<String>,
 }
 
 async fn create_session(
@@ -296,6 +300,12 @@ async fn create_session(
         ),
         None => None,
     };
+    let report = engine::ReportInfo {
+        scope: body.scope.clone(),
+        sponsor: body.sponsor.clone(),
+        point_of_contact: body.point_of_contact.clone(),
+    };
+    report.check().map_err(ApiError::Refused)?;
     let seed = match body.seed {
         Some(s) => s,
         None => {
@@ -324,6 +334,7 @@ async fn create_session(
             time_zone,
             team_leads: body.team_leads,
             player_odds: body.player_odds,
+            report,
         },
         now,
     );

@@ -53,6 +53,9 @@ enum FrameType {
     Draft,
     Lead,
     UndoOverride,
+    ReportInfo,
+    Conclude,
+    Plan,
 }
 
 /// One frame from a client.
@@ -110,6 +113,10 @@ pub enum ClientCommand {
         text: String,
         #[serde(default)]
         public: bool,
+        #[serde(default)]
+        category: engine::NoteCategory,
+        #[serde(default)]
+        about: Option<String>,
     },
     Timer {
         seconds: u32,
@@ -174,6 +181,11 @@ pub enum ClientCommand {
     UndoOverride {
         choice: String,
     },
+    ReportInfo(engine::ReportInfo),
+    Conclude {
+        text: String,
+    },
+    Plan(engine::PlanInput),
 }
 
 impl From<ClientCommand> for Command {
@@ -203,7 +215,17 @@ impl From<ClientCommand> for Command {
                 result,
                 note,
             },
-            ClientCommand::Note { text, public } => Command::Note { text, public },
+            ClientCommand::Note {
+                text,
+                public,
+                category,
+                about,
+            } => Command::Note {
+                text,
+                public,
+                category,
+                about,
+            },
             ClientCommand::Timer {
                 seconds,
                 auto_advance,
@@ -239,6 +261,9 @@ impl From<ClientCommand> for Command {
             ClientCommand::Draft { turn, choices } => Command::Draft { turn, choices },
             ClientCommand::Lead { team, player } => Command::Lead { team, player },
             ClientCommand::UndoOverride { choice } => Command::UndoOverride { choice },
+            ClientCommand::ReportInfo(info) => Command::ReportInfo(info),
+            ClientCommand::Conclude { text } => Command::Conclude { text },
+            ClientCommand::Plan(p) => Command::Plan(p),
         }
     }
 }
@@ -383,7 +408,10 @@ impl ClientFrame {
             | FrameType::Bot
             | FrameType::Draft
             | FrameType::Lead
-            | FrameType::UndoOverride => {
+            | FrameType::UndoOverride
+            | FrameType::ReportInfo
+            | FrameType::Conclude
+            | FrameType::Plan => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)

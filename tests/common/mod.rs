@@ -144,6 +144,7 @@ impl Game {
                 time_zone: None,
                 team_leads,
                 player_odds,
+                report: Default::default(),
             },
             at,
         );
