@@ -72,7 +72,7 @@ enum Cmd {
         /// Replace player names with team and seat number.
         #[arg(long)]
         anonymize: bool,
-        /// The CSV's table: choices (the default) or messages.
+        /// The CSV's table: choices (the default), messages or plan.
         #[arg(long)]
         table: Option<String>,
         /// Output file (default: standard output).
@@ -324,8 +324,9 @@ fn export(
     let table = match table {
         None => wargame::export::CsvTable::default(),
         Some(t) => {
-            let table = wargame::export::CsvTable::parse(t)
-                .ok_or_else(|| anyhow::anyhow!("unknown table `{t}`: use choices or messages"))?;
+            let table = wargame::export::CsvTable::parse(t).ok_or_else(|| {
+                anyhow::anyhow!("unknown table `{t}`: use choices, messages or plan")
+            })?;
             if format != wargame::export::Format::Csv {
                 anyhow::bail!("--table chooses the CSV's table; use it with --format csv");
             }

@@ -162,10 +162,7 @@ fn is_zero(n: &u32) -> bool {
 pub(super) fn works_after_end(c: &Command) -> bool {
     matches!(
         c,
-        Command::Note { .. }
-            | Command::ReportInfo(_)
-            | Command::Conclude { .. }
-            | Command::Plan(_)
+        Command::Note { .. } | Command::ReportInfo(_) | Command::Conclude { .. } | Command::Plan(_)
     )
 }
 

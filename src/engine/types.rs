@@ -269,7 +269,9 @@ pub enum Command {
     /// The after-action report's scope, sponsor and point of contact (`aar.rs`).
     ReportInfo(ReportInfo),
     /// The after-action report's conclusion; the latest wins.
-    Conclude { text: String },
+    Conclude {
+        text: String,
+    },
     /// Adds, edits or removes an improvement-plan item.
     Plan(PlanInput),
 }
@@ -634,11 +636,15 @@ pub enum EventBody {
     /// The White Cell changed the report's settings (`aar.rs`). White Cell only.
     ReportInfoSet(ReportInfo),
     /// The White Cell's conclusion for the report. White Cell only.
-    ConclusionSet { text: String },
+    ConclusionSet {
+        text: String,
+    },
     /// An improvement-plan item, new or edited. White Cell only.
     PlanItemSet(PlanItem),
     /// An improvement-plan item removed. White Cell only.
-    PlanItemRemoved { item: String },
+    PlanItemRemoved {
+        item: String,
+    },
 }
 
 impl EventBody {

@@ -43,10 +43,14 @@ const NUMERIC: [bool; 15] = [
     false,
 ];
 
-/// The tables of the spreadsheet exports: the published choices, then every
-/// message posted on a channel.
+/// The tables of the spreadsheet exports: the published choices, every message
+/// posted on a channel, and the improvement plan.
 pub fn tables(r: &Report) -> Vec<Table> {
-    vec![choices(r), super::negotiation::messages_table(r)]
+    vec![
+        choices(r),
+        super::negotiation::messages_table(r),
+        super::hseep::plan_table(r),
+    ]
 }
 
 fn choices(r: &Report) -> Table {
@@ -93,6 +97,7 @@ pub fn render(r: &Report, which: CsvTable) -> String {
     let table = match which {
         CsvTable::Choices => choices(r),
         CsvTable::Messages => super::negotiation::messages_table(r),
+        CsvTable::Plan => super::hseep::plan_table(r),
     };
     let mut o = String::with_capacity(256 + table.rows.len() * 256);
     o.push('\u{FEFF}');

@@ -12,6 +12,7 @@
 //! The JSON schema (`wargame.aar/1`) is documented in `docs/EXPORT.md`.
 
 mod csv;
+mod hseep;
 mod html;
 mod json;
 mod markdown;
@@ -135,16 +136,19 @@ pub enum CsvTable {
     Choices,
     /// One row per message posted on a negotiation channel.
     Messages,
+    /// One row per item of the improvement plan.
+    Plan,
 }
 
 impl CsvTable {
-    pub const ALL: [CsvTable; 2] = [CsvTable::Choices, CsvTable::Messages];
+    pub const ALL: [CsvTable; 3] = [CsvTable::Choices, CsvTable::Messages, CsvTable::Plan];
 
-    /// `choices` or `messages`.
+    /// `choices`, `messages` or `plan`.
     pub fn parse(s: &str) -> Option<CsvTable> {
         match s {
             "choices" => Some(CsvTable::Choices),
             "messages" => Some(CsvTable::Messages),
+            "plan" => Some(CsvTable::Plan),
             _ => None,
         }
     }
@@ -153,6 +157,7 @@ impl CsvTable {
         match self {
             CsvTable::Choices => "choices",
             CsvTable::Messages => "messages",
+            CsvTable::Plan => "plan",
         }
     }
 }
@@ -174,6 +179,7 @@ impl FileName {
         let day = r.first_at().map(|a| r.zone.day(a));
         let table = match (format, opts.table) {
             (Format::Csv, CsvTable::Messages) => "-messages",
+            (Format::Csv, CsvTable::Plan) => "-plan",
             _ => "",
         };
         let tail = format!(

@@ -532,7 +532,7 @@ async fn export_session(
             }
             None => {
                 return Err(ApiError::BadRequest(format!(
-                    "There is no table `{t}`; use table=choices or table=messages."
+                    "There is no table `{t}`; use table=choices, table=messages or table=plan."
                 )));
             }
         },
