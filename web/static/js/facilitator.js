@@ -4,7 +4,7 @@
 // live drafts (teams.js), injects (injects.js), adjudication with overrides
 // (adjudication.js) and the odds preview (preview.js), indicator charts (charts.js),
 // notes, session, exports and ending the session (session.js), channels, messages and
-// agreements (talks.js).
+// agreements (talks.js), the after-action record for the HSEEP report (aar.js).
 import { $, fill, setText, onReady } from './lib/dom.js';
 import { store } from './lib/storage.js';
 import { phaseLabel, turnLabel } from './lib/words.js';
@@ -24,6 +24,7 @@ import { buildExportButtons, renderNotes, renderSession, wireSession } from './f
 import { renderTalks, wireTalks } from './facilitator/talks.js';
 import { renderBots } from './facilitator/bots.js';
 import { renderLeads } from './facilitator/leads.js';
+import { renderAar, wireAar } from './facilitator/aar.js';
 
 function renderHeader() {
   const st = S.state;
@@ -65,6 +66,7 @@ function renderAll() {
   renderCharts();
   renderNotes();
   renderSession();
+  renderAar();
 }
 
 // ---------------------------------------------------------------- frames
@@ -143,6 +145,7 @@ onReady(() => {
   wireTalks();
   $('preview-btn').addEventListener('click', runPreview);
   wireSession();
+  wireAar();
   S.console = bootConsole({
     token: S.rec.token,
     accept: acceptSnapshot,
