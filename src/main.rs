@@ -72,7 +72,7 @@ enum Cmd {
         /// Replace player names with team and seat number.
         #[arg(long)]
         anonymize: bool,
-        /// The CSV's table: choices (the default), messages or debrief.
+        /// The CSV's table: choices (the default), messages, plan or debrief.
         #[arg(long)]
         table: Option<String>,
         /// Output file (default: standard output).
@@ -368,7 +368,7 @@ fn export(
         None => wargame::export::CsvTable::default(),
         Some(t) => {
             let table = wargame::export::CsvTable::parse(t).ok_or_else(|| {
-                anyhow::anyhow!("unknown table `{t}`: use choices, messages or debrief")
+                anyhow::anyhow!("unknown table `{t}`: use choices, messages, plan or debrief")
             })?;
             if format != wargame::export::Format::Csv {
                 anyhow::bail!("--table chooses the CSV's table; use it with --format csv");

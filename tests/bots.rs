@@ -295,6 +295,7 @@ fn a_bots_doctrine_and_rationale_reach_only_the_seats_a_persons_would() {
                     team_leads: false,
                     player_odds: engine::PlayerOdds::None,
                     anonymous_debrief: false,
+                    report: Default::default(),
                 },
                 g.at,
             );

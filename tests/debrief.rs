@@ -82,6 +82,7 @@ fn session(s: Arc<Scenario>, anonymous: bool) -> Game {
             team_leads: false,
             player_odds: engine::PlayerOdds::None,
             anonymous_debrief: anonymous,
+            report: Default::default(),
         },
         at,
     );
@@ -519,7 +520,7 @@ fn debrief_part(format: Format, text: &str) -> String {
             }
             part
         }
-        Format::Markdown => from("## Participant feedback", "\n## "),
+        Format::Markdown => from("## Appendix B: Participant feedback", "\n## "),
         Format::Html => from("<section id=\"debrief\">", "<section"),
         Format::Csv | Format::Xlsx => text.to_string(),
     }
@@ -634,7 +635,13 @@ fn a_session_without_answers_reports_no_feedback() {
             &ExportOptions::default(),
         ))
         .expect("utf-8");
-        assert!(!out.contains("Participant feedback"), "{format:?}");
+        assert!(!out.contains("answers, mean"), "{format:?}");
+        if format != Format::Json {
+            assert!(
+                out.contains("No participant feedback was collected in the tool."),
+                "{format:?}"
+            );
+        }
         assert!(!out.contains("\"debrief\":{"), "{format:?}");
     }
     // Closing it with no answers is reported, as an empty survey.

@@ -81,6 +81,8 @@ fn play_full_game(seed: u64, choice_seed: u64) -> (Game, Vec<(Actor, Command)>) 
                     Command::Note {
                         text: format!("White Cell note, turn {turn}"),
                         public: turn % 2 == 0,
+                        category: Default::default(),
+                        about: None,
                     },
                 );
                 run(&mut g, FAC, Command::Advance);
@@ -351,6 +353,8 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
     let note = |text: &str| Command::Note {
         text: text.to_string(),
         public: false,
+        category: Default::default(),
+        about: None,
     };
     let script_used = {
         let mut g = game_in(Briefing);
@@ -526,6 +530,43 @@ fn every_rejection_code_is_produced_and_changes_nothing() {
             team("belarus"),
             submit(1, &[]),
             "not_lead",
+        ),
+        // The after-action record (tests/aar.rs has the rest).
+        (
+            "a strength about nothing in the session",
+            game_in(Ended),
+            FAC,
+            Command::Note {
+                text: "Good".to_string(),
+                public: false,
+                category: engine::NoteCategory::Strength,
+                about: Some("belarus:no_such_objective".to_string()),
+            },
+            "unknown_subject",
+        ),
+        (
+            "edit a plan item that does not exist",
+            game_in(Ended),
+            FAC,
+            Command::Plan(engine::PlanInput {
+                item: Some("ip9".to_string()),
+                issue: "Issue".to_string(),
+                recommendation: "Fix".to_string(),
+                ..Default::default()
+            }),
+            "unknown_item",
+        ),
+        (
+            "a plan item due on 31 February",
+            game_in(Ended),
+            FAC,
+            Command::Plan(engine::PlanInput {
+                issue: "Issue".to_string(),
+                recommendation: "Fix".to_string(),
+                due: "2026-02-31".to_string(),
+                ..Default::default()
+            }),
+            "invalid_date",
         ),
         // forbidden
         (
@@ -1073,6 +1114,8 @@ fn limits_are_inclusive() {
     g.fac(Command::Note {
         text: long(MAX_TEXT),
         public: false,
+        category: Default::default(),
+        about: None,
     });
     g.cmd(
         &Actor::System,
@@ -1087,6 +1130,8 @@ fn limits_are_inclusive() {
     g.fac(Command::Note {
         text: "Hot wash: the players wanted more time.".to_string(),
         public: true,
+        category: Default::default(),
+        about: None,
     });
 }
 

@@ -456,27 +456,37 @@ fn markdown_is_an_after_action_report() {
     let s = scripted_session();
     let md = text(&s, Format::Markdown, &PLAIN);
     for heading in [
-        "## Overview",
-        "### Teams and participants",
-        "## Turn 1",
-        "## Turn 2",
-        "## Turn 3",
-        "### Turn 1: Injects",
-        "### Turn 1: Decisions",
-        "### Turn 1: Adjudication",
-        "### Turn 1: Overrides",
-        "### Turn 3: Indicator changes",
-        "## Key decision points",
-        "## Facilitator notes",
-        "## Ending",
-        "## Appendix: event log",
+        "## Exercise overview",
+        "### Participating organisations",
+        "## Exercise summary",
+        "### Key decision points",
+        "## Analysis of capabilities and objectives",
+        "## Conclusion",
+        "### How the game ended",
+        "## Appendix A: Improvement plan",
+        "## Appendix B: Participant feedback",
+        "## Appendix C: Turn-by-turn narrative",
+        "### Turn 1",
+        "### Turn 2",
+        "### Turn 3",
+        "#### Turn 1: Injects",
+        "#### Turn 1: Decisions",
+        "#### Turn 1: Adjudication",
+        "#### Turn 1: Overrides",
+        "#### Turn 3: Indicator changes",
+        "## Appendix D: Negotiation",
+        "## Appendix E: Facilitator notes",
+        "## Appendix F: Event log",
     ] {
         assert!(md.contains(heading), "missing {heading}");
     }
     assert!(md.contains("- **Seed:** 20261127"));
     assert!(md.contains("Alena Kazlova (seat 1)"));
     // One line per event in the appendix.
-    let log = md.split("## Appendix: event log").nth(1).expect("appendix");
+    let log = md
+        .split("## Appendix F: Event log")
+        .nth(1)
+        .expect("appendix");
     assert_eq!(
         log.lines().filter(|l| l.starts_with("- ")).count(),
         s.events.len()
@@ -739,7 +749,10 @@ fn xlsx_holds_the_csv_rows_as_inert_text() {
     let bytes = render(&s, &events, Format::Xlsx, &PLAIN);
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("a workbook calamine opens");
-    assert_eq!(book.sheet_names(), ["Choices", "Messages", "Debrief"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["Choices", "Messages", "Improvement plan", "Debrief"]
+    );
     let got = sheet_matches_csv(&mut book, "Choices", &csv_rows);
     let cells: Vec<String> = got.iter().flatten().map(ToString::to_string).collect();
     assert!(
@@ -831,10 +844,10 @@ fn negotiation_reads_as_transcripts_and_an_agreements_table() {
     let s = scripted_session();
     let md = text(&s, Format::Markdown, &PLAIN);
     let section = md
-        .split("## Negotiation\n")
+        .split(": Negotiation\n")
         .nth(1)
-        .and_then(|n| n.split("## Key decision points").next())
-        .expect("a negotiation section before the key decisions");
+        .and_then(|n| n.split("## Appendix").next())
+        .expect("a negotiation appendix before the next one");
     // A transcript per channel, headed by its name and members, in the order posted,
     // with the White Cell's closing and reopening as lines of their own.
     let bilateral = section

@@ -162,6 +162,8 @@ fn run(g: &mut Game, op: &Op) {
             Command::Note {
                 text: "note".to_string(),
                 public: *public,
+                category: Default::default(),
+                about: None,
             },
         ),
         Op::Timer {

@@ -14,6 +14,7 @@
 
 mod common;
 
+mod aar;
 #[path = "api/main.rs"]
 mod api;
 mod bots;

@@ -336,7 +336,7 @@ fn objectives_are_private_briefing_and_scored_at_the_end_everywhere() {
     assert!(md.contains("## Team objectives"));
     assert!(md.contains("| Red | **Score** | 5 | **3 of 5** |"));
     let html = export_text(&g, Format::Html);
-    assert!(html.contains("<h2>Team objectives</h2>"));
+    assert!(html.contains("<h3>Team objectives</h3>"));
     assert!(html.contains("<strong>3 of 5</strong>"));
     let csv = export_text(&g, Format::Csv);
     assert!(csv.contains("team,objective,text,weight,met,score,max\r\n"));

@@ -155,10 +155,14 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
     g.fac(Command::Note {
         text: "MARK-fac-note-briefing".to_string(),
         public: false,
+        category: Default::default(),
+        about: None,
     });
     g.fac(Command::Note {
         text: "PUBLIC-note for everyone".to_string(),
         public: true,
+        category: Default::default(),
+        about: None,
     });
     g.fac(custom_inject(
         "MARK-blue-inject-title",
@@ -222,6 +226,8 @@ fn secrets_reach_only_the_seats_allowed_to_read_them() {
     g.fac(Command::Note {
         text: "MARK-fac-note-adjudication".to_string(),
         public: false,
+        category: Default::default(),
+        about: None,
     });
     check(&g, "adjudication");
     assert_sees(
@@ -333,6 +339,7 @@ fn a_session_can_keep_overt_rationales_private() {
             team_leads: false,
             player_odds: engine::PlayerOdds::None,
             anonymous_debrief: false,
+            report: Default::default(),
         },
         at,
     );

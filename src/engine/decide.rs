@@ -40,6 +40,7 @@ pub fn create(
             team_leads: false,
             player_odds: PlayerOdds::None,
             anonymous_debrief: false,
+            report: ReportInfo::default(),
         },
         at,
     )
@@ -62,6 +63,9 @@ pub struct Settings<'a> {
     pub player_odds: PlayerOdds,
     /// Debrief answers are stored without names.
     pub anonymous_debrief: bool,
+    /// The after-action report's scope, sponsor and point of contact (checked by
+    /// the caller with `ReportInfo::check`); empty fields are not recorded.
+    pub report: ReportInfo,
 }
 
 /// `create` with every setting.
@@ -80,7 +84,9 @@ pub fn create_with(
         team_leads,
         player_odds,
         anonymous_debrief,
+        ref report,
     } = *settings;
+    let report = report.given();
     let mut state = State::blank(scenario);
     let event = Event {
         seq: 1,
@@ -100,6 +106,9 @@ pub fn create_with(
             team_leads,
             player_odds,
             anonymous_debrief,
+            scope: report.scope,
+            sponsor: report.sponsor,
+            point_of_contact: report.point_of_contact,
         },
     };
     evolve(&mut state, &event);
@@ -114,13 +123,7 @@ pub fn decide(
     at: i64,
 ) -> Result<Vec<Event>, Rejection> {
     let mut e = Emitter::new(state, actor, at);
-    // After the end: notes, and the debrief.
-    if state.phase == Phase::Ended
-        && !matches!(
-            command,
-            Command::Note { .. } | Command::Debrief { .. } | Command::CloseDebrief
-        )
-    {
+    if state.phase == Phase::Ended && !super::aar::works_after_end(command) {
         return Err(Rejection::new(
             RejectionCode::SessionEnded,
             "The session has ended; nothing more can be played.",
@@ -197,7 +200,15 @@ pub fn decide(
                     result,
                     note,
                 } => override_outcome(&mut e, choice, *result, note)?,
-                Command::Note { text, public } => note(&mut e, text, *public)?,
+                Command::Note {
+                    text,
+                    public,
+                    category,
+                    about,
+                } => super::aar::note(&mut e, text, *public, *category, about.as_deref())?,
+                Command::ReportInfo(info) => super::aar::report_info(&mut e, info)?,
+                Command::Conclude { text } => super::aar::conclude(&mut e, text)?,
+                Command::Plan(p) => super::aar::plan(&mut e, p)?,
                 Command::Timer {
                     seconds,
                     auto_advance,
@@ -469,21 +480,6 @@ fn override_outcome(
         result,
         previous,
         note: note.to_string(),
-    });
-    Ok(())
-}
-
-fn note(e: &mut Emitter, text: &str, public: bool) -> Result<(), Rejection> {
-    if text.trim().is_empty() {
-        return Err(Rejection::new(
-            RejectionCode::EmptyText,
-            "A note needs some text.",
-        ));
-    }
-    check_text(text, MAX_TEXT, "note")?;
-    e.push(EventBody::NoteAdded {
-        text: text.to_string(),
-        public,
     });
     Ok(())
 }

@@ -83,9 +83,17 @@ pub fn evolve(state: &mut State, event: &Event) {
             team_leads,
             player_odds,
             anonymous_debrief,
+            scope,
+            sponsor,
+            point_of_contact,
             ..
         } => {
             state.anonymous_debrief = *anonymous_debrief;
+            state.after_action.info = ReportInfo {
+                scope: scope.clone(),
+                sponsor: sponsor.clone(),
+                point_of_contact: point_of_contact.clone(),
+            };
             state.team_leads = *team_leads;
             state.player_odds = *player_odds;
             state.title = title.clone();
@@ -193,12 +201,19 @@ pub fn evolve(state: &mut State, event: &Event) {
             resolution: r.clone(),
         }),
         EventBody::TriggerFired { .. } => {}
-        EventBody::NoteAdded { text, public } => state.notes.push(Note {
+        EventBody::NoteAdded {
+            text,
+            public,
+            category,
+            about,
+        } => state.notes.push(Note {
             seq: event.seq,
             at: event.at,
             turn: event.turn,
             text: text.clone(),
             public: *public,
+            category: *category,
+            about: about.clone(),
         }),
         EventBody::TimerSet {
             seconds,
@@ -259,6 +274,10 @@ pub fn evolve(state: &mut State, event: &Event) {
         EventBody::DebriefSubmitted(_)
         | EventBody::DebriefRespondent { .. }
         | EventBody::DebriefClosed {} => super::debrief::evolve(state, event),
+        EventBody::ReportInfoSet(_)
+        | EventBody::ConclusionSet { .. }
+        | EventBody::PlanItemSet(_)
+        | EventBody::PlanItemRemoved { .. } => super::aar::evolve(state, &event.body),
     }
 }
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::adjudicate::clamped;
 use super::emit::{Emitter, check_text, wrong_phase};
 use super::types::*;
@@ -246,4 +248,35 @@ pub(super) fn catalog_inject(e: &mut Emitter, ev: usize, origin: InjectOrigin, t
         clear: def.clear.ids.clone(),
     };
     e.push(EventBody::EventInjected { inject });
+}
+
+/// An inject as delivered: from the catalog, the script, a trigger, a choice, or
+/// written by the facilitator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inject {
+    pub id: String,
+    pub turn: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Arc<str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<Arc<str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Arc<str>>,
+    /// The choice whose outcome caused this follow-on event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Arc<str>>,
+    pub custom: bool,
+    pub title: Arc<str>,
+    pub text: Arc<str>,
+    #[serde(default)]
+    pub source: Arc<str>,
+    #[serde(default)]
+    pub from: Arc<str>,
+    /// Team ids that receive it; empty means everyone.
+    #[serde(default)]
+    pub to: Vec<Arc<str>>,
+    /// Indicator changes actually applied (after clamping to range).
+    pub effects: BTreeMap<Arc<str>, i64>,
+    pub set: Vec<Arc<str>>,
+    pub clear: Vec<Arc<str>>,
 }

@@ -11,8 +11,10 @@
 //! - [`view`] / [`visible`]: what one seat may see, in one place.
 //! - [`preview`]: Monte Carlo odds for the current turn on a separate stream.
 
+mod aar;
 mod adjudicate;
 mod bots;
+mod command;
 mod debrief;
 mod decide;
 mod doctrine;
@@ -32,6 +34,9 @@ mod teamwork;
 mod types;
 mod view;
 
+pub use aar::{
+    AfterAction, MAX_CONCLUSION, MAX_PLAN_ITEMS, MAX_SCOPE, Subject, is_date, subject, subject_id,
+};
 pub use adjudicate::{detection_odds, odds};
 pub use debrief::{Debrief, DebriefView, MAX_ANSWER, debrief_view, view_of};
 pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, describe_condition};

@@ -50,6 +50,9 @@ pub enum RejectionCode {
     DuplicateQuestion,
     InvalidAnswer,
     DebriefClosed,
+    UnknownSubject,
+    UnknownItem,
+    InvalidDate,
 }
 
 impl RejectionCode {
@@ -94,6 +97,9 @@ impl RejectionCode {
         RejectionCode::DuplicateQuestion,
         RejectionCode::InvalidAnswer,
         RejectionCode::DebriefClosed,
+        RejectionCode::UnknownSubject,
+        RejectionCode::UnknownItem,
+        RejectionCode::InvalidDate,
     ];
 
     /// The code as it travels in `error` frames and HTTP error bodies.
@@ -138,6 +144,9 @@ impl RejectionCode {
             RejectionCode::DuplicateQuestion => "duplicate_question",
             RejectionCode::InvalidAnswer => "invalid_answer",
             RejectionCode::DebriefClosed => "debrief_closed",
+            RejectionCode::UnknownSubject => "unknown_subject",
+            RejectionCode::UnknownItem => "unknown_item",
+            RejectionCode::InvalidDate => "invalid_date",
         }
     }
 }

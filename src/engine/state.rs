@@ -31,6 +31,12 @@ pub struct Note {
     pub turn: u32,
     pub text: String,
     pub public: bool,
+    /// A strength or an area for improvement (absent for a plain note).
+    #[serde(skip_serializing_if = "NoteCategory::is_note")]
+    pub category: NoteCategory,
+    /// What it is about: `team:objective`, an inject or a choice id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +158,10 @@ pub struct State {
     pub anonymous_debrief: bool,
     #[serde(skip_serializing_if = "super::Debrief::is_untouched")]
     pub debrief: super::Debrief,
+    /// The White Cell's after-action record (`aar.rs`). Not serialised while
+    /// empty, so the state hash of a session without one is unchanged.
+    #[serde(skip_serializing_if = "super::aar::AfterAction::is_empty")]
+    pub after_action: super::aar::AfterAction,
 }
 
 /// A team's live draft: the selection its players are editing together, unsent.
@@ -207,6 +217,7 @@ impl State {
             live_drafts: BTreeMap::new(),
             anonymous_debrief: false,
             debrief: super::Debrief::default(),
+            after_action: Default::default(),
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::command::Command;
 pub use super::rejection::{Rejection, RejectionCode};
 
+pub use super::aar::{NoteCategory, PlanInput, PlanItem, ReportInfo};
 pub use super::debrief::{AnswerValue, DebriefAnswer, DebriefResponse};
+pub use super::inject::Inject;
+
 pub use super::negotiation::{
     AgreementResult, Answer, AppliedAgreement, CustomAgreement, MAX_AS, MAX_MESSAGE, Proposal,
     Settlement, Speaker,
@@ -129,174 +133,6 @@ impl Outcome {
     }
 }
 
-/// Everything a seat can ask the engine to do. Parsed from a WebSocket frame's
-/// `type`; `ref`, `auth` and `ping` are the server's business.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Command {
-    Start,
-    Advance,
-    Submit {
-        turn: u32,
-        choices: Vec<ChoiceInput>,
-    },
-    Inject {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        event: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        custom: Option<CustomInject>,
-        /// A scripted (MSEL) entry to fire; its text may be edited by `custom`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        script: Option<String>,
-        /// Team ids that receive the inject; empty means everyone.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        to: Vec<String>,
-    },
-    /// Marks a scripted (MSEL) entry as skipped.
-    Skip {
-        script: String,
-    },
-    Override {
-        choice: String,
-        result: Outcome,
-        #[serde(default)]
-        note: String,
-    },
-    Note {
-        text: String,
-        /// Public notes are shown to every seat; the default is White Cell only.
-        #[serde(default)]
-        public: bool,
-    },
-    Timer {
-        seconds: u32,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        auto_advance: Option<bool>,
-    },
-    End {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
-    },
-    /// A player joins a seat (issued by the server for `POST /api/join`).
-    Join {
-        team: String,
-        name: String,
-        /// The player's id, minted by the server (identity arrives with the command).
-        /// Absent only in a frame a client sends, which is refused anyway.
-        #[serde(default)]
-        player: String,
-    },
-    /// The phase timer ran out (issued by the server's clock).
-    TimerExpired {
-        turn: u32,
-        phase: Phase,
-    },
-    /// A message on a negotiation channel; `as` (White Cell only) posts in character.
-    Say {
-        channel: String,
-        text: String,
-        #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
-        as_: Option<String>,
-    },
-    /// The White Cell opens or closes a channel; `None` returns it to its schedule.
-    Channel {
-        channel: String,
-        #[serde(default)]
-        open: Option<bool>,
-    },
-    /// A team proposes a scenario agreement (`agreement`) or its own (`custom`).
-    Propose {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        agreement: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        custom: Option<CustomAgreement>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        to: Vec<String>,
-    },
-    /// A team named in a proposal's `to` accepts or rejects it.
-    Respond {
-        agreement: String,
-        accept: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
-    /// The proposing team takes its open proposal back.
-    Withdraw {
-        agreement: String,
-    },
-    /// The White Cell cancels an open or accepted (not yet applied) agreement.
-    Void {
-        agreement: String,
-        #[serde(default)]
-        note: String,
-    },
-    /// The White Cell lifts the fog from an undetected covert choice: every seat
-    /// sees it, and its effects, from now on.
-    Reveal {
-        choice: String,
-    },
-    /// The White Cell seats a bot playing `doctrine` for `team`, or (`None`) hands
-    /// the seat back to the team's players.
-    Bot {
-        team: String,
-        #[serde(default)]
-        doctrine: Option<String>,
-    },
-    /// A team's live draft: the selection a player is editing, seen by the team
-    /// and the White Cell as it changes (debounced by the client); not a submission.
-    Draft {
-        turn: u32,
-        choices: Vec<ChoiceInput>,
-    },
-    /// The White Cell names a team's lead (sessions with `team_leads`).
-    Lead {
-        team: String,
-        player: String,
-    },
-    /// The White Cell takes back its override of a rolled choice before publication:
-    /// the dice's result stands again.
-    UndoOverride {
-        choice: String,
-    },
-    /// A player or observer answers the debrief survey after the end (`debrief.rs`).
-    Debrief {
-        answers: Vec<DebriefAnswer>,
-    },
-    /// The White Cell stops taking debrief answers.
-    CloseDebrief,
-}
-
-impl Command {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Start => "start",
-            Command::Advance => "advance",
-            Command::Submit { .. } => "submit",
-            Command::Inject { .. } => "inject",
-            Command::Skip { .. } => "skip",
-            Command::Override { .. } => "override",
-            Command::Note { .. } => "note",
-            Command::Timer { .. } => "timer",
-            Command::End { .. } => "end",
-            Command::Join { .. } => "join",
-            Command::TimerExpired { .. } => "timer_expired",
-            Command::Say { .. } => "say",
-            Command::Channel { .. } => "channel",
-            Command::Propose { .. } => "propose",
-            Command::Respond { .. } => "respond",
-            Command::Withdraw { .. } => "withdraw",
-            Command::Void { .. } => "void",
-            Command::Reveal { .. } => "reveal",
-            Command::Bot { .. } => "bot",
-            Command::Draft { .. } => "draft",
-            Command::Lead { .. } => "lead",
-            Command::UndoOverride { .. } => "undo_override",
-            Command::Debrief { .. } => "debrief",
-            Command::CloseDebrief => "close_debrief",
-        }
-    }
-}
-
 /// Longest rationale, note or inject text accepted, in characters.
 pub const MAX_TEXT: usize = 4000;
 /// Longest title or player name accepted, in characters.
@@ -400,37 +236,6 @@ pub struct Resolution {
     pub doctrine: Option<Arc<str>>,
 }
 
-/// An inject as delivered: from the catalog, the script, a trigger, a choice, or
-/// written by the facilitator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inject {
-    pub id: String,
-    pub turn: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<Arc<str>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub script: Option<Arc<str>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<Arc<str>>,
-    /// The choice whose outcome caused this follow-on event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<Arc<str>>,
-    pub custom: bool,
-    pub title: Arc<str>,
-    pub text: Arc<str>,
-    #[serde(default)]
-    pub source: Arc<str>,
-    #[serde(default)]
-    pub from: Arc<str>,
-    /// Team ids that receive it; empty means everyone.
-    #[serde(default)]
-    pub to: Vec<Arc<str>>,
-    /// Indicator changes actually applied (after clamping to range).
-    pub effects: BTreeMap<Arc<str>, i64>,
-    pub set: Vec<Arc<str>>,
-    pub clear: Vec<Arc<str>>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftChoice {
     pub option: String,
@@ -500,6 +305,14 @@ pub enum EventBody {
         /// Debrief answers are stored without names. Absent when off.
         #[serde(default, skip_serializing_if = "is_false")]
         anonymous_debrief: bool,
+        /// The after-action report's scope, sponsor and point of contact; each
+        /// absent when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sponsor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        point_of_contact: Option<String>,
     },
     PlayerJoined {
         player: String,
@@ -571,6 +384,12 @@ pub enum EventBody {
     NoteAdded {
         text: String,
         public: bool,
+        /// A strength or an area for improvement; absent for a plain note.
+        #[serde(default, skip_serializing_if = "NoteCategory::is_note")]
+        category: NoteCategory,
+        /// What it is about: `team:objective`, an inject or a choice id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     TimerSet {
         seconds: u32,
@@ -650,6 +469,18 @@ pub enum EventBody {
     },
     /// The White Cell closed the debrief. Everyone.
     DebriefClosed {},
+    /// The White Cell changed the report's settings (`aar.rs`). White Cell only.
+    ReportInfoSet(ReportInfo),
+    /// The White Cell's conclusion for the report. White Cell only.
+    ConclusionSet {
+        text: String,
+    },
+    /// An improvement-plan item, new or edited. White Cell only.
+    PlanItemSet(PlanItem),
+    /// An improvement-plan item removed. White Cell only.
+    PlanItemRemoved {
+        item: String,
+    },
 }
 
 impl EventBody {
@@ -683,6 +514,10 @@ impl EventBody {
             EventBody::DebriefSubmitted(_) => "debrief_submitted",
             EventBody::DebriefRespondent { .. } => "debrief_respondent",
             EventBody::DebriefClosed {} => "debrief_closed",
+            EventBody::ReportInfoSet(_) => "report_info_set",
+            EventBody::ConclusionSet { .. } => "conclusion_set",
+            EventBody::PlanItemSet(_) => "plan_item_set",
+            EventBody::PlanItemRemoved { .. } => "plan_item_removed",
         }
     }
 }

@@ -14,6 +14,8 @@
 //!   them; the snapshot's `flags` leaves them out.
 //! - Other teams' player ids on an event's actor: blanked.
 //! - Private notes: facilitator only. The seed and the dice stream position: facilitator only.
+//! - The after-action record (report settings, strengths and areas for improvement,
+//!   the conclusion, the improvement plan): facilitator only (`aar.rs`).
 //! - Negotiation: messages and channel changes reach the channel's members (every
 //!   seat for a public channel); agreement proposals, answers and results reach the
 //!   parties (every seat for a public agreement); an applied agreement reaches
@@ -147,6 +149,9 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             team_leads,
             player_odds,
             anonymous_debrief,
+            scope: _,
+            sponsor: _,
+            point_of_contact: _,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -159,6 +164,10 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             team_leads: *team_leads,
             player_odds: *player_odds,
             anonymous_debrief: *anonymous_debrief,
+            // The report's settings are the White Cell's.
+            scope: None,
+            sponsor: None,
+            point_of_contact: None,
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -215,6 +224,12 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
         EventBody::TriggerFired { .. } => event.body.clone(),
         EventBody::NoteAdded { public: true, .. } => event.body.clone(),
         EventBody::NoteAdded { public: false, .. } => return None,
+        // The after-action record (report settings, conclusion, improvement plan)
+        // is the White Cell's.
+        EventBody::ReportInfoSet(_)
+        | EventBody::ConclusionSet { .. }
+        | EventBody::PlanItemSet(_)
+        | EventBody::PlanItemRemoved { .. } => return None,
         EventBody::TimerSet { .. }
         | EventBody::TimerExpired {}
         | EventBody::SessionEnded { .. } => event.body.clone(),
@@ -417,6 +432,10 @@ pub struct View {
     /// The hot-wash survey, once the session has ended (`debrief.rs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debrief: Option<super::DebriefView>,
+    /// The after-action record: report settings, conclusion, improvement plan
+    /// (White Cell only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_action: Option<super::aar::AfterAction>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -652,5 +671,6 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 .collect()
         }),
         debrief: super::debrief_view(state, viewer, None),
+        after_action: fac.then(|| state.after_action.clone()),
     }
 }

@@ -44,11 +44,12 @@ const NUMERIC: [bool; 15] = [
 ];
 
 /// The tables of the spreadsheet exports: the published choices, every message
-/// posted on a channel, and every debrief answer.
+/// posted on a channel, the improvement plan and every debrief answer.
 pub fn tables(r: &Report) -> Vec<Table> {
     vec![
         choices(r),
         super::negotiation::messages_table(r),
+        super::hseep::plan_table(r),
         super::debrief::table(r),
     ]
 }
@@ -98,6 +99,7 @@ pub fn render(r: &Report, which: CsvTable) -> String {
         CsvTable::Choices => choices(r),
         CsvTable::Messages => super::negotiation::messages_table(r),
         CsvTable::Debrief => super::debrief::table(r),
+        CsvTable::Plan => super::hseep::plan_table(r),
     };
     let mut o = String::with_capacity(256 + table.rows.len() * 256);
     o.push('\u{FEFF}');

@@ -38,13 +38,14 @@ fn intro(d: &DebriefReport) -> String {
     )
 }
 
-/// Markdown: "Participant feedback".
+/// Markdown: "Appendix B: Participant feedback" of the HSEEP-shaped report.
 pub fn markdown(r: &Report, o: &mut String) {
     let d = &r.debrief;
+    o.push_str("## Appendix B: Participant feedback\n\n");
     if d.is_empty() {
+        o.push_str("No participant feedback was collected in the tool.\n\n");
         return;
     }
-    o.push_str("## Participant feedback\n\n");
     o.push_str(&intro(d));
     o.push_str("\n\n");
     for q in &d.questions {
@@ -104,10 +105,13 @@ fn bars(id: &str, q: &QuestionReport) -> String {
 /// HTML: the same section, with a bar chart per scale and choice.
 pub fn html_section(r: &Report, o: &mut String) {
     let d = &r.debrief;
+    o.push_str("<section id=\"debrief\">\n<h2>Appendix B: Participant feedback</h2>\n");
     if d.is_empty() {
+        o.push_str(
+            "<p class=\"sub\">No participant feedback was collected in the tool.</p>\n</section>\n",
+        );
         return;
     }
-    o.push_str("<section id=\"debrief\">\n<h2>Participant feedback</h2>\n");
     o.push_str(&format!("<p class=\"sub\">{}</p>\n", html(&intro(d))));
     for q in &d.questions {
         o.push_str(&format!("<h3>{}</h3>\n", html(&q.question.text)));

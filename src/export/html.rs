@@ -29,18 +29,28 @@ pub fn render(r: &Report) -> String {
         html(&r.scenario.title)
     ));
     toc(r, &mut o);
+    // HSEEP's order: overview, summary, analysis, conclusion, the improvement plan
+    // (Appendix A) and participant feedback (Appendix B); then the record.
     overview(r, &mut o);
     charts(r, &mut o);
+    super::hseep::html_analysis(r, &mut o);
+    super::hseep::html_conclusion(r, &mut o);
+    super::hseep::html_plan(r, &mut o);
+    let mut appendix = 'C';
+    o.push_str(&format!(
+        "<section id=\"narrative\">\n<h2>Appendix {appendix}: Turn-by-turn narrative</h2>\n</section>\n"
+    ));
     for t in r.report_turns() {
         turn(r, t, &mut o);
     }
-    super::negotiation::html_section(r, &mut o);
-    key_points(r, &mut o);
-    notes(r, &mut o);
-    ending(r, &mut o);
-    super::v2::html_sections(r, &mut o);
-    super::debrief::html_section(r, &mut o);
-    appendix(r, &mut o);
+    if !r.negotiation.is_empty() {
+        appendix = super::markdown::next(appendix);
+        super::negotiation::html_section(r, &mut o, appendix);
+    }
+    appendix = super::markdown::next(appendix);
+    notes(r, &mut o, appendix);
+    appendix = super::markdown::next(appendix);
+    event_log(r, &mut o, appendix);
     o.push_str("</main>\n</body>\n</html>\n");
     o
 }
@@ -54,7 +64,7 @@ fn turn_anchor(t: u32) -> String {
 }
 
 fn toc(r: &Report, o: &mut String) {
-    o.push_str("<nav class=\"toc\" aria-label=\"Contents\">\n<a href=\"#overview\">Overview</a><a href=\"#indicators\">Indicators</a>");
+    o.push_str("<nav class=\"toc\" aria-label=\"Contents\">\n<a href=\"#overview\">Overview</a><a href=\"#indicators\">Summary</a><a href=\"#analysis\">Analysis</a><a href=\"#conclusion\">Conclusion</a><a href=\"#improvement-plan\">Improvement plan</a><a href=\"#debrief\">Participant feedback</a><a href=\"#narrative\">Narrative</a>");
     for t in r.report_turns() {
         let label = if t.turn == 0 {
             "Before turn 1".to_string()
@@ -66,11 +76,7 @@ fn toc(r: &Report, o: &mut String) {
     if !r.negotiation.is_empty() {
         o.push_str("<a href=\"#negotiation\">Negotiation</a>");
     }
-    o.push_str("<a href=\"#key-decisions\">Key decisions</a><a href=\"#notes\">Notes</a><a href=\"#ending\">Ending</a>");
-    if !r.debrief.is_empty() {
-        o.push_str("<a href=\"#debrief\">Participant feedback</a>");
-    }
-    o.push_str("<a href=\"#event-log\">Event log</a>\n</nav>\n");
+    o.push_str("<a href=\"#notes\">Notes</a><a href=\"#event-log\">Event log</a>\n</nav>\n");
 }
 
 fn row(o: &mut String, label: &str, value: &str) {
@@ -80,7 +86,7 @@ fn row(o: &mut String, label: &str, value: &str) {
 fn overview(r: &Report, o: &mut String) {
     let s = r.scenario;
     let st = &r.state;
-    o.push_str("<section id=\"overview\">\n<h2>Overview</h2>\n");
+    o.push_str("<section id=\"overview\">\n<h2>Exercise overview</h2>\n");
     if !r.digest_matches() {
         o.push_str(&format!(
             "<p class=\"warn\">The session was created with scenario digest {}; this report replays it against a different version ({}).</p>\n",
@@ -89,6 +95,27 @@ fn overview(r: &Report, o: &mut String) {
         ));
     }
     o.push_str("<dl class=\"meta\">\n");
+    row(o, "Exercise name", &html(r.session_title()));
+    if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
+        row(o, "Dates", &r.zone.span(a, b));
+        row(o, "Times in", &html(&r.zone.describe(a)));
+    }
+    let info = &st.after_action.info;
+    for (label, value) in [
+        ("Scope", &info.scope),
+        ("Sponsor", &info.sponsor),
+        ("Point of contact", &info.point_of_contact),
+    ] {
+        row(
+            o,
+            label,
+            &value
+                .as_deref()
+                .map_or("<span class=\"sub\">not given</span>".to_string(), |v| {
+                    format!("<span class=\"text\">{}</span>", html(v))
+                }),
+        );
+    }
     let mut session = html(&r.meta.session_id);
     if let Some(code) = &r.meta.join_code {
         session.push_str(&format!(" (join code {})", html(code)));
@@ -105,24 +132,7 @@ fn overview(r: &Report, o: &mut String) {
             html(&s.digest)
         ),
     );
-    if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        row(o, "Dates", &r.zone.span(a, b));
-        row(o, "Times in", &html(&r.zone.describe(a)));
-    }
-    row(
-        o,
-        "Turns played",
-        &format!("{} of {} (phase: {})", st.turn, st.max_turns, st.phase),
-    );
     row(o, "Seed", &st.seed.to_string());
-    match &r.ending {
-        Some(e) => row(
-            o,
-            "Outcome",
-            &format!("{} ({})", html(&e.title), html(&e.reason)),
-        ),
-        None => row(o, "Outcome", "the session has not ended"),
-    }
     if let Some(at) = r.meta.exported_at {
         row(o, "Exported", &r.zone.datetime(at));
     }
@@ -137,11 +147,37 @@ fn overview(r: &Report, o: &mut String) {
         );
     }
     o.push_str("</dl>\n");
-    if !s.summary.is_empty() {
-        o.push_str(&format!("<p class=\"text\">{}</p>\n", html(&s.summary)));
+    o.push_str(&format!(
+        "<h3>Scenario summary</h3>\n<p class=\"text\">{}</p>\n",
+        html(if s.summary.is_empty() {
+            &s.title
+        } else {
+            &s.summary
+        })
+    ));
+    o.push_str("<h3>Objectives</h3>\n");
+    let objectives: Vec<String> = s
+        .teams
+        .iter()
+        .flat_map(|t| {
+            t.objectives.iter().map(move |obj| {
+                format!(
+                    "<li><strong>{}</strong> <span class=\"sub\">({}, weight {})</span>: {}</li>\n",
+                    html(&t.name),
+                    html(&obj.id),
+                    obj.weight,
+                    html(&obj.text)
+                )
+            })
+        })
+        .collect();
+    if objectives.is_empty() {
+        o.push_str("<p class=\"sub\">The scenario sets no team objectives.</p>\n");
+    } else {
+        o.push_str(&format!("<ul>\n{}</ul>\n", objectives.concat()));
     }
 
-    o.push_str("<h3>Teams and participants</h3>\n<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
+    o.push_str("<h3>Participating organisations</h3>\n<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Participants</th></tr></thead>\n<tbody>\n");
     let people = |team: &str| -> String {
         let v: Vec<String> = r
             .players_of(team)
@@ -183,7 +219,21 @@ fn overview(r: &Report, o: &mut String) {
 fn charts(r: &Report, o: &mut String) {
     let s = r.scenario;
     let st = &r.state;
-    o.push_str("<section id=\"indicators\">\n<h2>Indicators</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
+    o.push_str("<section id=\"indicators\">\n<h2>Exercise summary</h2>\n<dl class=\"meta\">\n");
+    row(
+        o,
+        "Turns played",
+        &format!("{} of {} (phase: {})", st.turn, st.max_turns, st.phase),
+    );
+    match &r.ending {
+        Some(e) => row(
+            o,
+            "Outcome",
+            &format!("{} ({})", html(&e.title), html(&e.reason)),
+        ),
+        None => row(o, "Outcome", "the session has not ended"),
+    }
+    o.push_str("</dl>\n<h3>Indicators</h3>\n<div class=\"wide\"><table>\n<thead><tr><th>Indicator</th><th class=\"n\">Range</th><th class=\"n\">Start</th><th class=\"n\">End</th><th class=\"n\">Change</th></tr></thead>\n<tbody>\n");
     for (ix, i) in s.indicators.iter().enumerate() {
         let end = st.world.indicators[ix];
         o.push_str(&format!(
@@ -207,7 +257,10 @@ fn charts(r: &Report, o: &mut String) {
         o.push_str(&chart(&i.id, &i.name, i.min, i.max, &points));
         o.push_str("</figure>\n");
     }
-    o.push_str("</div>\n</section>\n");
+    o.push_str("</div>\n");
+    key_points(r, o);
+    super::v2::html_beliefs(r, o);
+    o.push_str("</section>\n");
 }
 
 fn badge(result: Outcome) -> String {
@@ -239,13 +292,13 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         format!("Turn {}", t.turn)
     };
     o.push_str(&format!(
-        "<section class=\"turn\" id=\"{}\">\n<h2>{heading}</h2>\n<p class=\"sub\">Played {} to {}.</p>\n",
+        "<section class=\"turn\" id=\"{}\">\n<h3>{heading}</h3>\n<p class=\"sub\">Played {} to {}.</p>\n",
         turn_anchor(t.turn),
         r.zone.short(t.first_at),
         r.zone.short(t.last_at)
     ));
 
-    o.push_str("<h3>Injects</h3>\n");
+    o.push_str("<h4>Injects</h4>\n");
     if t.injects.is_empty() && t.skipped.is_empty() {
         o.push_str("<p class=\"sub\">No injects.</p>\n");
     }
@@ -282,9 +335,9 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if t.turn > 0 {
-        o.push_str("<h3>Decisions</h3>\n");
+        o.push_str("<h4>Decisions</h4>\n");
         for (team, sub) in s.teams.iter().zip(&t.submissions) {
-            o.push_str(&format!("<h4>{}</h4>\n", html(&team.name)));
+            o.push_str(&format!("<h5>{}</h5>\n", html(&team.name)));
             let Some(sub) = sub else {
                 o.push_str("<p class=\"sub\">No submission.</p>\n");
                 continue;
@@ -320,7 +373,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
             o.push_str("</ul>\n");
         }
 
-        o.push_str("<h3>Adjudication</h3>\n");
+        o.push_str("<h4>Adjudication</h4>\n");
         if t.choices.is_empty() && t.unpublished.is_empty() {
             o.push_str("<p class=\"sub\">No choices were adjudicated.</p>\n");
         }
@@ -343,7 +396,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.overrides.is_empty() {
-        o.push_str("<h3>Overrides</h3>\n<ul>\n");
+        o.push_str("<h4>Overrides</h4>\n<ul>\n");
         for ix in &t.overrides {
             let x = &r.overrides[*ix];
             o.push_str(&format!(
@@ -361,7 +414,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.triggers.is_empty() {
-        o.push_str("<h3>Triggers</h3>\n<ul>\n");
+        o.push_str("<h4>Triggers</h4>\n<ul>\n");
         for x in &t.triggers {
             o.push_str(&format!(
                 "<li>{} fired: {}</li>\n",
@@ -372,7 +425,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         o.push_str("</ul>\n");
     }
 
-    o.push_str("<h3>Indicator changes</h3>\n");
+    o.push_str("<h4>Indicator changes</h4>\n");
     let changed = r.changed(t);
     if changed.is_empty() {
         o.push_str("<p class=\"sub\">No indicator changed.</p>\n");
@@ -488,9 +541,9 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
 }
 
 fn key_points(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"key-decisions\">\n<h2>Key decision points</h2>\n<p class=\"sub\">The choices and injects that moved the board most: the sum over indicators of |change| / (max - min).</p>\n");
+    o.push_str("<div id=\"key-decisions\">\n<h3>Key decision points</h3>\n<p class=\"sub\">The choices and injects that moved the board most: the sum over indicators of |change| / (max - min).</p>\n");
     if r.key_points.is_empty() {
-        o.push_str("<p class=\"sub\">No choice or inject changed an indicator.</p>\n</section>\n");
+        o.push_str("<p class=\"sub\">No choice or inject changed an indicator.</p>\n</div>\n");
         return;
     }
     o.push_str("<ol class=\"key\">\n");
@@ -527,21 +580,31 @@ fn key_points(r: &Report, o: &mut String) {
             }
         }
     }
-    o.push_str("</ol>\n</section>\n");
+    o.push_str("</ol>\n</div>\n");
 }
 
-fn notes(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"notes\">\n<h2>Facilitator notes</h2>\n");
+fn notes(r: &Report, o: &mut String, appendix: char) {
+    o.push_str(&format!(
+        "<section id=\"notes\">\n<h2>Appendix {appendix}: Facilitator notes</h2>\n"
+    ));
     if r.state.notes.is_empty() {
         o.push_str("<p class=\"sub\">No notes.</p>\n");
     } else {
         o.push_str("<ul>\n");
         for n in &r.state.notes {
             o.push_str(&format!(
-                "<li><span class=\"sub\">{}, {}, {}</span><p class=\"text\">{}</p></li>\n",
+                "<li><span class=\"sub\">{}, {}, {}{}</span><p class=\"text\">{}</p></li>\n",
                 turn_label(n.turn),
                 r.zone.short(n.at),
-                if n.public { "public" } else { "private" },
+                match (n.category.is_note(), n.public) {
+                    (false, _) => Report::category_word(n.category),
+                    (true, true) => "public",
+                    (true, false) => "private",
+                },
+                n.about
+                    .as_deref()
+                    .map(|a| format!(", on {}", html(&r.subject_label(a))))
+                    .unwrap_or_default(),
                 html(&n.text)
             ));
         }
@@ -550,27 +613,8 @@ fn notes(r: &Report, o: &mut String) {
     o.push_str("</section>\n");
 }
 
-fn ending(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"ending\">\n<h2>Ending</h2>\n");
-    match &r.ending {
-        Some(e) => o.push_str(&format!(
-            "<p><strong>{}</strong> <span class=\"sub\">({}), turn {}, {}</span></p>\n<p class=\"text\">{}</p>\n",
-            html(&e.title),
-            html(&e.reason),
-            e.turn,
-            r.zone.short(e.at),
-            html(&e.text)
-        )),
-        None => o.push_str(&format!(
-            "<p>The session has not ended; it is in turn {}, phase {}.</p>\n",
-            r.state.turn, r.state.phase
-        )),
-    }
-    o.push_str("</section>\n");
-}
-
-fn appendix(r: &Report, o: &mut String) {
-    o.push_str("<section id=\"event-log\">\n<h2>Appendix: event log</h2>\n<div class=\"wide\"><table class=\"log\">\n<colgroup><col class=\"c-seq\"><col class=\"c-time\"><col class=\"c-turn\"><col class=\"c-phase\"><col class=\"c-actor\"><col class=\"c-kind\"><col></colgroup>\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n");
+fn event_log(r: &Report, o: &mut String, appendix: char) {
+    o.push_str(&format!("<section id=\"event-log\">\n<h2>Appendix {appendix}: Event log</h2>\n<div class=\"wide\"><table class=\"log\">\n<colgroup><col class=\"c-seq\"><col class=\"c-time\"><col class=\"c-turn\"><col class=\"c-phase\"><col class=\"c-actor\"><col class=\"c-kind\"><col></colgroup>\n<thead><tr><th class=\"n\">Seq</th><th>Time</th><th class=\"n\">Turn</th><th>Phase</th><th>Actor</th><th>Kind</th><th>What happened</th></tr></thead>\n<tbody>\n"));
     for e in r.events.iter() {
         o.push_str(&format!(
             "<tr><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",

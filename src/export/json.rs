@@ -80,6 +80,9 @@ struct Doc<'a> {
     notes: Vec<NoteJson<'a>>,
     key_decisions: Vec<KeyJson<'a>>,
     ending: Option<EndingJson<'a>>,
+    /// The HSEEP after-action record: report settings, the analysis of objectives,
+    /// the conclusion and the improvement plan.
+    after_action: super::hseep::ReportJson<'a>,
     /// Team objectives scored on the final board (absent without objectives).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     objectives: Vec<super::v2::TeamObjectivesJson<'a>>,
@@ -332,6 +335,12 @@ struct NoteJson<'a> {
     time: String,
     turn: u32,
     public: bool,
+    /// `strength` or `improvement`; absent for a plain note.
+    #[serde(skip_serializing_if = "crate::engine::NoteCategory::is_note")]
+    category: crate::engine::NoteCategory,
+    /// What it is about: `team:objective`, an inject or a choice id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    about: Option<&'a str>,
     text: &'a str,
 }
 
@@ -622,6 +631,8 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
                 time: iso(n.at),
                 turn: n.turn,
                 public: n.public,
+                category: n.category,
+                about: n.about.as_deref(),
                 text: &n.text,
             })
             .collect(),
@@ -668,6 +679,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             title: &e.title,
             text: &e.text,
         }),
+        after_action: super::hseep::json(r),
         objectives: super::v2::objectives_json(r),
         beliefs: super::v2::beliefs_json(r),
         negotiation: super::negotiation::json(r),

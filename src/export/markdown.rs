@@ -8,18 +8,35 @@ use super::text::{md, md_cell};
 
 pub fn render(r: &Report) -> String {
     let mut o = String::with_capacity(16 * 1024 + r.events.len() * 200);
+    // HSEEP's order: overview, summary, analysis, conclusion, the improvement plan
+    // (Appendix A) and participant feedback (Appendix B); then the record.
     overview(r, &mut o);
+    summary(r, &mut o);
+    super::hseep::markdown_analysis(r, &mut o);
+    super::hseep::markdown_conclusion(r, &mut o);
+    super::hseep::markdown_plan(r, &mut o);
+    let mut appendix = 'C';
+    push(
+        &mut o,
+        &format!("## Appendix {appendix}: Turn-by-turn narrative\n"),
+    );
     for t in r.report_turns() {
         turn(r, t, &mut o);
     }
-    super::negotiation::markdown(r, &mut o);
-    key_points(r, &mut o);
-    notes(r, &mut o);
-    ending(r, &mut o);
-    super::v2::markdown(r, &mut o);
-    super::debrief::markdown(r, &mut o);
-    appendix(r, &mut o);
+    if !r.negotiation.is_empty() {
+        appendix = next(appendix);
+        super::negotiation::markdown(r, &mut o, appendix);
+    }
+    appendix = next(appendix);
+    notes(r, &mut o, appendix);
+    appendix = next(appendix);
+    event_log(r, &mut o, appendix);
     o
+}
+
+/// The next appendix letter.
+pub(super) fn next(c: char) -> char {
+    char::from_u32(c as u32 + 1).unwrap_or(c)
 }
 
 fn push(o: &mut String, line: &str) {
@@ -34,7 +51,29 @@ fn overview(r: &Report, o: &mut String) {
         o,
         &format!("# After-action report: {}\n", md_cell(r.session_title())),
     );
-    push(o, "## Overview\n");
+    push(o, "## Exercise overview\n");
+    push(
+        o,
+        &format!("- **Exercise name:** {}", md(r.session_title())),
+    );
+    if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
+        push(o, &format!("- **Dates:** {}", r.zone.span(a, b)));
+        push(o, &format!("- **Times in:** {}", md(&r.zone.describe(a))));
+    }
+    let info = &st.after_action.info;
+    for (label, value) in [
+        ("Scope", &info.scope),
+        ("Sponsor", &info.sponsor),
+        ("Point of contact", &info.point_of_contact),
+    ] {
+        push(
+            o,
+            &format!(
+                "- **{label}:** {}",
+                value.as_deref().map_or("not given".to_string(), md)
+            ),
+        );
+    }
     let mut session = format!("- **Session:** {}", md(&r.meta.session_id));
     if let Some(code) = &r.meta.join_code {
         session.push_str(&format!(" (join code {})", md(code)));
@@ -59,25 +98,7 @@ fn overview(r: &Report, o: &mut String) {
             ),
         );
     }
-    if let (Some(a), Some(b)) = (r.first_at(), r.last_at()) {
-        push(o, &format!("- **Dates:** {}", r.zone.span(a, b)));
-        push(o, &format!("- **Times in:** {}", md(&r.zone.describe(a))));
-    }
-    push(
-        o,
-        &format!(
-            "- **Turns played:** {} of {} (phase: {})",
-            st.turn, st.max_turns, st.phase
-        ),
-    );
     push(o, &format!("- **Seed:** {}", st.seed));
-    match &r.ending {
-        Some(e) => push(
-            o,
-            &format!("- **Outcome:** {} ({})", md(&e.title), md(&e.reason)),
-        ),
-        None => push(o, "- **Outcome:** the session has not ended"),
-    }
     if let Some(at) = r.meta.exported_at {
         push(o, &format!("- **Exported:** {}", r.zone.datetime(at)));
     }
@@ -92,11 +113,40 @@ fn overview(r: &Report, o: &mut String) {
     }
     push(o, "");
 
-    if !s.summary.is_empty() {
+    push(o, "### Scenario summary\n");
+    if s.summary.is_empty() {
+        push(o, &format!("{}\n", md(&s.title)));
+    } else {
         push(o, &format!("{}\n", md(&s.summary)));
     }
 
-    push(o, "### Teams and participants\n");
+    push(o, "### Objectives\n");
+    let mut any = false;
+    for t in &s.teams {
+        for obj in &t.objectives {
+            any = true;
+            push(
+                o,
+                &format!(
+                    "- **{}** ({}, weight {}): {}",
+                    md(&t.name),
+                    md(&obj.id),
+                    obj.weight,
+                    md(&obj.text)
+                ),
+            );
+        }
+    }
+    push(
+        o,
+        if any {
+            ""
+        } else {
+            "The scenario sets no team objectives.\n"
+        },
+    );
+
+    push(o, "### Participating organisations\n");
     for t in &s.teams {
         let players: Vec<String> = r.players_of(&t.id).map(|p| participant(r, p)).collect();
         let who = if players.is_empty() {
@@ -115,6 +165,27 @@ fn overview(r: &Report, o: &mut String) {
         .collect();
     if !observers.is_empty() {
         push(o, &format!("- **Observers:** {}", observers.join(", ")));
+    }
+    push(o, "");
+}
+
+fn summary(r: &Report, o: &mut String) {
+    let s = r.scenario;
+    let st = &r.state;
+    push(o, "## Exercise summary\n");
+    push(
+        o,
+        &format!(
+            "- **Turns played:** {} of {} (phase: {})",
+            st.turn, st.max_turns, st.phase
+        ),
+    );
+    match &r.ending {
+        Some(e) => push(
+            o,
+            &format!("- **Outcome:** {} ({})", md(&e.title), md(&e.reason)),
+        ),
+        None => push(o, "- **Outcome:** the session has not ended"),
     }
     push(o, "");
 
@@ -177,6 +248,8 @@ fn overview(r: &Report, o: &mut String) {
         push(o, &row);
     }
     push(o, "");
+    key_points(r, o);
+    super::v2::markdown_beliefs(r, o);
 }
 
 /// "Name (seat 2)"; just the label when anonymised (it already names the seat).
@@ -196,7 +269,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     } else {
         format!("Turn {}", t.turn)
     };
-    push(o, &format!("## {label}\n"));
+    push(o, &format!("### {label}\n"));
     push(
         o,
         &format!(
@@ -206,7 +279,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         ),
     );
 
-    push(o, &format!("### {label}: Injects\n"));
+    push(o, &format!("#### {label}: Injects\n"));
     if t.injects.is_empty() && t.skipped.is_empty() {
         push(o, "No injects.");
     }
@@ -252,7 +325,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     push(o, "");
 
     if t.turn > 0 {
-        push(o, &format!("### {label}: Decisions\n"));
+        push(o, &format!("#### {label}: Decisions\n"));
         for (team, sub) in s.teams.iter().zip(&t.submissions) {
             let Some(sub) = sub else {
                 push(o, &format!("- **{}**: no submission.", md(&team.name)));
@@ -292,7 +365,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         }
         push(o, "");
 
-        push(o, &format!("### {label}: Adjudication\n"));
+        push(o, &format!("#### {label}: Adjudication\n"));
         if t.choices.is_empty() && t.unpublished.is_empty() {
             push(o, "No choices were adjudicated.");
         }
@@ -319,7 +392,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.overrides.is_empty() {
-        push(o, &format!("### {label}: Overrides\n"));
+        push(o, &format!("#### {label}: Overrides\n"));
         for ix in &t.overrides {
             let x = &r.overrides[*ix];
             push(
@@ -340,7 +413,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
     }
 
     if !t.triggers.is_empty() {
-        push(o, &format!("### {label}: Triggers\n"));
+        push(o, &format!("#### {label}: Triggers\n"));
         for x in &t.triggers {
             push(
                 o,
@@ -354,7 +427,7 @@ fn turn(r: &Report, t: &TurnReport, o: &mut String) {
         push(o, "");
     }
 
-    push(o, &format!("### {label}: Indicator changes\n"));
+    push(o, &format!("#### {label}: Indicator changes\n"));
     let changed = r.changed(t);
     if changed.is_empty() {
         push(o, "No indicator changed.");
@@ -469,7 +542,7 @@ fn choice(r: &Report, ix: usize, o: &mut String) {
 }
 
 fn key_points(r: &Report, o: &mut String) {
-    push(o, "## Key decision points\n");
+    push(o, "### Key decision points\n");
     push(
         o,
         "The choices and injects that moved the board most: the sum over indicators of |change| / (max - min).\n",
@@ -533,8 +606,8 @@ fn key_points(r: &Report, o: &mut String) {
     push(o, "");
 }
 
-fn notes(r: &Report, o: &mut String) {
-    push(o, "## Facilitator notes\n");
+fn notes(r: &Report, o: &mut String, appendix: char) {
+    push(o, &format!("## Appendix {appendix}: Facilitator notes\n"));
     if r.state.notes.is_empty() {
         push(o, "No notes.\n");
         return;
@@ -543,10 +616,18 @@ fn notes(r: &Report, o: &mut String) {
         push(
             o,
             &format!(
-                "- {}, {}, {}: {}",
+                "- {}, {}, {}{}: {}",
                 turn_label(n.turn),
                 r.zone.short(n.at),
-                if n.public { "public" } else { "private" },
+                match (n.category.is_note(), n.public) {
+                    (false, _) => Report::category_word(n.category),
+                    (true, true) => "public",
+                    (true, false) => "private",
+                },
+                n.about
+                    .as_deref()
+                    .map(|a| format!(", on {}", md(&r.subject_label(a))))
+                    .unwrap_or_default(),
                 md(&n.text)
             ),
         );
@@ -554,32 +635,8 @@ fn notes(r: &Report, o: &mut String) {
     push(o, "");
 }
 
-fn ending(r: &Report, o: &mut String) {
-    push(o, "## Ending\n");
-    match &r.ending {
-        Some(e) => push(
-            o,
-            &format!(
-                "**{}** ({}), turn {}, {}: {}\n",
-                md(&e.title),
-                md(&e.reason),
-                e.turn,
-                r.zone.short(e.at),
-                md(&e.text)
-            ),
-        ),
-        None => push(
-            o,
-            &format!(
-                "The session has not ended; it is in turn {}, phase {}.\n",
-                r.state.turn, r.state.phase
-            ),
-        ),
-    }
-}
-
-fn appendix(r: &Report, o: &mut String) {
-    push(o, "## Appendix: event log\n");
+fn event_log(r: &Report, o: &mut String, appendix: char) {
+    push(o, &format!("## Appendix {appendix}: Event log\n"));
     push(
         o,
         "One line per stored event: seq, time, turn and phase after it, actor, kind, what happened.\n",

@@ -13,6 +13,7 @@
 
 mod csv;
 mod debrief;
+mod hseep;
 mod html;
 mod json;
 mod markdown;
@@ -138,17 +139,25 @@ pub enum CsvTable {
     Messages,
     /// One row per debrief answer (the hot-wash survey after the end).
     Debrief,
+    /// One row per item of the improvement plan.
+    Plan,
 }
 
 impl CsvTable {
-    pub const ALL: [CsvTable; 3] = [CsvTable::Choices, CsvTable::Messages, CsvTable::Debrief];
+    pub const ALL: [CsvTable; 4] = [
+        CsvTable::Choices,
+        CsvTable::Messages,
+        CsvTable::Debrief,
+        CsvTable::Plan,
+    ];
 
-    /// `choices`, `messages` or `debrief`.
+    /// `choices`, `messages`, `debrief` or `plan`.
     pub fn parse(s: &str) -> Option<CsvTable> {
         match s {
             "choices" => Some(CsvTable::Choices),
             "messages" => Some(CsvTable::Messages),
             "debrief" => Some(CsvTable::Debrief),
+            "plan" => Some(CsvTable::Plan),
             _ => None,
         }
     }
@@ -158,6 +167,7 @@ impl CsvTable {
             CsvTable::Choices => "choices",
             CsvTable::Messages => "messages",
             CsvTable::Debrief => "debrief",
+            CsvTable::Plan => "plan",
         }
     }
 }
@@ -180,6 +190,7 @@ impl FileName {
         let table = match (format, opts.table) {
             (Format::Csv, CsvTable::Messages) => "-messages",
             (Format::Csv, CsvTable::Debrief) => "-debrief",
+            (Format::Csv, CsvTable::Plan) => "-plan",
             _ => "",
         };
         let tail = format!(

@@ -15,12 +15,12 @@ use crate::engine::Phase;
 
 /// Markdown: "## Negotiation": the agreements table with each agreement's terms,
 /// then one transcript per channel.
-pub fn markdown(r: &Report, o: &mut String) {
+pub fn markdown(r: &Report, o: &mut String, appendix: char) {
     let n = &r.negotiation;
     if n.is_empty() {
         return;
     }
-    o.push_str("## Negotiation\n\n");
+    o.push_str(&format!("## Appendix {appendix}: Negotiation\n\n"));
     o.push_str("### Agreements\n\n");
     if n.agreements.is_empty() {
         o.push_str("No agreement was proposed.\n\n");
@@ -124,12 +124,12 @@ pub fn html_applied(r: &Report, turn: u32, o: &mut String) {
 }
 
 /// HTML: the same section, `id="negotiation"`.
-pub fn html_section(r: &Report, o: &mut String) {
+pub fn html_section(r: &Report, o: &mut String, appendix: char) {
     let n = &r.negotiation;
     if n.is_empty() {
         return;
     }
-    o.push_str("<section id=\"negotiation\">\n<h2>Negotiation</h2>\n<h3>Agreements</h3>\n");
+    o.push_str(&format!("<section id=\"negotiation\">\n<h2>Appendix {appendix}: Negotiation</h2>\n<h3>Agreements</h3>\n"));
     if n.agreements.is_empty() {
         o.push_str("<p class=\"sub\">No agreement was proposed.</p>\n");
     } else {

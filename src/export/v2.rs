@@ -106,10 +106,10 @@ fn yes_no(b: bool) -> &'static str {
     if b { "met" } else { "not met" }
 }
 
-/// Markdown: "Team objectives" and "What each team believed".
-pub fn markdown(r: &Report, o: &mut String) {
+/// Markdown: "Team objectives" (the scores, in the analysis).
+pub fn markdown_objectives(r: &Report, o: &mut String) {
     if !r.objectives.is_empty() {
-        o.push_str("## Team objectives\n\n");
+        o.push_str("### Team objectives\n\n");
         o.push_str(scored_when(r));
         o.push_str("\n\n| Team | Objective | Weight | Result |\n|---|---|---:|---|\n");
         for t in &r.objectives {
@@ -133,8 +133,12 @@ pub fn markdown(r: &Report, o: &mut String) {
         }
         o.push('\n');
     }
+}
+
+/// Markdown: "What each team believed" (in the exercise summary).
+pub fn markdown_beliefs(r: &Report, o: &mut String) {
     if !r.beliefs.is_empty() {
-        o.push_str("## What each team believed\n\n");
+        o.push_str("### What each team believed\n\n");
         o.push_str("Fog of war: at the end of each turn, the indicators a team saw differently from the truth (hidden covert effects, noise, delay).\n\n");
         o.push_str("| Turn | Team | Indicator | Believed | True |\n|---:|---|---|---:|---:|\n");
         for b in &r.beliefs {
@@ -151,10 +155,10 @@ pub fn markdown(r: &Report, o: &mut String) {
     }
 }
 
-/// HTML: the same two sections.
-pub fn html_sections(r: &Report, o: &mut String) {
+/// HTML: the objectives' scores (in the analysis).
+pub fn html_objectives(r: &Report, o: &mut String) {
     if !r.objectives.is_empty() {
-        o.push_str("<section id=\"objectives\">\n<h2>Team objectives</h2>\n");
+        o.push_str("<div id=\"objectives\">\n<h3>Team objectives</h3>\n");
         o.push_str(&format!("<p class=\"sub\">{}</p>\n", scored_when(r)));
         o.push_str("<div class=\"wide\"><table>\n<thead><tr><th>Team</th><th>Objective</th><th class=\"n\">Weight</th><th>Result</th></tr></thead>\n<tbody>\n");
         for t in &r.objectives {
@@ -176,10 +180,14 @@ pub fn html_sections(r: &Report, o: &mut String) {
                 t.score.max
             ));
         }
-        o.push_str("</tbody>\n</table></div>\n</section>\n");
+        o.push_str("</tbody>\n</table></div>\n</div>\n");
     }
+}
+
+/// HTML: what each team believed (in the exercise summary).
+pub fn html_beliefs(r: &Report, o: &mut String) {
     if !r.beliefs.is_empty() {
-        o.push_str("<section id=\"beliefs\">\n<h2>What each team believed</h2>\n");
+        o.push_str("<div id=\"beliefs\">\n<h3>What each team believed</h3>\n");
         o.push_str("<p class=\"sub\">Fog of war: at the end of each turn, the indicators a team saw differently from the truth (hidden covert effects, noise, delay).</p>\n");
         o.push_str("<div class=\"wide\"><table>\n<thead><tr><th class=\"n\">Turn</th><th>Team</th><th>Indicator</th><th class=\"n\">Believed</th><th class=\"n\">True</th></tr></thead>\n<tbody>\n");
         for b in &r.beliefs {
@@ -192,7 +200,7 @@ pub fn html_sections(r: &Report, o: &mut String) {
                 ));
             }
         }
-        o.push_str("</tbody>\n</table></div>\n</section>\n");
+        o.push_str("</tbody>\n</table></div>\n</div>\n");
     }
 }
 

@@ -258,6 +258,10 @@ struct CreateSession {
     /// Debrief answers are stored without names.
     #[serde(default)]
     anonymous_debrief: bool,
+    /// The after-action report's scope, sponsor and point of contact.
+    scope: Option<String>,
+    sponsor: Option<String>,
+    point_of_contact: Option<String>,
 }
 
 async fn create_session(
@@ -300,6 +304,12 @@ async fn create_session(
         ),
         None => None,
     };
+    let report = engine::ReportInfo {
+        scope: body.scope.clone(),
+        sponsor: body.sponsor.clone(),
+        point_of_contact: body.point_of_contact.clone(),
+    };
+    report.check().map_err(ApiError::Refused)?;
     let seed = match body.seed {
         Some(s) => s,
         None => {
@@ -329,6 +339,7 @@ async fn create_session(
             team_leads: body.team_leads,
             player_odds: body.player_odds,
             anonymous_debrief: body.anonymous_debrief,
+            report,
         },
         now,
     );
@@ -526,7 +537,7 @@ async fn export_session(
             }
             None => {
                 return Err(ApiError::BadRequest(format!(
-                    "There is no table `{t}`; use table=choices, table=messages or table=debrief."
+                    "There is no table `{t}`; use table=choices, table=messages, table=plan or table=debrief."
                 )));
             }
         },

@@ -55,6 +55,9 @@ enum FrameType {
     UndoOverride,
     Debrief,
     CloseDebrief,
+    ReportInfo,
+    Conclude,
+    Plan,
 }
 
 /// One frame from a client.
@@ -112,6 +115,10 @@ pub enum ClientCommand {
         text: String,
         #[serde(default)]
         public: bool,
+        #[serde(default)]
+        category: engine::NoteCategory,
+        #[serde(default)]
+        about: Option<String>,
     },
     Timer {
         seconds: u32,
@@ -180,6 +187,11 @@ pub enum ClientCommand {
         answers: Vec<engine::DebriefAnswer>,
     },
     CloseDebrief {},
+    ReportInfo(engine::ReportInfo),
+    Conclude {
+        text: String,
+    },
+    Plan(engine::PlanInput),
 }
 
 impl From<ClientCommand> for Command {
@@ -209,7 +221,17 @@ impl From<ClientCommand> for Command {
                 result,
                 note,
             },
-            ClientCommand::Note { text, public } => Command::Note { text, public },
+            ClientCommand::Note {
+                text,
+                public,
+                category,
+                about,
+            } => Command::Note {
+                text,
+                public,
+                category,
+                about,
+            },
             ClientCommand::Timer {
                 seconds,
                 auto_advance,
@@ -247,6 +269,9 @@ impl From<ClientCommand> for Command {
             ClientCommand::UndoOverride { choice } => Command::UndoOverride { choice },
             ClientCommand::Debrief { answers } => Command::Debrief { answers },
             ClientCommand::CloseDebrief {} => Command::CloseDebrief,
+            ClientCommand::ReportInfo(info) => Command::ReportInfo(info),
+            ClientCommand::Conclude { text } => Command::Conclude { text },
+            ClientCommand::Plan(p) => Command::Plan(p),
         }
     }
 }
@@ -393,7 +418,10 @@ impl ClientFrame {
             | FrameType::Lead
             | FrameType::UndoOverride
             | FrameType::Debrief
-            | FrameType::CloseDebrief => {
+            | FrameType::CloseDebrief
+            | FrameType::ReportInfo
+            | FrameType::Conclude
+            | FrameType::Plan => {
                 // Externally tagged, so serde keeps the path to a bad field.
                 let tagged = Value::Object(Map::from_iter([(kind.clone(), fields)]));
                 ClientFrame::Command(read::<ClientCommand>(&kind, tagged)?)

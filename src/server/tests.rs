@@ -182,6 +182,8 @@ async fn a_write_committed_after_its_bound_reaches_everyone_and_the_session_goes
             Command::Note {
                 text: "Behind the stalled write.".into(),
                 public: true,
+                category: Default::default(),
+                about: None,
             },
         )
         .await;

@@ -174,6 +174,8 @@ impl Driver {
         self.fac(Command::Note {
             text: text.to_string(),
             public,
+            category: Default::default(),
+            about: None,
         });
     }
 

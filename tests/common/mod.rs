@@ -145,6 +145,7 @@ impl Game {
                 team_leads,
                 player_odds,
                 anonymous_debrief: false,
+                report: Default::default(),
             },
             at,
         );

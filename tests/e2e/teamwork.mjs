@@ -1,7 +1,8 @@
 // The team console's decision flow in headless Chromium: a draft survives a reload,
 // two teammates share one live draft and see who changed what, with team leads only
 // the lead submits, the odds band shows when the session offers it (and not when it
-// does not), and the briefing lists the team's objectives, judged at the end.
+// does not), the briefing lists the team's objectives, judged at the end, and the White
+// Cell's After-action panel writes a strength and a plan item into the HTML report.
 // Uses tests/fixtures/odds.toml (objectives, a secret flag, modifiers); the White Cell
 // is driven over its WebSocket from node. Run by run.sh with run.mjs.
 import { test, before, after } from 'node:test';
@@ -248,6 +249,65 @@ test('the White Cell hands the lead to another player from the Readiness panel',
     assert.deepEqual(p.seen.errors, []);
     await p.context.close();
   }
+  await context.close();
+  wc.close();
+});
+
+test('after the end the White Cell writes a strength and an improvement-plan item, and the HTML report shows them', { timeout: 120000 }, async () => {
+  const { s, wc } = await session({ scope: 'One syndicate, one afternoon' });
+  await wc.cmd({ type: 'start' });
+  await wc.cmd({ type: 'end' });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const fac = await context.newPage();
+  const errors = [];
+  fac.on('pageerror', (e) => errors.push(String(e)));
+  await fac.goto(`${base}/`);
+  await fac.evaluate(
+    (rec) => localStorage.setItem('wargame.facilitator', JSON.stringify([rec])),
+    { session_id: s.session_id, token: s.facilitator_token, join_code: s.join_code, title: 'x' }
+  );
+  await fac.goto(`${base}/facilitator?session=${encodeURIComponent(s.session_id)}#aar`);
+  await waitText(fac, '#conn', /Connected/);
+  await waitText(fac, '#phase', /Session ended/);
+  // The settings given at creation fill the form.
+  await until(async () => (await fac.inputValue('#aar-scope')) === 'One syndicate, one afternoon', 'the scope in the form');
+
+  // A strength about Blue's objective.
+  await until(async () => (await fac.locator('#aar-note-about option[value="blue:calm"]').count()) === 1, "Blue's objective in the picker");
+  await fac.selectOption('#aar-note-category', 'strength');
+  await fac.selectOption('#aar-note-about', 'blue:calm');
+  await fac.fill('#aar-note-text', 'Blue kept its nerve under pressure');
+  await fac.click('#aar-note-form button[type="submit"]');
+  await waitText(fac, '#aar-note-feedback', /Observation added/);
+  await waitText(fac, '#aar-note-list', /Strength.*on Blue objective.*Blue kept its nerve/s);
+
+  // An improvement-plan item, then an edit of it.
+  await fac.selectOption('#aar-plan-objective', 'blue:calm');
+  await fac.fill('#aar-plan-issue', 'Orders reached the teams late');
+  await fac.fill('#aar-plan-recommendation', 'Rehearse the message flow');
+  await fac.fill('#aar-plan-owner', 'J3 plans');
+  await fac.fill('#aar-plan-due', '2026-06-30');
+  await fac.click('#aar-plan-save');
+  await waitText(fac, '#aar-plan-feedback', /Item added/);
+  await waitText(fac, '#aar-plan-rows', /ip1.*Orders reached the teams late.*Rehearse the message flow.*J3 plans.*2026-06-30/s);
+  await fac.click('#aar-plan-rows button[data-edit="ip1"]');
+  await fac.fill('#aar-plan-owner', 'J3 plans cell');
+  await fac.click('#aar-plan-save');
+  await waitText(fac, '#aar-plan-feedback', /Item ip1 saved/);
+  await waitText(fac, '#aar-plan-rows', /J3 plans cell/);
+
+  // The HTML report carries both, in the HSEEP sections.
+  const res = await fetch(`${base}/api/sessions/${encodeURIComponent(s.session_id)}/export?format=html`, {
+    headers: { Authorization: `Bearer ${s.facilitator_token}` },
+  });
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const analysis = html.split('<h2>Analysis of capabilities and objectives</h2>')[1].split('<h2>Conclusion</h2>')[0];
+  assert.match(analysis, /<h3>Blue: calm<\/h3>[\s\S]*Blue kept its nerve under pressure/);
+  const plan = html.split('<h2>Appendix A: Improvement plan</h2>')[1].split('</section>')[0];
+  assert.match(plan, /Orders reached the teams late[\s\S]*Rehearse the message flow[\s\S]*J3 plans cell[\s\S]*2026-06-30/);
+  assert.match(html, /One syndicate, one afternoon/);
+  assert.deepEqual(errors, []);
   await context.close();
   wc.close();
 });

@@ -117,7 +117,18 @@ impl Names {
             Actor::Facilitator | Actor::System => {}
         }
         match &mut e.body {
-            EventBody::SessionCreated { title, .. } => self.scrub(title),
+            EventBody::SessionCreated {
+                title,
+                scope,
+                sponsor,
+                point_of_contact,
+                ..
+            } => {
+                self.scrub(title);
+                for t in [scope, sponsor, point_of_contact].into_iter().flatten() {
+                    self.scrub(t);
+                }
+            }
             EventBody::PlayerJoined { name, .. } => self.relabel(name),
             EventBody::ChoicesSubmitted { choices, .. }
             | EventBody::DraftEdited { choices, .. } => {
@@ -146,7 +157,6 @@ impl Names {
                     self.scrub(t);
                 }
             }
-            EventBody::NoteAdded { text, .. } => self.scrub(text),
             // A debrief names its respondent (unless anonymous); players may name
             // each other in free-text answers.
             EventBody::DebriefSubmitted(r) => {
@@ -157,6 +167,26 @@ impl Names {
                     if let crate::engine::AnswerValue::Text(t) = &mut a.value {
                         self.scrub(t);
                     }
+                }
+            }
+            EventBody::NoteAdded { text, .. } | EventBody::ConclusionSet { text } => {
+                self.scrub(text)
+            }
+            EventBody::PlanItemSet(p) => {
+                for t in [&mut p.issue, &mut p.recommendation, &mut p.owner] {
+                    self.scrub(t);
+                }
+            }
+            EventBody::ReportInfoSet(info) => {
+                for t in [
+                    &mut info.scope,
+                    &mut info.sponsor,
+                    &mut info.point_of_contact,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    self.scrub(t);
                 }
             }
             EventBody::SessionEnded { reason, text, .. } if reason == "facilitator" => {
@@ -202,6 +232,7 @@ impl Names {
             | EventBody::OverrideUndone { .. }
             | EventBody::DebriefRespondent { .. }
             | EventBody::DebriefClosed {} => {}
+            EventBody::PlanItemRemoved { .. } => {}
         }
     }
 }

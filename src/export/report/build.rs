@@ -310,6 +310,11 @@ impl<'s> Builder<'s> {
             | EventBody::TimerExpired {}
             | EventBody::CovertRevealed { .. }
             | EventBody::BotSet { .. } => {}
+            // The after-action record is read from the final state.
+            EventBody::ReportInfoSet(_)
+            | EventBody::ConclusionSet { .. }
+            | EventBody::PlanItemSet(_)
+            | EventBody::PlanItemRemoved { .. } => {}
             EventBody::MessagePosted { .. }
             | EventBody::ChannelChanged { .. }
             | EventBody::AgreementProposed(_)

@@ -3,6 +3,7 @@
 //! asked (`anonymize.rs`), with negotiation's transcripts and agreements
 //! (`negotiation.rs`), with the words formats print (`words.rs`).
 
+mod aar;
 mod anonymize;
 mod build;
 mod debrief;
@@ -10,6 +11,7 @@ mod model;
 mod negotiation;
 mod words;
 
+pub use aar::ObjectiveAnalysis;
 pub use anonymize::{MIN_SCRUB_NAME, anonymize};
 pub use build::{KEY_POINTS, swing};
 pub use debrief::{DebriefReport, QuestionReport};

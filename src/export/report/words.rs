@@ -234,11 +234,47 @@ impl Report<'_> {
             EventBody::TriggerFired { trigger, event } => {
                 format!("Trigger {trigger} fired: {}", self.event_title(event))
             }
-            EventBody::NoteAdded { text, public } => format!(
-                "{} note: {}",
-                if *public { "Public" } else { "Private" },
-                one_line(text)
+            EventBody::NoteAdded {
+                text,
+                public,
+                category,
+                about,
+            } => {
+                let kind = match (category, public) {
+                    (crate::engine::NoteCategory::Strength, _) => "Strength",
+                    (crate::engine::NoteCategory::Improvement, _) => "Area for improvement",
+                    (_, true) => "Public note",
+                    (_, false) => "Private note",
+                };
+                let about = about
+                    .as_deref()
+                    .map(|a| format!(" (about {a})"))
+                    .unwrap_or_default();
+                format!("{kind}{about}: {}", one_line(text))
+            }
+            EventBody::ReportInfoSet(info) => {
+                let mut parts = Vec::new();
+                for (label, v) in [
+                    ("scope", &info.scope),
+                    ("sponsor", &info.sponsor),
+                    ("point of contact", &info.point_of_contact),
+                ] {
+                    match v.as_deref() {
+                        Some("") => parts.push(format!("{label} cleared")),
+                        Some(v) => parts.push(format!("{label}: {}", one_line(v))),
+                        None => {}
+                    }
+                }
+                format!("Report settings: {}", parts.join("; "))
+            }
+            EventBody::ConclusionSet { text } => format!("Conclusion: {}", one_line(text)),
+            EventBody::PlanItemSet(p) => format!(
+                "Improvement plan {}: {} \u{2192} {}",
+                p.item,
+                one_line(&p.issue),
+                one_line(&p.recommendation)
             ),
+            EventBody::PlanItemRemoved { item } => format!("Improvement plan {item} removed"),
             EventBody::TimerSet {
                 seconds, deadline, ..
             } => match deadline {

@@ -112,6 +112,8 @@ impl Game {
                 self.notes
             ),
             public: true,
+            category: Default::default(),
+            about: None,
         }
     }
 

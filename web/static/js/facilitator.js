@@ -4,7 +4,8 @@
 // live drafts (teams.js), injects (injects.js), adjudication with overrides
 // (adjudication.js) and the odds preview (preview.js), indicator charts (charts.js),
 // notes, session, exports and ending the session (session.js), channels, messages and
-// agreements (talks.js), and after the end the debrief (debrief.js).
+// agreements (talks.js), the after-action record for the HSEEP report (aar.js),
+// and after the end the debrief (debrief.js).
 import { $, fill, setText, onReady } from './lib/dom.js';
 import { store } from './lib/storage.js';
 import { phaseLabel, turnLabel } from './lib/words.js';
@@ -25,6 +26,7 @@ import { renderTalks, wireTalks } from './facilitator/talks.js';
 import { renderBots } from './facilitator/bots.js';
 import { renderLeads } from './facilitator/leads.js';
 import { renderDebrief } from './facilitator/debrief.js';
+import { renderAar, wireAar } from './facilitator/aar.js';
 
 function renderHeader() {
   const st = S.state;
@@ -67,6 +69,7 @@ function renderAll() {
   renderNotes();
   renderSession();
   renderDebrief();
+  renderAar();
 }
 
 // ---------------------------------------------------------------- frames
@@ -148,6 +151,7 @@ onReady(() => {
   wireTalks();
   $('preview-btn').addEventListener('click', runPreview);
   wireSession();
+  wireAar();
   S.console = bootConsole({
     token: S.rec.token,
     accept: acceptSnapshot,

@@ -70,6 +70,11 @@ async function create(ev) {
   const body = { scenario, title, auto_advance: $('auto-advance').checked };
   if ($('private-rationales').checked) body.private_rationales = true;
   if ($('anonymous-debrief').checked) body.anonymous_debrief = true;
+  // The after-action report's settings, when given (White Cell only).
+  for (const [id, key] of [['report-scope', 'scope'], ['report-sponsor', 'sponsor'], ['report-poc', 'point_of_contact']]) {
+    const v = $(id).value.trim();
+    if (v) body[key] = v;
+  }
   if (seedText) {
     if (!/^[0-9]{1,15}$/.test(seedText)) {
       feedback(fb, 'error', 'The seed must be a whole number of at most 15 digits, or empty.');

@@ -5,7 +5,7 @@
 import { $, setText } from '../lib/dom.js';
 import { S } from './context.js';
 
-const NAMES = ['run', 'injects', 'adjudication', 'messages', 'board', 'session'];
+const NAMES = ['run', 'injects', 'adjudication', 'messages', 'board', 'session', 'aar'];
 
 function tabs() {
   return NAMES.map((n) => $(`tab-${n}`));

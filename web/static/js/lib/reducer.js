@@ -247,9 +247,53 @@ export function applyEvent(state, ev, scenario) {
       break;
     case 'note_added':
       state.notes = (state.notes || []).concat([
-        { seq: ev.seq, at: ev.at, turn: ev.turn, text: ev.text, public: !!ev.public },
+        {
+          seq: ev.seq,
+          at: ev.at,
+          turn: ev.turn,
+          text: ev.text,
+          public: !!ev.public,
+          ...(ev.category ? { category: ev.category } : {}),
+          ...(ev.about ? { about: ev.about } : {}),
+        },
       ]);
       break;
+    // The White Cell's after-action record (only its console receives these).
+    case 'report_info_set': {
+      const aar = { ...(state.after_action || {}) };
+      for (const k of ['scope', 'sponsor', 'point_of_contact']) {
+        if (typeof ev[k] === 'string') {
+          if (ev[k]) aar[k] = ev[k];
+          else delete aar[k];
+        }
+      }
+      state.after_action = aar;
+      break;
+    }
+    case 'conclusion_set':
+      state.after_action = { ...(state.after_action || {}), conclusion: ev.text };
+      break;
+    case 'plan_item_set': {
+      const aar = { ...(state.after_action || {}) };
+      const plan = (aar.plan || []).slice();
+      const item = { item: ev.item, issue: ev.issue, recommendation: ev.recommendation, owner: ev.owner, due: ev.due };
+      if (ev.objective) item.objective = ev.objective;
+      const i = plan.findIndex((p) => p.item === ev.item);
+      if (i >= 0) plan[i] = item;
+      else {
+        plan.push(item);
+        aar.plan_created = (aar.plan_created || 0) + 1;
+      }
+      aar.plan = plan;
+      state.after_action = aar;
+      break;
+    }
+    case 'plan_item_removed': {
+      const aar = { ...(state.after_action || {}) };
+      aar.plan = (aar.plan || []).filter((p) => p.item !== ev.item);
+      state.after_action = aar;
+      break;
+    }
     case 'timer_set':
       state.timer = ev.deadline
         ? { seconds: ev.seconds, deadline: ev.deadline, auto_advance: !!ev.auto_advance, turn: ev.turn, phase: ev.phase }
