@@ -95,6 +95,7 @@ pub fn create_with(
             time_zone: time_zone.map(str::to_string),
             team_leads,
             player_odds,
+            forked_from: None,
         },
     };
     evolve(&mut state, &event);

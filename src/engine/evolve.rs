@@ -82,8 +82,10 @@ pub fn evolve(state: &mut State, event: &Event) {
             private_rationales,
             team_leads,
             player_odds,
+            forked_from,
             ..
         } => {
+            state.forked_from.clone_from(forked_from);
             state.team_leads = *team_leads;
             state.player_odds = *player_odds;
             state.title = title.clone();

@@ -145,6 +145,10 @@ pub struct State {
     /// Each team's live draft for the current turn, by team id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub live_drafts: BTreeMap<String, LiveDraft>,
+    /// The session this one was forked from (`fork.rs`). Not serialised when absent,
+    /// so the state hash of every other session is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkedFrom>,
 }
 
 /// A team's live draft: the selection its players are editing together, unsent.
@@ -198,6 +202,7 @@ impl State {
             player_odds: PlayerOdds::None,
             leads: BTreeMap::new(),
             live_drafts: BTreeMap::new(),
+            forked_from: None,
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::fork::ForkedFrom;
 pub use super::rejection::{Rejection, RejectionCode};
 
 pub use super::negotiation::{
@@ -487,6 +488,11 @@ pub enum EventBody {
         /// What players see of their options' odds. Absent when `none`.
         #[serde(default, skip_serializing_if = "PlayerOdds::is_none")]
         player_odds: PlayerOdds,
+        /// The session this one was forked from, and the turn it restarts at.
+        /// Absent for a session created from a scenario, so older logs keep their
+        /// bytes and hashes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forked_from: Option<ForkedFrom>,
     },
     PlayerJoined {
         player: String,

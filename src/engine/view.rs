@@ -141,6 +141,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone,
             team_leads,
             player_odds,
+            forked_from,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -152,6 +153,8 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             time_zone: time_zone.clone(),
             team_leads: *team_leads,
             player_odds: *player_odds,
+            // Where the session came from is no secret: every seat is told.
+            forked_from: forked_from.clone(),
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -403,6 +406,9 @@ pub struct View {
     /// Every team's live draft for the current turn (White Cell only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_drafts: Option<BTreeMap<String, LiveDraft>>,
+    /// The session this one was forked from, and the turn it restarted at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkedFrom>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -637,5 +643,6 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
                 .map(|(t, d)| (t.clone(), d.clone()))
                 .collect()
         }),
+        forked_from: state.forked_from.clone(),
     }
 }

@@ -110,6 +110,17 @@ fn overview(r: &Report, o: &mut String) {
         &format!("{} of {} (phase: {})", st.turn, st.max_turns, st.phase),
     );
     row(o, "Seed", &st.seed.to_string());
+    if let Some(f) = &st.forked_from {
+        row(
+            o,
+            "Forked from",
+            &format!(
+                "session {} at the briefing of turn {}",
+                html(&f.session),
+                f.turn
+            ),
+        );
+    }
     match &r.ending {
         Some(e) => row(
             o,

@@ -70,6 +70,16 @@ fn overview(r: &Report, o: &mut String) {
         ),
     );
     push(o, &format!("- **Seed:** {}", st.seed));
+    if let Some(f) = &st.forked_from {
+        push(
+            o,
+            &format!(
+                "- **Forked from:** session {} at the briefing of turn {}",
+                md(&f.session),
+                f.turn
+            ),
+        );
+    }
     match &r.ending {
         Some(e) => push(
             o,
