@@ -3,6 +3,7 @@
 mod bots;
 mod crash;
 mod edges;
+mod fork;
 mod helpers;
 mod negotiation;
 mod stall;
