@@ -24,6 +24,7 @@ import { buildExportButtons, renderNotes, renderSession, wireSession } from './f
 import { renderTalks, wireTalks } from './facilitator/talks.js';
 import { renderBots } from './facilitator/bots.js';
 import { renderLeads } from './facilitator/leads.js';
+import { renderFork, wireFork } from './facilitator/fork.js';
 
 function renderHeader() {
   const st = S.state;
@@ -65,6 +66,7 @@ function renderAll() {
   renderCharts();
   renderNotes();
   renderSession();
+  renderFork();
 }
 
 // ---------------------------------------------------------------- frames
@@ -143,6 +145,7 @@ onReady(() => {
   wireTalks();
   $('preview-btn').addEventListener('click', runPreview);
   wireSession();
+  wireFork();
   S.console = bootConsole({
     token: S.rec.token,
     accept: acceptSnapshot,

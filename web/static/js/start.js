@@ -5,6 +5,7 @@ import { api } from './lib/api.js';
 import { store, encodeKey, decodeKey } from './lib/storage.js';
 import { announce, problem, feedback } from './lib/notify.js';
 import { lanInfo, joinTarget, qrSrc } from './lib/lan.js';
+import { passwordRequired, hostPassword, rememberHostPassword } from './lib/host.js';
 
 let scenarios = [];
 
@@ -85,11 +86,20 @@ async function create(ev) {
     }
     body.max_turns = n;
   }
+  const needsPassword = !$('host-password-field').hidden;
+  const password = $('host-password').value;
+  if (needsPassword && !password) {
+    feedback(fb, 'error', 'This server asks for the host password; type it first.');
+    $('host-password').focus();
+    return;
+  }
   const btn = $('create-btn');
   btn.disabled = true;
   feedback(fb, 'busy', 'Creating the session…');
   try {
-    const res = await api('POST', '/api/sessions', body);
+    const headers = needsPassword ? { 'X-Host-Password': password } : {};
+    const res = await api('POST', '/api/sessions', body, undefined, headers);
+    if (needsPassword) rememberHostPassword(password);
     const rec = {
       session_id: res.session_id,
       join_code: res.join_code,
@@ -105,8 +115,13 @@ async function create(ev) {
     showCreated(rec);
     renderMine();
     $('create-form').reset();
+    $('host-password').value = hostPassword();
     describeScenario();
   } catch (e) {
+    if (e.code === 'host_password_wrong' || e.code === 'host_password_required') {
+      rememberHostPassword('');
+      $('host-password').focus();
+    }
     feedback(fb, 'error', `The session was not created: ${e.message}`);
   } finally {
     btn.disabled = false;
@@ -261,4 +276,8 @@ onReady(() => {
   });
   renderMine();
   loadScenarios();
+  passwordRequired().then((required) => {
+    $('host-password-field').hidden = !required;
+    if (required) $('host-password').value = hostPassword();
+  });
 });
