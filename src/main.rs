@@ -1,4 +1,5 @@
-//! The `wargame` command line: serve | validate | simulate | replay | export | series.
+//! The `wargame` command line: serve | validate | simulate | replay | export | series |
+//! fork.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,19 @@ enum Cmd {
         db: PathBuf,
         #[arg(long, env = "WARGAME_SCENARIOS", default_value = "scenarios")]
         scenarios: PathBuf,
+        /// Ask for this password (header `X-Host-Password`) before creating or
+        /// forking a session. Unset: anyone who reaches the server may.
+        #[arg(long, env = "WARGAME_HOST_PASSWORD", hide_env_values = true)]
+        host_password: Option<String>,
+        /// Sessions one address may create (or fork) per window; 0: no limit.
+        #[arg(long, env = "WARGAME_SESSIONS_PER_ADDRESS", default_value_t = wargame::server::DEFAULT_SESSIONS_PER_ADDRESS)]
+        sessions_per_address: u32,
+        /// The window of --sessions-per-address, in seconds.
+        #[arg(long, env = "WARGAME_SESSION_WINDOW", default_value_t = wargame::server::DEFAULT_SESSION_WINDOW.as_secs())]
+        session_window: u64,
+        /// Seats (players and observers) one session takes; 0: no limit.
+        #[arg(long, env = "WARGAME_PLAYERS_PER_SESSION", default_value_t = wargame::server::DEFAULT_PLAYERS_PER_SESSION)]
+        players_per_session: u32,
     },
     /// Check scenario files; one line per problem.
     Validate {
@@ -60,6 +74,20 @@ enum Cmd {
         db: PathBuf,
         #[arg(long)]
         session: String,
+    },
+    /// Restart a session from the briefing of one of its turns, as a new session
+    /// (players rejoin with its join code); prints its id, join code and facilitator
+    /// token as JSON. A server running on the database sees it after a restart.
+    Fork {
+        #[arg(long, env = "WARGAME_DB", default_value = "wargame.db")]
+        db: PathBuf,
+        #[arg(long)]
+        session: String,
+        #[arg(long)]
+        turn: u32,
+        /// The new session's title (default: the source's).
+        #[arg(long)]
+        title: Option<String>,
     },
     /// Write a session's after-action report (json, markdown, html, csv or xlsx).
     Export {
@@ -114,12 +142,39 @@ fn main() -> ExitCode {
             addr,
             db,
             scenarios,
-        } => serve(wargame::server::Config {
-            addr,
+            host_password,
+            sessions_per_address,
+            session_window,
+            players_per_session,
+        } => {
+            // Hashed here, once; the plaintext goes no further.
+            let host_password = match host_password {
+                None => None,
+                Some(plain) => match wargame::server::HostPassword::new(&plain) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            };
+            serve(wargame::server::Config {
+                addr,
+                db,
+                scenarios,
+                host_password,
+                sessions_per_address,
+                session_window: std::time::Duration::from_secs(session_window),
+                players_per_session,
+                ..Default::default()
+            })
+        }
+        Cmd::Fork {
             db,
-            scenarios,
-            ..Default::default()
-        }),
+            session,
+            turn,
+            title,
+        } => report(fork(&db, &session, turn, title.as_deref())),
         Cmd::Replay { db, session } => report(replay(&db, &session)),
         Cmd::Export {
             db,
@@ -351,6 +406,64 @@ fn replay(db: &std::path::Path, session: &str) -> anyhow::Result<()> {
         state.phase
     );
     Ok(())
+}
+
+/// `wargame fork`: the new session is stored as the server would store it.
+fn fork(db: &std::path::Path, session: &str, turn: u32, title: Option<&str>) -> anyhow::Result<()> {
+    use wargame::server::{JoinCode, SessionId, Token};
+    let title = title.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = title
+        && t.chars().count() > wargame::engine::MAX_TITLE
+    {
+        anyhow::bail!(
+            "the title is longer than {} characters",
+            wargame::engine::MAX_TITLE
+        );
+    }
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = open_session(db, session)?;
+    let from = wargame::engine::ForkedFrom {
+        session: row.id.clone(),
+        turn,
+    };
+    let (state, events) = wargame::engine::fork(scenario, &events, from.clone(), title)
+        .map_err(|e| anyhow::anyhow!("session {session}: {e}"))?;
+    let state_hash = state.hash()?;
+    let store = wargame::store::Store::open(db)?;
+    let result = (|| {
+        let taken: std::collections::HashSet<String> =
+            store.sessions()?.into_iter().map(|r| r.join_code).collect();
+        let code = (0..64)
+            .map(|_| JoinCode::random())
+            .find(|c| !taken.contains(c.as_str()))
+            .ok_or_else(|| anyhow::anyhow!("no free join code could be drawn"))?;
+        let token = Token::generate()
+            .ok_or_else(|| anyhow::anyhow!("the OS random number generator failed"))?;
+        let id = SessionId::new();
+        let new = wargame::store::NewSession {
+            id: id.to_string(),
+            join_code: code.to_string(),
+            scenario_id: row.scenario_id.clone(),
+            scenario_source: row.scenario_source.clone(),
+            title: state.title.clone(),
+            created_at: wargame::server::now_ms(),
+            facilitator_token_hash: token.hash().as_str().to_string(),
+        };
+        actix_web::rt::System::new().block_on(store.create_session(new, &events, state_hash))?;
+        let out = serde_json::json!({
+            "session_id": id.to_string(),
+            "join_code": code.to_string(),
+            "facilitator_token": token.reveal(),
+            "forked_from": from,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        anyhow::Ok(())
+    })();
+    store.close();
+    result
 }
 
 fn export(

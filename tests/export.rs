@@ -289,7 +289,8 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
             "overridden",
             "note",
             "time",
-            "bot"
+            "bot",
+            "forked_from"
         ]
     );
     assert_eq!(
@@ -297,7 +298,7 @@ fn csv_is_rfc4180_with_bom_and_neutralised_formulas() {
         published(&s),
         "one row per published choice"
     );
-    assert!(rows.iter().all(|r| r.len() == 15));
+    assert!(rows.iter().all(|r| r.len() == 16));
     for row in &rows {
         for cell in row {
             let first = cell.chars().next();

@@ -109,6 +109,7 @@ pub fn create_with(
             scope: report.scope,
             sponsor: report.sponsor,
             point_of_contact: report.point_of_contact,
+            forked_from: None,
         },
     };
     evolve(&mut state, &event);

@@ -86,9 +86,11 @@ pub fn evolve(state: &mut State, event: &Event) {
             scope,
             sponsor,
             point_of_contact,
+            forked_from,
             ..
         } => {
             state.anonymous_debrief = *anonymous_debrief;
+            state.forked_from.clone_from(forked_from);
             state.after_action.info = ReportInfo {
                 scope: scope.clone(),
                 sponsor: sponsor.clone(),

@@ -21,6 +21,7 @@ mod doctrine;
 mod emit;
 mod evolve;
 mod fog;
+mod fork;
 mod inject;
 mod negotiation;
 mod negotiation_view;
@@ -43,6 +44,7 @@ pub use decide::{MAX_TIMER_SECONDS, Settings, create, create_with, decide, descr
 pub use doctrine::{bot_stream, doctrine_choices};
 pub use evolve::evolve;
 pub use fog::{Boards, is_hidden, noise as fog_noise, team_beliefs};
+pub use fork::{ForkError, fork, reached_turn};
 pub use negotiation::{
     Agreement, AgreementStatus, MESSAGE_BURST, MESSAGE_INTERVAL_MS, Message, Response, channel_open,
 };

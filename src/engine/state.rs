@@ -162,6 +162,10 @@ pub struct State {
     /// empty, so the state hash of a session without one is unchanged.
     #[serde(skip_serializing_if = "super::aar::AfterAction::is_empty")]
     pub after_action: super::aar::AfterAction,
+    /// The session this one was forked from (`fork.rs`). Not serialised when absent,
+    /// so the state hash of every other session is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkedFrom>,
 }
 
 /// A team's live draft: the selection its players are editing together, unsent.
@@ -218,6 +222,7 @@ impl State {
             anonymous_debrief: false,
             debrief: super::Debrief::default(),
             after_action: Default::default(),
+            forked_from: None,
             world: World {
                 indicators,
                 flags: scenario.flags.iter().map(|f| f.start).collect(),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use super::command::Command;
+pub use super::fork::ForkedFrom;
 pub use super::rejection::{Rejection, RejectionCode};
 
 pub use super::aar::{NoteCategory, PlanInput, PlanItem, ReportInfo};
@@ -313,6 +314,11 @@ pub enum EventBody {
         sponsor: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         point_of_contact: Option<String>,
+        /// The session this one was forked from, and the turn it restarts at.
+        /// Absent for a session created from a scenario, so older logs keep their
+        /// bytes and hashes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forked_from: Option<ForkedFrom>,
     },
     PlayerJoined {
         player: String,

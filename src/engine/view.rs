@@ -152,6 +152,7 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             scope: _,
             sponsor: _,
             point_of_contact: _,
+            forked_from,
         } => EventBody::SessionCreated {
             scenario: scenario.clone(),
             scenario_digest: scenario_digest.clone(),
@@ -168,6 +169,8 @@ pub fn visible(s: &Scenario, event: &Event, viewer: &Viewer) -> Option<Event> {
             scope: None,
             sponsor: None,
             point_of_contact: None,
+            // Where the session came from is no secret: every seat is told.
+            forked_from: forked_from.clone(),
         },
         // Names and seats are shown to every seat in the lobby.
         EventBody::PlayerJoined { .. } => event.body.clone(),
@@ -436,6 +439,9 @@ pub struct View {
     /// (White Cell only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_action: Option<super::aar::AfterAction>,
+    /// The session this one was forked from, and the turn it restarted at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkedFrom>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -672,5 +678,6 @@ pub fn view(state: &State, viewer: &Viewer) -> View {
         }),
         debrief: super::debrief_view(state, viewer, None),
         after_action: fac.then(|| state.after_action.clone()),
+        forked_from: state.forked_from.clone(),
     }
 }

@@ -20,7 +20,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 16] = [
     "session",
     "turn",
     "choice",
@@ -36,11 +36,12 @@ pub const HEADER: [&str; 15] = [
     "note",
     "time",
     "bot",
+    "forked_from",
 ];
 
-const NUMERIC: [bool; 15] = [
+const NUMERIC: [bool; 16] = [
     false, true, false, false, false, false, true, false, true, true, false, false, false, false,
-    false,
+    false, false,
 ];
 
 /// The tables of the spreadsheet exports: the published choices, every message
@@ -55,6 +56,12 @@ pub fn tables(r: &Report) -> Vec<Table> {
 }
 
 fn choices(r: &Report) -> Table {
+    let forked = r
+        .state
+        .forked_from
+        .as_ref()
+        .map(|f| format!("{}@{}", f.session, f.turn))
+        .unwrap_or_default();
     let rows = r
         .choices
         .iter()
@@ -81,6 +88,8 @@ fn choices(r: &Report) -> Table {
                     (true, Some(d)) => d.to_string(),
                     (true, None) => "bot".to_string(),
                 },
+                // A fork's rows: the source session and turn, `SESSION@TURN`.
+                forked.clone(),
             ]
         })
         .collect();

@@ -133,6 +133,17 @@ fn overview(r: &Report, o: &mut String) {
         ),
     );
     row(o, "Seed", &st.seed.to_string());
+    if let Some(f) = &st.forked_from {
+        row(
+            o,
+            "Forked from",
+            &format!(
+                "session {} at the briefing of turn {}",
+                html(&f.session),
+                f.turn
+            ),
+        );
+    }
     if let Some(at) = r.meta.exported_at {
         row(o, "Exported", &r.zone.datetime(at));
     }

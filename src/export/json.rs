@@ -115,6 +115,9 @@ struct Session<'a> {
     /// The time zone the human reports show (omitted when UTC by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     time_zone: Option<&'a str>,
+    /// The session this one was forked from, and the turn it restarted at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forked_from: Option<&'a crate::engine::ForkedFrom>,
     created_at: Option<String>,
     last_event_at: Option<String>,
     turn: u32,
@@ -488,6 +491,7 @@ fn document<'a>(r: &'a Report<'a>) -> Doc<'a> {
             auto_advance: st.auto_advance,
             private_rationales: st.private_rationales,
             time_zone: r.time_zone(),
+            forked_from: st.forked_from.as_ref(),
             created_at: r.first_at().map(iso),
             last_event_at: r.last_at().map(iso),
             turn: st.turn,

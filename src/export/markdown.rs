@@ -99,6 +99,16 @@ fn overview(r: &Report, o: &mut String) {
         );
     }
     push(o, &format!("- **Seed:** {}", st.seed));
+    if let Some(f) = &st.forked_from {
+        push(
+            o,
+            &format!(
+                "- **Forked from:** session {} at the briefing of turn {}",
+                md(&f.session),
+                f.turn
+            ),
+        );
+    }
     if let Some(at) = r.meta.exported_at {
         push(o, &format!("- **Exported:** {}", r.zone.datetime(at)));
     }

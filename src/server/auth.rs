@@ -1,7 +1,10 @@
-//! Secrets: seat tokens, join codes, and the join-attempt limiter.
+//! Secrets: seat tokens, join codes, the host password, and the per-address limiters
+//! (wrong join codes, wrong host passwords, sessions created).
 //!
 //! **Invariant:** tokens are 256 bits from the OS RNG, stored and indexed only as
 //! SHA-256 hashes, compared in constant time, and never logged or put in a URL.
+//! The host password is kept only as an Argon2 hash with a random salt, made once at
+//! startup; the plaintext is not kept.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -64,16 +67,18 @@ pub fn normalize_code(code: &str) -> String {
         .collect()
 }
 
-/// Limits failed join attempts per client address, so codes cannot be guessed.
-pub struct JoinLimiter {
+/// Counts something per client address in a window that starts at its first count:
+/// wrong join codes (so codes cannot be guessed), wrong host passwords, sessions
+/// created. At `max` the address waits for the rest of its window.
+pub struct AddressLimiter {
     per_ip: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     window: Duration,
     max_failures: u32,
 }
 
-impl JoinLimiter {
+impl AddressLimiter {
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        JoinLimiter {
+        AddressLimiter {
             per_ip: Mutex::new(HashMap::new()),
             window,
             max_failures,
@@ -95,6 +100,21 @@ impl JoinLimiter {
         }
     }
 
+    /// `Err(how long until it may)` when the address has used up its window.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        if self.allowed(ip) {
+            return Ok(());
+        }
+        let Ok(map) = self.per_ip.lock() else {
+            return Err(self.window);
+        };
+        let waited = map
+            .get(&ip)
+            .map_or(Duration::ZERO, |(start, _)| start.elapsed());
+        Err(self.window.saturating_sub(waited))
+    }
+
+    /// Counts one (a failure, a session) against the address.
     pub fn failed(&self, ip: IpAddr) {
         let Ok(mut map) = self.per_ip.lock() else {
             return;
@@ -107,6 +127,103 @@ impl JoinLimiter {
         entry.1 += 1;
     }
 }
+
+/// The host password, held only as its Argon2 hash (a PHC string with its salt).
+#[derive(Clone)]
+pub struct HostPassword {
+    phc: String,
+}
+
+impl std::fmt::Debug for HostPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostPassword(..)")
+    }
+}
+
+/// Longest host password taken, in bytes: anything longer is wrong without hashing.
+pub const MAX_HOST_PASSWORD: usize = 1024;
+
+impl HostPassword {
+    /// Hashes `plain` with Argon2id (the crate's default parameters) and a random
+    /// 16-byte salt.
+    pub fn new(plain: &str) -> Result<HostPassword, String> {
+        use argon2::PasswordHasher;
+        if plain.is_empty() {
+            return Err("the host password is empty".into());
+        }
+        if plain.len() > MAX_HOST_PASSWORD {
+            return Err(format!(
+                "the host password is longer than {MAX_HOST_PASSWORD} bytes"
+            ));
+        }
+        let bytes: [u8; 16] = random_bytes();
+        if bytes == [0u8; 16] {
+            return Err("the OS random number generator failed".into());
+        }
+        let salt = argon2::password_hash::SaltString::encode_b64(&bytes)
+            .map_err(|e| format!("cannot encode a salt: {e}"))?;
+        let phc = argon2::Argon2::default()
+            .hash_password(plain.as_bytes(), &salt)
+            .map_err(|e| format!("cannot hash the host password: {e}"))?
+            .to_string();
+        Ok(HostPassword { phc })
+    }
+
+    /// Whether `presented` is the password; Argon2's comparison is constant-time.
+    /// Slow by design (tens of milliseconds): call it off the async workers.
+    pub fn verify(&self, presented: &str) -> bool {
+        use argon2::PasswordVerifier;
+        if presented.is_empty() || presented.len() > MAX_HOST_PASSWORD {
+            return false;
+        }
+        argon2::password_hash::PasswordHash::new(&self.phc).is_ok_and(|hash| {
+            argon2::Argon2::default()
+                .verify_password(presented.as_bytes(), &hash)
+                .is_ok()
+        })
+    }
+}
+
+/// The guard of the host's routes (creating and forking sessions, the series page):
+/// `Ok` when the server has no host password or the request's `X-Host-Password`
+/// header is it; otherwise 401 `host_password_required` / `host_password_wrong`, or
+/// 429 `rate_limited` (with `Retry-After`) once an address has sent too many wrong
+/// ones.
+pub async fn require_host(
+    req: &actix_web::HttpRequest,
+    app: &super::AppState,
+) -> Result<(), super::http::ApiError> {
+    use super::http::ApiError;
+    let Some(password) = app.host_password.clone() else {
+        return Ok(());
+    };
+    let ip = super::http::client_ip(req);
+    app.password_limiter
+        .check(ip)
+        .map_err(|wait| ApiError::TooMany {
+            message: "Too many wrong host passwords from this address; wait and try again.",
+            retry_after: wait,
+        })?;
+    let Some(presented) = req.headers().get(HOST_PASSWORD_HEADER) else {
+        return Err(ApiError::HostPasswordRequired);
+    };
+    let presented = presented.to_str().unwrap_or_default().to_string();
+    if presented.is_empty() {
+        return Err(ApiError::HostPasswordRequired);
+    }
+    let ok = actix_web::web::block(move || password.verify(&presented))
+        .await
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        app.password_limiter.failed(ip);
+        Err(ApiError::HostPasswordWrong)
+    }
+}
+
+/// The header clients present the host password in.
+pub const HOST_PASSWORD_HEADER: &str = "x-host-password";
 
 #[cfg(test)]
 mod tests {
@@ -134,7 +251,7 @@ mod tests {
 
     #[test]
     fn limiter_blocks_after_failures() {
-        let l = JoinLimiter::new(3, Duration::from_secs(60));
+        let l = AddressLimiter::new(3, Duration::from_secs(60));
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..3 {
             assert!(l.allowed(ip));
@@ -142,5 +259,19 @@ mod tests {
         }
         assert!(!l.allowed(ip));
         assert!(l.allowed([10, 0, 0, 2].into()));
+        let wait = l.check(ip).expect_err("locked out");
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn host_password_is_kept_hashed_and_verified() {
+        let p = HostPassword::new("correct horse").expect("hash");
+        assert!(!format!("{p:?}").contains("correct"));
+        assert!(!p.phc.contains("correct horse"));
+        assert!(p.verify("correct horse"));
+        assert!(!p.verify("correct hors"));
+        assert!(!p.verify(""));
+        // A fresh salt each time: two hashes of one password differ.
+        assert_ne!(p.phc, HostPassword::new("correct horse").expect("hash").phc);
     }
 }

@@ -28,6 +28,22 @@ pub enum ApiError {
     UnknownJoinCode,
     #[error("Too many wrong join codes from this device; wait a minute and try again.")]
     RateLimited,
+    /// Too many of something from one address: answered with `Retry-After`.
+    #[error("{message}")]
+    TooMany {
+        message: &'static str,
+        retry_after: std::time::Duration,
+    },
+    #[error("This server asks for the host password: send it in the `X-Host-Password` header.")]
+    HostPasswordRequired,
+    #[error("That is not the host password.")]
+    HostPasswordWrong,
+    /// A join to a session with every seat the server allows taken.
+    #[error("{0}")]
+    SessionFull(String),
+    /// A fork at a turn the source has not reached (or a source still in the lobby).
+    #[error("{0}")]
+    TurnNotReached(String),
     #[error("Send the facilitator token as `Authorization: Bearer <token>`.")]
     Unauthorized,
     #[error("{0}")]
@@ -72,7 +88,11 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::UnknownScenario(_) => "unknown_scenario",
             ApiError::UnknownJoinCode => "unknown_join_code",
-            ApiError::RateLimited => "rate_limited",
+            ApiError::RateLimited | ApiError::TooMany { .. } => "rate_limited",
+            ApiError::HostPasswordRequired => "host_password_required",
+            ApiError::HostPasswordWrong => "host_password_wrong",
+            ApiError::SessionFull(_) => "session_full",
+            ApiError::TurnNotReached(_) => "turn_not_reached",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::UnknownSession(_) => "unknown_session",
@@ -90,14 +110,17 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::UnknownFormat(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized
+            | ApiError::HostPasswordRequired
+            | ApiError::HostPasswordWrong => StatusCode::UNAUTHORIZED,
+            ApiError::SessionFull(_) | ApiError::TurnNotReached(_) => StatusCode::CONFLICT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnknownScenario(_)
             | ApiError::UnknownJoinCode
             | ApiError::UnknownSession(_)
             | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited | ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             // What a person can fix in the form is a bad request; a session that
@@ -120,6 +143,11 @@ impl ResponseError for ApiError {
         if let ApiError::MethodNotAllowed { allow, .. } = self {
             answer.insert_header((header::ALLOW, *allow));
         }
+        if let ApiError::TooMany { retry_after, .. } = self {
+            // Whole seconds, rounded up: never "retry now" while still locked out.
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            answer.insert_header((header::RETRY_AFTER, secs.max(1).to_string()));
+        }
         answer.json(ErrorBody {
             error: ErrorFields {
                 code: self.code(),
@@ -134,6 +162,7 @@ impl From<CommandError> for ApiError {
         match e {
             CommandError::Rejected(r) => ApiError::Refused(r),
             CommandError::Unavailable(m) => ApiError::Unavailable(m),
+            CommandError::Full(m) => ApiError::SessionFull(m),
         }
     }
 }
@@ -179,6 +208,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "POST",
         web::post().to(create_session),
     ))
+    .service(only("/api/host", "GET", web::get().to(host)))
     .service(only("/api/join", "POST", web::post().to(join)))
     .service(only("/api/join/{code}", "GET", web::get().to(lobby)))
     .service(only(
@@ -233,10 +263,17 @@ async fn scenario(
     Ok(HttpResponse::Ok().json(loaded.scenario.as_ref()))
 }
 
+/// What the start page needs to know of the server before creating a session.
+async fn host(app: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "password_required": app.host_password.is_some() }))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateSession {
-    scenario: String,
+    /// Required, except for a fork (which takes its source's).
+    #[serde(default)]
+    scenario: Option<String>,
     #[serde(default)]
     title: String,
     seed: Option<u64>,
@@ -262,32 +299,90 @@ struct CreateSession {
     scope: Option<String>,
     sponsor: Option<String>,
     point_of_contact: Option<String>,
+    /// Restart another session from the briefing of one of its turns.
+    fork: Option<ForkFrom>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForkFrom {
+    session: String,
+    turn: u32,
+}
+
+impl CreateSession {
+    /// Whether anything but the title (and the fork) was given.
+    fn has_settings(&self) -> bool {
+        self.scenario.is_some()
+            || self.seed.is_some()
+            || self.max_turns.is_some()
+            || self.auto_advance.is_some()
+            || self.private_rationales
+            || self.time_zone.is_some()
+            || !self.bots.is_empty()
+            || self.team_leads
+            || !self.player_odds.is_none()
+            || self.anonymous_debrief
+            || self.scope.is_some()
+            || self.sponsor.is_some()
+            || self.point_of_contact.is_some()
+    }
 }
 
 async fn create_session(
     app: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<CreateSession>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let loaded = app.scenarios.get(&body.scenario).ok_or_else(|| {
-        ApiError::UnknownScenario(format!(
-            "There is no scenario `{}`; available: {}.",
-            body.scenario,
-            app.scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    let title = body.title.trim();
-    let title = if title.is_empty() {
-        loaded.scenario.title.as_str()
-    } else {
-        title
+    super::auth::require_host(&req, &app).await?;
+    let ip = client_ip(&req);
+    if let Some(limiter) = &app.creation_limiter {
+        limiter.check(ip).map_err(|wait| ApiError::TooMany {
+            message: "This address has created as many sessions as the server allows for now; wait and try again.",
+            retry_after: wait,
+        })?;
+    }
+    let mut body = body.into_inner();
+    let created = match body.fork.take() {
+        Some(from) => fork_session(&app, &req, body, from).await?,
+        None => new_session(&app, body).await?,
     };
+    if let Some(limiter) = &app.creation_limiter {
+        limiter.failed(ip);
+    }
+    Ok(created)
+}
+
+/// The title as given (trimmed), or `default`; refused when too long.
+fn title_or<'a>(given: &'a str, default: &'a str) -> Result<&'a str, ApiError> {
+    let title = given.trim();
+    let title = if title.is_empty() { default } else { title };
     if title.chars().count() > engine::MAX_TITLE {
         return Err(ApiError::Refused(Rejection::new(
             RejectionCode::TextTooLong,
             format!("The title is longer than {} characters.", engine::MAX_TITLE),
         )));
     }
+    Ok(title)
+}
+
+async fn new_session(
+    app: &web::Data<AppState>,
+    body: CreateSession,
+) -> Result<HttpResponse, ApiError> {
+    let Some(scenario_id) = body.scenario.as_deref() else {
+        return Err(ApiError::BadRequest(
+            "Name the `scenario` to play (or `fork` a session).".into(),
+        ));
+    };
+    let loaded = app.scenarios.get(scenario_id).ok_or_else(|| {
+        ApiError::UnknownScenario(format!(
+            "There is no scenario `{}`; available: {}.",
+            scenario_id,
+            app.scenarios.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let title = title_or(&body.title, loaded.scenario.title.as_str())?;
     if let Some(t) = body.max_turns
         && !(1..=50).contains(&t)
     {
@@ -321,11 +416,6 @@ async fn create_session(
             u64::from_le_bytes(b) >> 11 // fits a JavaScript number exactly
         }
     };
-    let token = new_token()?;
-    let code = app.fresh_join_code().ok_or_else(|| {
-        ApiError::Unavailable("No free join code could be drawn; please try again.".into())
-    })?;
-    let id = SessionId::new();
     let now = now_ms();
     let (mut state, first) = engine::create_with(
         loaded.scenario.clone(),
@@ -358,20 +448,57 @@ async fn create_session(
         }
         events.extend(more);
     }
+    let scenario_id = loaded.scenario.id.clone();
+    let created = store_new(
+        app,
+        NewRow {
+            scenario_id: scenario_id.clone(),
+            scenario_source: loaded.source.clone(),
+            title: title.to_string(),
+        },
+        events,
+        state,
+    )
+    .await?;
+    tracing::info!(session = %created["session_id"], scenario = %scenario_id, "session created");
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// A new session's row, before it has an id, a code and a token.
+struct NewRow {
+    scenario_id: String,
+    scenario_source: String,
+    title: String,
+}
+
+/// Stores a new session (its first events and the state they reach), registers its
+/// facilitator token and starts its task: the answer's `session_id`, `join_code`
+/// and `facilitator_token`.
+async fn store_new(
+    app: &web::Data<AppState>,
+    row: NewRow,
+    events: Vec<engine::Event>,
+    state: engine::State,
+) -> Result<serde_json::Value, ApiError> {
     let state_hash = state.hash().map_err(|e| {
         tracing::error!("cannot hash a new session: {e}");
         ApiError::Internal("The session could not be created; please report this.")
     })?;
+    let token = new_token()?;
+    let code = app.fresh_join_code().ok_or_else(|| {
+        ApiError::Unavailable("No free join code could be drawn; please try again.".into())
+    })?;
+    let id = SessionId::new();
     let hash = token.hash();
     app.store
         .create_session(
             NewSession {
                 id: id.to_string(),
                 join_code: code.to_string(),
-                scenario_id: loaded.scenario.id.clone(),
-                scenario_source: loaded.source.clone(),
-                title: title.to_string(),
-                created_at: now,
+                scenario_id: row.scenario_id,
+                scenario_source: row.scenario_source,
+                title: row.title,
+                created_at: now_ms(),
                 facilitator_token_hash: hash.as_str().to_string(),
             },
             &events,
@@ -389,17 +516,94 @@ async fn create_session(
             actor: Actor::Facilitator,
         },
     );
-    let app: Arc<AppState> = app.into_inner();
+    let app: Arc<AppState> = app.clone().into_inner();
     app.register_session(id.to_string(), code.to_string(), state);
-    tracing::info!(session = %id, scenario = %body.scenario, "session created");
-    Ok(HttpResponse::Created().json(json!({
+    Ok(json!({
         "session_id": id,
         "join_code": code,
         "facilitator_token": token.reveal(),
-    })))
+    }))
 }
 
-fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+/// `fork`: a new session from another's log up to the briefing of `from.turn`.
+/// Only the source's facilitator may; the source's settings come along.
+async fn fork_session(
+    app: &web::Data<AppState>,
+    req: &HttpRequest,
+    body: CreateSession,
+    from: ForkFrom,
+) -> Result<HttpResponse, ApiError> {
+    if body.has_settings() {
+        return Err(ApiError::BadRequest(
+            "A fork keeps its source's scenario and settings; give only `fork` and, if you like, `title`.".into(),
+        ));
+    }
+    let Some(token) = bearer(req) else {
+        return Err(ApiError::Unauthorized);
+    };
+    let source = SessionId::parse(&from.session)
+        .map_err(|_| ApiError::UnknownSession(from.session.clone()))?;
+    let stored = {
+        let id = source.to_string();
+        app.store
+            .run_blocking(move |s| StoredSession::load(s, &id))
+            .await
+    };
+    let StoredSession {
+        row,
+        scenario,
+        events,
+    } = match stored {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(LoadError::NotFound | LoadError::Store(StoreError::NotFound))) => {
+            return Err(ApiError::UnknownSession(source.to_string()));
+        }
+        Ok(Err(LoadError::Scenario(e))) => {
+            tracing::error!(session = %source, "fork: {e}");
+            return Err(ApiError::Internal("The stored scenario cannot be read."));
+        }
+        Ok(Err(e)) => return Err(unreadable(source.as_str(), &e)),
+        Err(e) => return Err(unreadable(source.as_str(), &e)),
+    };
+    if !token.hash().matches(&row.facilitator_token_hash) {
+        return Err(ApiError::Forbidden(
+            "Only this session's facilitator can restart it from a turn.",
+        ));
+    }
+    let title = (!body.title.trim().is_empty())
+        .then(|| title_or(&body.title, &row.title))
+        .transpose()?;
+    let forked_from = engine::ForkedFrom {
+        session: row.id.clone(),
+        turn: from.turn,
+    };
+    let (state, events) =
+        engine::fork(scenario, &events, forked_from, title).map_err(|e| match e {
+            engine::ForkError::TurnZero => ApiError::BadRequest(e.to_string()),
+            engine::ForkError::Lobby | engine::ForkError::NotReached { .. } => {
+                ApiError::TurnNotReached(e.to_string())
+            }
+            engine::ForkError::NoCreation => {
+                tracing::error!(session = %row.id, "fork: {e}");
+                ApiError::Internal("The session's log cannot be forked.")
+            }
+        })?;
+    let created = store_new(
+        app,
+        NewRow {
+            scenario_id: row.scenario_id.clone(),
+            scenario_source: row.scenario_source.clone(),
+            title: state.title.clone(),
+        },
+        events,
+        state,
+    )
+    .await?;
+    tracing::info!(session = %created["session_id"], source = %row.id, turn = from.turn, "session forked");
+    Ok(HttpResponse::Created().json(created))
+}
+
+pub(super) fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr()
         .map(|a| a.ip())
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
@@ -606,9 +810,8 @@ async fn series(
     req: HttpRequest,
     query: web::Query<SeriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    // HOST PASSWORD SEAM: once the host password lands, its guard goes on the next
-    // line (e.g. `super::auth::require_host(&app, &req)?;`): the series is the host's.
-    let _ = &req;
+    // The series (and the list of stored scenarios) is the host's.
+    super::auth::require_host(&req, &app).await?;
     let q = query.into_inner();
     let selection = match (q.scenario, q.sessions) {
         (None, None) => {

@@ -22,11 +22,16 @@ mod startup;
 mod state;
 mod ws;
 
-pub use auth::{hash_token, normalize_code};
+pub use auth::{HOST_PASSWORD_HEADER, HostPassword, hash_token, normalize_code, require_host};
 pub use clock::now_ms;
 pub use fanout::event_frame;
+pub use http::ApiError;
+pub use ids::{JoinCode, SessionId, Token};
 pub use session::{Seat, SessionHandle};
-pub use startup::{Application, CSP, Config};
+pub use startup::{
+    Application, CSP, Config, DEFAULT_PLAYERS_PER_SESSION, DEFAULT_SESSION_WINDOW,
+    DEFAULT_SESSIONS_PER_ADDRESS,
+};
 pub use state::{AppState, Loaded, TokenRegistry};
 pub use ws::MAX_FRAME;
 

@@ -24,7 +24,24 @@ pub struct Config {
     pub scenarios: PathBuf,
     /// A database write not committed by then is answered `unavailable`.
     pub write_timeout: Duration,
+    /// Guards creating and forking sessions (and the series page); `None`: anyone
+    /// who reaches the server may.
+    pub host_password: Option<super::auth::HostPassword>,
+    /// Sessions one address may create (or fork) per `session_window`; 0: no limit.
+    pub sessions_per_address: u32,
+    pub session_window: Duration,
+    /// Seats in one session, observers included; 0: no limit.
+    pub players_per_session: u32,
 }
+
+/// The default limits: a facilitator creating a session for each of six syndicates
+/// and a few rehearsals stays far below 30 in ten minutes, while a script filling
+/// the disk is stopped at once; a seminar game seats a few players per team and a
+/// row of observers, far below 60, while a 2,000-seat session (a 425 KB snapshot
+/// to every seat) is refused.
+pub const DEFAULT_SESSIONS_PER_ADDRESS: u32 = 30;
+pub const DEFAULT_SESSION_WINDOW: Duration = Duration::from_secs(600);
+pub const DEFAULT_PLAYERS_PER_SESSION: u32 = 60;
 
 impl Default for Config {
     /// The command line's defaults.
@@ -34,6 +51,10 @@ impl Default for Config {
             db: PathBuf::from("wargame.db"),
             scenarios: PathBuf::from("scenarios"),
             write_timeout: StoreOptions::default().write_timeout,
+            host_password: None,
+            sessions_per_address: DEFAULT_SESSIONS_PER_ADDRESS,
+            session_window: DEFAULT_SESSION_WINDOW,
+            players_per_session: DEFAULT_PLAYERS_PER_SESSION,
         }
     }
 }
@@ -62,7 +83,13 @@ impl Application {
         };
         let store = Store::open_with(&config.db, options)
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db.display()))?;
-        let app = Arc::new(AppState::new(store, scenarios));
+        let limits = super::state::Limits {
+            host_password: config.host_password.clone(),
+            sessions_per_address: config.sessions_per_address,
+            session_window: config.session_window,
+            players_per_session: config.players_per_session,
+        };
+        let app = Arc::new(AppState::new(store, scenarios, limits));
         restore::restore(&app).await?;
         let port = listener.local_addr()?.port();
         let data = web::Data::from(app.clone());

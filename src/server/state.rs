@@ -56,20 +56,53 @@ pub struct AppState {
     pub tokens: Arc<TokenRegistry>,
     sessions: RwLock<HashMap<String, SessionHandle>>,
     codes: RwLock<HashMap<String, String>>,
-    pub(super) join_limiter: auth::JoinLimiter,
+    pub(super) join_limiter: auth::AddressLimiter,
+    /// Guards creating and forking sessions (and the series page) when set.
+    pub host_password: Option<auth::HostPassword>,
+    /// Wrong host passwords per address.
+    pub(super) password_limiter: auth::AddressLimiter,
+    /// Sessions created (or forked) per address; `None`: no limit.
+    pub(super) creation_limiter: Option<auth::AddressLimiter>,
+    /// Most seats (players and observers) in one session; 0: no limit.
+    pub(super) max_players: u32,
     pub shutdown: watch::Sender<bool>,
 }
 
+/// Limits the server applies whatever the password: see `Config`.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub host_password: Option<auth::HostPassword>,
+    /// Sessions one address may create in `session_window` (0: no limit).
+    pub sessions_per_address: u32,
+    pub session_window: std::time::Duration,
+    /// Seats in one session, observers included (0: no limit).
+    pub players_per_session: u32,
+}
+
+/// Wrong host passwords an address may send in a minute before it waits.
+pub const PASSWORD_ATTEMPTS: u32 = 5;
+
 impl AppState {
-    pub(super) fn new(store: Store, scenarios: BTreeMap<String, Loaded>) -> AppState {
+    pub(super) fn new(
+        store: Store,
+        scenarios: BTreeMap<String, Loaded>,
+        limits: Limits,
+    ) -> AppState {
         let (shutdown, _) = watch::channel(false);
+        let minute = std::time::Duration::from_secs(60);
         AppState {
             store,
             scenarios,
             tokens: Arc::new(TokenRegistry::default()),
             sessions: RwLock::new(HashMap::new()),
             codes: RwLock::new(HashMap::new()),
-            join_limiter: auth::JoinLimiter::new(10, std::time::Duration::from_secs(60)),
+            join_limiter: auth::AddressLimiter::new(10, minute),
+            host_password: limits.host_password,
+            password_limiter: auth::AddressLimiter::new(PASSWORD_ATTEMPTS, minute),
+            creation_limiter: (limits.sessions_per_address > 0).then(|| {
+                auth::AddressLimiter::new(limits.sessions_per_address, limits.session_window)
+            }),
+            max_players: limits.players_per_session,
             shutdown,
         }
     }
@@ -109,6 +142,7 @@ impl AppState {
             id.clone(),
             code.clone(),
             state,
+            self.max_players,
         );
         self.sessions
             .write()

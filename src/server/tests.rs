@@ -14,6 +14,7 @@ async fn test_app(db: &std::path::Path) -> Application {
         db: db.to_path_buf(),
         scenarios: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
         write_timeout: Duration::from_millis(300),
+        ..Default::default()
     };
     Application::build(config).await.expect("builds")
 }

@@ -290,7 +290,10 @@ impl Conn {
                 self.send(&ServerFrame::error(&r#ref, &Refusal::from(&r)))
                     .await
             }
-            Err(CommandError::Unavailable(m)) => self.refuse(&r#ref, WsCode::Unavailable, &m).await,
+            // Only a join (over HTTP) is refused for a full session.
+            Err(CommandError::Unavailable(m) | CommandError::Full(m)) => {
+                self.refuse(&r#ref, WsCode::Unavailable, &m).await
+            }
         }
     }
 

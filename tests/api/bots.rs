@@ -168,12 +168,13 @@ async fn a_session_of_bots_is_played_by_white_cell_commands_alone() {
     }
     let csv = export(&app, &session, &token, "csv").await;
     let mut lines = csv.lines();
-    assert!(lines.next().expect("header").ends_with(",bot"));
+    assert!(lines.next().expect("header").ends_with(",bot,forked_from"));
     let rows: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), choices.len());
     for row in rows {
         assert!(
-            BOTS.iter().any(|(_, d)| row.ends_with(&format!(",{d}"))),
+            // The bot's doctrine, then `forked_from`, empty for a session not forked.
+            BOTS.iter().any(|(_, d)| row.ends_with(&format!(",{d},"))),
             "{row}"
         );
     }

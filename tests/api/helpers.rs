@@ -38,6 +38,36 @@ pub async fn spawn_app_with_fixture(name: &str) -> TestApp {
     spawn_app_with(dir, scenarios).await
 }
 
+/// A server on the repository's scenarios with its configuration changed by `change`
+/// (a host password, limits), in `dir` (a fresh one when `None`).
+pub async fn spawn_app_configured(
+    dir: Option<tempfile::TempDir>,
+    change: impl FnOnce(&mut wargame::server::Config),
+) -> TestApp {
+    let dir = dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+    let mut config = wargame::server::Config {
+        addr: "127.0.0.1:0".into(),
+        db: dir.path().join("test.db"),
+        scenarios: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        ..Default::default()
+    };
+    change(&mut config);
+    let app = wargame::server::Application::build(config)
+        .await
+        .expect("server builds");
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped(false));
+    TestApp { port, _dir: dir }
+}
+
+/// An answer read whole: status, `Retry-After` (if any), JSON body (or null).
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Value,
+    pub bytes: Bytes,
+}
+
 async fn spawn_app_with(dir: tempfile::TempDir, scenarios: std::path::PathBuf) -> TestApp {
     // RUST_LOG=debug shows the server's logs for a failing test.
     if let Ok(filter) = std::env::var("RUST_LOG") {
@@ -85,6 +115,41 @@ impl TestApp {
         let status = resp.status().as_u16();
         let body = resp.body().limit(16 << 20).await.expect("body");
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A request with headers (`Authorization`, `X-Host-Password`); `body` is sent
+    /// as JSON unless null.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Answer {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = awc::Client::new().request(method, self.url(path));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut resp = if body.is_null() {
+            req.send().await
+        } else {
+            req.send_json(&body).await
+        }
+        .expect("request");
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let bytes = resp.body().limit(16 << 20).await.expect("body");
+        Answer {
+            status,
+            retry_after,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            bytes,
+        }
     }
 
     /// Creates a session; returns (session_id, join_code, facilitator_token).

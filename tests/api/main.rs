@@ -4,6 +4,7 @@ mod bots;
 mod crash;
 mod debrief;
 mod edges;
+mod fork;
 mod helpers;
 mod negotiation;
 mod series;

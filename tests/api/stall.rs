@@ -18,6 +18,7 @@ async fn spawn_with_store() -> (TestApp, wargame::store::Store, std::path::PathB
         db: db.clone(),
         scenarios: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
         write_timeout: BOUND,
+        ..Default::default()
     };
     let server = wargame::server::Application::build(config)
         .await

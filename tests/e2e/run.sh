@@ -71,4 +71,4 @@ NODE_FLAGS=()
 if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
   NODE_FLAGS+=(--experimental-websocket)
 fi
-node "${NODE_FLAGS[@]}" --test run.mjs room.mjs bots.mjs reducer.test.mjs teamwork.mjs debrief.mjs
+node "${NODE_FLAGS[@]}" --test run.mjs room.mjs bots.mjs reducer.test.mjs teamwork.mjs debrief.mjs fork.mjs

@@ -100,11 +100,19 @@ impl Report<'_> {
                 title,
                 seed,
                 max_turns,
+                forked_from,
                 ..
             } => {
                 let seed = seed.map_or("hidden".to_string(), |s| s.to_string());
+                let fork = forked_from.as_ref().map_or(String::new(), |f| {
+                    format!(
+                        ", forked from session {} at turn {}",
+                        one_line(&f.session),
+                        f.turn
+                    )
+                });
                 format!(
-                    "Session \u{201c}{}\u{201d} created from scenario {scenario} (seed {seed}, up to {max_turns} turns)",
+                    "Session \u{201c}{}\u{201d} created from scenario {scenario} (seed {seed}, up to {max_turns} turns{fork})",
                     one_line(title)
                 )
             }

@@ -11,6 +11,8 @@ use crate::server::protocol::Ref;
 pub enum CommandError {
     Rejected(Rejection),
     Unavailable(String),
+    /// A join to a session that has all the seats the server allows.
+    Full(String),
 }
 
 impl From<Rejection> for CommandError {

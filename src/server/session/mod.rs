@@ -94,6 +94,8 @@ struct SessionTask {
     /// Writes that came in while another was in flight, in order, each with the
     /// time it is answered `unavailable` if still waiting.
     waiting: VecDeque<(Instant, Msg)>,
+    /// Most seats (players and observers) the session takes; 0: no limit.
+    max_players: u32,
 }
 
 /// Most events between two stored state hashes. Every phase change stores one too.
@@ -106,6 +108,7 @@ pub fn spawn(
     id: String,
     join_code: String,
     state: State,
+    max_players: u32,
 ) -> SessionHandle {
     let (tx, rx) = mpsc::channel(INBOX);
     let task = SessionTask {
@@ -122,6 +125,7 @@ pub fn spawn(
         state,
         writing: None,
         waiting: VecDeque::new(),
+        max_players,
     };
     tokio::spawn(task.run(rx));
     SessionHandle { tx }
@@ -370,6 +374,14 @@ impl SessionTask {
                 player,
                 reply,
             } => {
+                let seats = self.state.players.len();
+                if self.max_players > 0 && seats >= self.max_players as usize {
+                    let _ = reply.send(Err(CommandError::Full(format!(
+                        "This session has all the {} seats it takes; ask the facilitator.",
+                        self.max_players
+                    ))));
+                    return;
+                }
                 let player = player.into_string();
                 let actor = Role::parse(&team).actor(player.clone());
                 let seat = SeatRow {

@@ -40,6 +40,9 @@ impl Server {
             .arg(db)
             .arg("--scenarios")
             .arg(SCENARIOS)
+            // One address creates every session and seat: no per-address limits.
+            .env("WARGAME_SESSIONS_PER_ADDRESS", "0")
+            .env("WARGAME_PLAYERS_PER_SESSION", "0")
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),

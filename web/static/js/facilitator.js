@@ -27,6 +27,7 @@ import { renderBots } from './facilitator/bots.js';
 import { renderLeads } from './facilitator/leads.js';
 import { renderDebrief } from './facilitator/debrief.js';
 import { renderAar, wireAar } from './facilitator/aar.js';
+import { renderFork, wireFork } from './facilitator/fork.js';
 
 function renderHeader() {
   const st = S.state;
@@ -70,6 +71,7 @@ function renderAll() {
   renderSession();
   renderDebrief();
   renderAar();
+  renderFork();
 }
 
 // ---------------------------------------------------------------- frames
@@ -152,6 +154,7 @@ onReady(() => {
   $('preview-btn').addEventListener('click', runPreview);
   wireSession();
   wireAar();
+  wireFork();
   S.console = bootConsole({
     token: S.rec.token,
     accept: acceptSnapshot,

@@ -6,6 +6,7 @@ import { api } from './lib/api.js';
 import { store, encodeKey, decodeKey } from './lib/storage.js';
 import { announce, problem, feedback } from './lib/notify.js';
 import { lanInfo, joinTarget, qrSrc } from './lib/lan.js';
+import { passwordRequired, hostPassword, rememberHostPassword, hostHeaders } from './lib/host.js';
 
 let scenarios = [];
 
@@ -92,11 +93,20 @@ async function create(ev) {
     }
     body.max_turns = n;
   }
+  const needsPassword = !$('host-password-field').hidden;
+  const password = $('host-password').value;
+  if (needsPassword && !password) {
+    feedback(fb, 'error', 'This server asks for the host password; type it first.');
+    $('host-password').focus();
+    return;
+  }
   const btn = $('create-btn');
   btn.disabled = true;
   feedback(fb, 'busy', 'Creating the session…');
   try {
-    const res = await api('POST', '/api/sessions', body);
+    const headers = needsPassword ? { 'X-Host-Password': password } : {};
+    const res = await api('POST', '/api/sessions', body, undefined, headers);
+    if (needsPassword) rememberHostPassword(password);
     const rec = {
       session_id: res.session_id,
       join_code: res.join_code,
@@ -112,8 +122,13 @@ async function create(ev) {
     showCreated(rec);
     renderMine();
     $('create-form').reset();
+    $('host-password').value = hostPassword();
     describeScenario();
   } catch (e) {
+    if (e.code === 'host_password_wrong' || e.code === 'host_password_required') {
+      rememberHostPassword('');
+      $('host-password').focus();
+    }
     feedback(fb, 'error', `The session was not created: ${e.message}`);
   } finally {
     btn.disabled = false;
@@ -228,13 +243,77 @@ function seriesUrl(scenario, format) {
   return `/api/series?scenario=${encodeURIComponent(scenario)}&format=${format}`;
 }
 
+/** Whether an API error is the host password's (missing or wrong). */
+function passwordRefused(e) {
+  return e && (e.code === 'host_password_required' || e.code === 'host_password_wrong');
+}
+
+/**
+ * Fetches a series report with the host password in its header (never in the
+ * address, where it would reach logs), then opens the HTML in the tab opened on
+ * the click, or saves the other formats under the server's file name.
+ */
+async function fetchSeries(scenario, format, tab) {
+  const fb = $('series-feedback');
+  feedback(fb, 'busy', 'Building the series report (it replays every session and simulates the baselines)…');
+  try {
+    const res = await fetch(seriesUrl(scenario, format), { headers: hostHeaders() });
+    if (!res.ok) {
+      const body = await res.json().catch(() => null);
+      const err = (body && body.error) || { code: 'http_' + res.status, message: `The server answered ${res.status}.` };
+      throw Object.assign(new Error(err.message), { code: err.code });
+    }
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
+    if (tab) {
+      tab.location.href = url;
+    } else {
+      const disposition = res.headers.get('Content-Disposition') || '';
+      const m = /filename="([^"]+)"/.exec(disposition);
+      const a = el('a', { href: url, download: m ? m[1] : `wargame-series.${format}` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    feedback(fb, 'ok', tab ? 'The series report is open in a new tab.' : 'The series report is saved.');
+  } catch (e) {
+    if (tab) tab.close();
+    if (passwordRefused(e)) rememberHostPassword('');
+    feedback(fb, 'error', `The series report could not be made: ${e.message}`);
+    if (passwordRefused(e)) loadSeries();
+  }
+}
+
+/** The series is the host's: a small form for the host password, then the list. */
+function askSeriesPassword(box, e) {
+  const input = el('input', { id: 'series-password', type: 'password', autocomplete: 'current-password' });
+  const form = el(
+    'form',
+    { class: 'inline-form', id: 'series-password-form' },
+    el('p', { class: 'feedback error', role: 'status', text: e.code === 'host_password_wrong' ? 'That host password is wrong.' : 'Comparing sessions is the host’s: enter the host password.' }),
+    el('div', { class: 'field' }, el('label', { for: 'series-password', text: 'Host password' }), input),
+    el('button', { type: 'submit', class: 'secondary', text: 'Show the stored sessions' })
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    rememberHostPassword(input.value);
+    loadSeries();
+  });
+  fill(box, form);
+}
+
 /** The scenarios with stored sessions, each with its series report in every format. */
 async function loadSeries() {
   const box = $('series-list');
   let list;
   try {
-    list = (await api('GET', '/api/series')) || [];
+    list = (await api('GET', '/api/series', undefined, undefined, hostHeaders())) || [];
   } catch (e) {
+    if (passwordRefused(e)) {
+      askSeriesPassword(box, e);
+      return;
+    }
     fill(box, el('p', { class: 'feedback error', text: `The stored sessions could not be listed: ${e.message}` }));
     return;
   }
@@ -242,6 +321,16 @@ async function loadSeries() {
     fill(box, el('p', { class: 'muted', text: 'No sessions are stored on this server yet.' }));
     return;
   }
+  const open = (id) => (ev) => {
+    ev.preventDefault();
+    // Opened on the click itself, so no pop-up blocker stops it.
+    const tab = window.open('', '_blank');
+    fetchSeries(id, 'html', tab);
+  };
+  const save = (id, f) => (ev) => {
+    ev.preventDefault();
+    fetchSeries(id, f, null);
+  };
   fill(
     box,
     el(
@@ -265,25 +354,24 @@ async function loadSeries() {
           el(
             'div',
             { class: 'session-actions' },
-            el('a', {
+            el('button', {
+              type: 'button',
               class: 'button primary small',
-              href: seriesUrl(s.id, 'html'),
-              target: '_blank',
-              rel: 'noopener',
               text: 'Open the series report',
               'aria-label': `Open the series report of ${s.title || s.id} in a new tab`,
+              onclick: open(s.id),
             }),
             ...[
               ['json', 'JSON'],
               ['csv', 'CSV'],
               ['markdown', 'Markdown'],
             ].map(([f, label]) =>
-              el('a', {
+              el('button', {
+                type: 'button',
                 class: 'button secondary small',
-                href: seriesUrl(s.id, f),
-                download: '',
                 text: label,
                 'aria-label': `Download the series report of ${s.title || s.id} as ${label}`,
+                onclick: save(s.id, f),
               })
             )
           )
@@ -338,4 +426,8 @@ onReady(() => {
   renderMine();
   loadScenarios();
   loadSeries();
+  passwordRequired().then((required) => {
+    $('host-password-field').hidden = !required;
+    if (required) $('host-password').value = hostPassword();
+  });
 });

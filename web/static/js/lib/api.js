@@ -1,7 +1,7 @@
 // The HTTP API: JSON in and out, and every refusal as the server's own sentence.
 
-export async function api(method, path, body, token) {
-  const headers = { Accept: 'application/json' };
+export async function api(method, path, body, token, extraHeaders) {
+  const headers = Object.assign({ Accept: 'application/json' }, extraHeaders || {});
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;

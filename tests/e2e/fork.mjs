@@ -1,0 +1,137 @@
+// End-to-end test of restarting from a turn: a real `wargame serve` with a host
+// password, headless Chromium. The start page asks for the password; the White Cell
+// plays to turn 2, restarts the session from turn 2 from its console, and the new
+// session's console opens at turn 2's briefing, saying where it came from.
+//
+// Run by tests/e2e/run.sh, or: WARGAME_BIN=path/to/wargame node --test fork.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { freePort, sleep, text, waiters } from './lib.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+const BIN = process.env.WARGAME_BIN || path.join(TARGET, 'debug', 'wargame');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const DESKTOP = { width: 1440, height: 1000 };
+
+const PASSWORD = 'e2e host secret';
+const { until, waitText } = waiters(15000);
+let server;
+let serverLog = '';
+let browser;
+let tmp;
+let base;
+const errors = [];
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `the wargame binary is missing at ${BIN}; run cargo build`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-e2e-fork-'));
+  const scenarios = path.join(ROOT, 'scenarios');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, 'fork.db'), '--scenarios', scenarios, '--host-password', PASSWORD], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: Object.assign({}, process.env, { RUST_LOG: 'warn' }),
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await until(async () => {
+    if (server.exitCode !== null) throw new Error(`the server exited: ${serverLog}`);
+    return (await fetch(`${base}/healthz`)).ok;
+  }, 'the server to answer /healthz', 30000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function openPage() {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 404|WebSocket/i.test(m.text())) errors.push(m.text());
+  });
+  return page;
+}
+
+
+/** Advances the phase, confirming when the console asks (a window closed with no
+ *  submissions, scripted injects due), until the phase reads `phase`. */
+async function advanceTo(page, phase) {
+  await page.click('#advance-btn');
+  const confirm = page.locator('#advance-confirm:not([hidden])');
+  const pending = page.locator('#pending-confirm:not([hidden])');
+  await until(async () => {
+    if (await confirm.isVisible().catch(() => false)) await page.click('#advance-confirm-yes');
+    // Scripted injects due before the window opens: skip them.
+    if (await pending.isVisible().catch(() => false)) await page.click('#pending-skip');
+    return phase.test(await text(page, '#phase'));
+  }, `the phase ${phase}`);
+}
+
+test('the White Cell restarts the session from turn 2 and the new session opens there', { timeout: 120000 }, async () => {
+  const fac = await openPage();
+  await fac.goto(`${base}/`);
+  await until(async () => (await fac.locator('#scenario option').count()) > 0, 'the scenario list');
+  // The server asks for the host password: the start page shows the field.
+  await fac.locator('#host-password-field:not([hidden])').waitFor();
+  await fac.fill('#title', 'Restart seminar');
+  await fac.fill('#seed', '9');
+  await fac.click('#create-btn');
+  await waitText(fac, '#create-feedback', /host password/);
+  await fac.fill('#host-password', PASSWORD);
+  await fac.click('#create-btn');
+  await waitText(fac, '#created-code', /^[A-Z0-9-]{4,}$/);
+  await fac.click('#created-console');
+  await fac.waitForURL(/\/facilitator\?session=/);
+  const source = new URL(fac.url()).searchParams.get('session');
+  await waitText(fac, '#conn', /Connected/);
+
+  await advanceTo(fac, /Briefing/); // start: turn 1
+  await advanceTo(fac, /Decision/);
+  await advanceTo(fac, /Adjudication/);
+  await advanceTo(fac, /Review/);
+  await advanceTo(fac, /Briefing/); // turn 2
+  await waitText(fac, '#turn', /2/);
+
+  await fac.click('#tab-session');
+  await until(async () => (await fac.locator('#fork-turn option').count()) === 2, 'turns 1 and 2 to restart from');
+  await fac.selectOption('#fork-turn', '2');
+  await fac.click('#fork-btn');
+  await fac.locator('#fork-confirm:not([hidden])').waitFor();
+  assert.match(await text(fac, '#fork-confirm-text'), /briefing of turn 2/);
+  await fac.click('#fork-confirm-yes');
+  const code = (await waitText(fac, '#fork-code', /^[A-Z0-9-]{4,}$/)).trim();
+  assert.notEqual(code, (await text(fac, '#join-code')).trim());
+
+  await fac.click('#fork-console');
+  await until(async () => {
+    const s = new URL(fac.url()).searchParams.get('session');
+    return s && s !== source;
+  }, 'the new session\'s console');
+  await waitText(fac, '#conn', /Connected/);
+  await waitText(fac, '#turn', /2/);
+  await waitText(fac, '#phase', /Briefing/);
+  await waitText(fac, '#join-code', new RegExp(`^${code}$`));
+  await fac.click('#tab-session');
+  await waitText(fac, '#forked-line', new RegExp(`turn 2 of session ${source}`));
+  assert.deepEqual(errors, [], 'no page errors');
+});
