@@ -135,6 +135,22 @@ fn three_sessions() -> Db {
         true,
     );
     let c = game(3, Some(1), &[("belarus", LOGISTICS, Success)], false);
+    // The hot-wash after the two ended games: how realistic (a default scale).
+    let (mut a, mut b) = (a, b);
+    for (g, realism) in [(&mut a, 4), (&mut b, 2)] {
+        g.cmd(
+            &Actor::Team {
+                team: "belarus".into(),
+                player: "p-belarus".into(),
+            },
+            Command::Debrief {
+                answers: vec![engine::DebriefAnswer {
+                    question: "realism".into(),
+                    value: engine::AnswerValue::Number(realism),
+                }],
+            },
+        );
+    }
     // Stored out of order: the series orders by creation time.
     store_game(&store, "s-c", t0 + 3_000, &src, &c);
     store_game(&store, "s-a", t0 + 1_000, &src, &a);
@@ -252,6 +268,36 @@ fn three_sessions_give_the_known_frequencies_rates_flags_and_endings() {
     assert_eq!(
         esc.baseline["random"].len(),
         1 + s.baselines[0].turns as usize
+    );
+}
+
+#[test]
+fn the_debrief_scales_are_compared_session_by_session() {
+    let db = three_sessions();
+    let s = build(&db.path, Selection::Scenario("belarus-2025".into()), FEW);
+    let realism = s
+        .debrief
+        .iter()
+        .find(|d| d.question == "realism")
+        .expect("the realism scale is in the series");
+    let means: Vec<Option<f64>> = realism
+        .by_session
+        .iter()
+        .map(|st| st.as_ref().map(|st| st.mean))
+        .collect();
+    // S1 (s-a) said 4, S2 (s-b) said 2, S3 (s-c) never ended.
+    assert_eq!(means, [Some(4.0), Some(2.0), None]);
+    let all = realism.all.as_ref().expect("overall");
+    assert_eq!(
+        (all.answers, all.mean, all.counts),
+        (2, 3.0, [0, 1, 0, 1, 0])
+    );
+    // A scale nobody answered is listed without answers; text questions are not.
+    assert!(s.debrief.iter().all(|d| d.question != "went_well"));
+    let md = String::from_utf8(series::render(Format::Markdown, &s)).expect("utf-8");
+    assert!(
+        md.contains("| How realistic was the game? \\(1 = not at all, 5 = very\\) | 4 \\(n=1\\) | 2 \\(n=1\\) |  | 3 \\(n=2\\) | 0 | 1 | 0 | 1 | 0 |"),
+        "{md}"
     );
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::gather::{Gathered, Selection};
 use super::{Options, SCHEMA, SeriesError, baseline};
-use crate::engine::{Event, Outcome, State, evolve, objectives_met};
-use crate::scenario::Scenario;
+use crate::engine::{AnswerValue, Event, Outcome, State, evolve, objectives_met};
+use crate::scenario::{QuestionKind, Scenario};
 
 /// The whole series report.
 #[derive(Debug, Clone, Serialize)]
@@ -402,11 +402,34 @@ impl Series {
             }
         }
 
-        // SEAM (debrief): the scale questions are the scenario's `[[debrief]]`
-        // questions of kind "scale" (id, text), and each session's answers the
-        // `value`s of its `debrief_submitted` events for those questions; pass
-        // them here and every format shows the section.
-        let debrief = scale_rows(&[], &vec![Vec::new(); n]);
+        // The debrief's scales: the scenario's `[[debrief]]` questions of kind
+        // "scale", and each session's answers to them (anonymous or not, no names
+        // are read). Left out when no session has a scale answer.
+        let answers: Vec<Vec<(String, i64)>> = played
+            .iter()
+            .map(|p| {
+                p.state
+                    .debrief
+                    .responses
+                    .iter()
+                    .flat_map(|r| &r.answers)
+                    .filter_map(|a| match a.value {
+                        AnswerValue::Number(v) => Some((a.question.clone(), v)),
+                        AnswerValue::Text(_) => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let questions: Vec<(String, String)> = if answers.iter().all(Vec::is_empty) {
+            Vec::new()
+        } else {
+            s.debrief
+                .iter()
+                .filter(|q| q.kind == QuestionKind::Scale)
+                .map(|q| (q.id.to_string(), q.text.clone()))
+                .collect()
+        };
+        let debrief = scale_rows(&questions, &answers);
 
         Ok(Series {
             schema: SCHEMA,
