@@ -165,6 +165,9 @@ test('players answer the debrief on their pages; the White Cell counts, reads an
 
   // The observer answers a scale only.
   await waitText(obs.page, '#debrief', /The game is over/);
+  // On the observer page (often the projector) the survey waits behind a summary.
+  assert.equal(await obs.page.isVisible('#dq-useful-1'), false, 'the projector keeps its board');
+  await obs.page.click('#debrief-details summary');
   await obs.page.check('#dq-useful-1'); // 2
   await obs.page.click('#debrief-send');
   await waitText(obs.page, '#debrief', /Thank you/);

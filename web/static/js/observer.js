@@ -235,7 +235,7 @@ function renderAll() {
   renderTeams();
   drawIfChanged('timeline', [st.turn, st.injects, st.choices, st.notes, st.agreements, C.applied], renderTimeline);
   drawIfChanged('public-talk', [st.channels, (st.messages || []).slice(-20)], renderPublicTalk);
-  renderSurvey(st, { sessionId: seat.session_id, player: seat.player, conn: C.conn, get sent() { return surveySent; }, set sent(v) { surveySent = v; } });
+  renderSurvey(st, { collapsed: true, sessionId: seat.session_id, player: seat.player, conn: C.conn, get sent() { return surveySent; }, set sent(v) { surveySent = v; } });
 }
 
 /** Whether this observer's debrief answers were taken (until a snapshot says so). */

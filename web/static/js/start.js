@@ -306,6 +306,11 @@ function askSeriesPassword(box, e) {
 /** The scenarios with stored sessions, each with its series report in every format. */
 async function loadSeries() {
   const box = $('series-list');
+  // Without a password to present, ask for it rather than be refused.
+  if (!hostPassword() && (await passwordRequired())) {
+    askSeriesPassword(box, { code: 'host_password_required' });
+    return;
+  }
   let list;
   try {
     list = (await api('GET', '/api/series', undefined, undefined, hostHeaders())) || [];

@@ -150,16 +150,24 @@ export function renderSurvey(st, ctx) {
         feedback(status, 'error', err.message);
       }
     });
+    // The observer page is often the room's projector: there the survey waits
+    // behind a summary, so the screen keeps showing the board.
+    const wrap = (...parts) =>
+      ctx.collapsed
+        ? [el('details', { id: 'debrief-details' }, el('summary', { text: 'Answer the debrief survey (an observer at this screen)' }), ...parts)]
+        : parts;
     fill(
       box,
       heading,
-      el('p', {
-        class: 'hint',
-        text: `The game is over. A few questions for the White Cell's after-action report; answer any you like and send them once.${
-          d.anonymous ? ' Your answers are stored without your name.' : ' The White Cell sees your name with your answers.'
-        }`,
-      }),
-      form
+      ...wrap(
+        el('p', {
+          class: 'hint',
+          text: `The game is over. A few questions for the White Cell's after-action report; answer any you like and send them once.${
+            d.anonymous ? ' Your answers are stored without your name.' : ' The White Cell sees your name with your answers.'
+          }`,
+        }),
+        form
+      )
     );
     // Restore typed text after the form is in the page.
     for (const q of d.questions) {
