@@ -133,5 +133,22 @@ test('the White Cell restarts the session from turn 2 and the new session opens 
   await waitText(fac, '#join-code', new RegExp(`^${code}$`));
   await fac.click('#tab-session');
   await waitText(fac, '#forked-line', new RegExp(`turn 2 of session ${source}`));
+
+  // A player joins the restarted session with its code and is told what it is.
+  const player = await openPage();
+  await player.goto(`${base}/join`);
+  const fork = new URL(fac.url()).searchParams.get('session');
+  const joined = await player.evaluate(async ([c]) => {
+    const r = await fetch('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ join_code: c, team: 'belarus', name: 'Alena' }) });
+    return r.json();
+  }, [code]);
+  assert.equal(joined.session_id, fork);
+  await player.evaluate(
+    (r) => localStorage.setItem('wargame.seats', JSON.stringify([r])),
+    { session_id: joined.session_id, team: 'belarus', team_name: 'Belarus', token: joined.token, player: joined.player, name: 'Alena', join_code: code, title: 'x' }
+  );
+  await player.goto(`${base}/team?session=${encodeURIComponent(fork)}`);
+  await waitText(player, '#conn', /Connected/);
+  await waitText(player, '#forked-line', /restarts an earlier session at the briefing of turn 2/);
   assert.deepEqual(errors, [], 'no page errors');
 });

@@ -13,6 +13,10 @@ export function renderBriefing() {
     $('team-brief').hidden = false;
     setText($('team-brief-text'), team.briefing);
   } else $('team-brief').hidden = true;
+  // A restarted session: what came before its first turn here was another game's.
+  const from = st.forked_from;
+  $('forked-line').hidden = !from;
+  if (from) setText($('forked-line'), `This game restarts an earlier session at the briefing of turn ${from.turn}: turns before it were played there.`);
   // This turn's injects; earlier ones are under "Earlier turns", so the feed above the
   // option menu stays short however long the game runs.
   const all = st.injects || [];
