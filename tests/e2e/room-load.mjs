@@ -13,12 +13,24 @@
 // and reports per action the time until EVERY page shows it (p50/p95 over the game)
 // and the per-page times.
 //
-// Not part of CI; run by hand (a few minutes):
-//   cargo build
-//   WARGAME_BIN=target/debug/wargame node tests/e2e/room-load.mjs
-// Env: WARGAME_BIN (default target/debug/wargame), CHROMIUM (default /usr/bin/chromium),
-// WARGAME_TURNS (play this many turns, default: the scenario's), WARGAME_SEED (2025),
-// WARGAME_OUT (the JSON report, default tests/e2e/screenshots/room-load.json).
+// Besides the times, it says where they go (see BENCHMARKS.md): per page, when the
+// first event frame of the action reached the page's script (click -> frame: the server
+// and the socket) and when the DOM showed it (frame -> DOM: the page's own work, waiting
+// for a core among the others); per action, the CPU each page's renderer used (CDP
+// Performance.getMetrics, ProcessTime) and on Linux the CPU of every process on the
+// machine from /proc (the browser, its GPU process, the server, node, everything else),
+// which shows when the pages wait for the two cores rather than for the server.
+//
+// Not part of CI; run by hand (a few minutes) against a RELEASE build:
+//   cargo build --release
+//   node tests/e2e/room-load.mjs [--bin path/to/wargame]
+// Binary: --bin, else WARGAME_BIN, else target/release/wargame (a debug build measures
+// the debug server; say so if you report it).
+// Env: CHROMIUM (default /usr/bin/chromium), WARGAME_TURNS (play this many turns,
+// default: the scenario's), WARGAME_SEED (2025), WARGAME_OUT (the JSON report, default
+// tests/e2e/screenshots/room-load.json), WARGAME_WEB (a directory holding a `static/`
+// tree: the pages load their scripts and styles from it instead of the binary, to
+// compare two versions of the consoles with one server build, run after run).
 import assert from 'node:assert/strict';
 import { spawn, execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,7 +43,8 @@ import { freePort, sleep, waiters } from './lib.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
-const BIN = process.env.WARGAME_BIN || path.join(TARGET, 'debug', 'wargame');
+const binArg = process.argv.indexOf('--bin');
+const BIN = path.resolve(binArg > 0 ? process.argv[binArg + 1] || '' : process.env.WARGAME_BIN || path.join(TARGET, 'release', 'wargame'));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SEED = Number(process.env.WARGAME_SEED || 2025);
 const OUT = process.env.WARGAME_OUT || path.join(HERE, 'screenshots', 'room-load.json');
@@ -68,6 +81,14 @@ async function api(method, p, body) {
 
 async function open(label, kind, viewport, mobile, storage, url, team) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: !!mobile, hasTouch: !!mobile });
+  if (process.env.WARGAME_WEB) {
+    await context.route(/\/static\//, (route) => {
+      const file = path.join(process.env.WARGAME_WEB, decodeURIComponent(new URL(route.request().url()).pathname));
+      const type = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }[path.extname(file)];
+      if (!type || !fs.existsSync(file)) return route.continue();
+      return route.fulfill({ status: 200, contentType: type, body: fs.readFileSync(file) });
+    });
+  }
   await context.addInitScript((items) => {
     if (sessionStorage.getItem('seeded')) return;
     sessionStorage.setItem('seeded', '1');
@@ -75,9 +96,29 @@ async function open(label, kind, viewport, mobile, storage, url, team) {
     // Cues off: 20 chimes in one process say nothing about speed.
     localStorage.setItem('wargame.cues', 'off');
   }, storage);
+  // When the first event frame after the click reaches the page's script: a listener
+  // added before the console's own, so it sees the frame first.
+  await context.addInitScript(() => {
+    window.__frameAt = null;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (m) => {
+          if (window.__frameAt === null && typeof m.data === 'string' && m.data.startsWith('{"type":"event"')) window.__frameAt = Date.now();
+        });
+      }
+    };
+  });
   const page = await context.newPage();
   const rec = { label, kind, team, page, errors: [] };
   page.on('pageerror', (e) => rec.errors.push(String(e)));
+  // Each page says when it shows the result (no polling of 20 pages while they draw).
+  await page.exposeFunction('__roomShown', (t) => {
+    if (rec.onShown) rec.onShown(t);
+  });
+  rec.cdp = await context.newCDPSession(page);
+  await rec.cdp.send('Performance.enable');
   await page.goto(url);
   pages.push(rec);
   return rec;
@@ -107,6 +148,7 @@ async function arm(checksFor) {
         };
         const ok = () => checks.every(([id, re]) => new RegExp(re).test(textOf(id)));
         window.__shown = null;
+        window.__frameAt = null;
         if (window.__mo) window.__mo.disconnect();
         if (ok()) {
           window.__shown = -1; // already true before the click: a wrong check
@@ -116,6 +158,7 @@ async function arm(checksFor) {
           if (window.__shown === null && ok()) {
             window.__shown = Date.now();
             window.__mo.disconnect();
+            window.__roomShown(window.__shown);
           }
         });
         window.__mo.observe(document.body, { subtree: true, childList: true, characterData: true });
@@ -149,26 +192,100 @@ function fac() {
   return pages.find((p) => p.kind === 'fac');
 }
 
+/** CPU milliseconds so far: each page's renderer process (CDP), and on Linux every
+ *  process on the machine by kind. */
+async function cpuNow() {
+  const perPage = await Promise.all(
+    pages.map(async (p) => {
+      const { metrics } = await p.cdp.send('Performance.getMetrics');
+      const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+      return { process: m.ProcessTime * 1000, thread: m.ThreadTime * 1000 };
+    })
+  );
+  return { perPage, machine: machineCpu(), at: Date.now() };
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+function machineCpu() {
+  const out = {};
+  let entries;
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch (e) {
+    return null;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd;
+    let stat;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch (e) {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+    let k = 'other';
+    if (server && Number(pid) === server.pid) k = 'server';
+    else if (Number(pid) === process.pid) k = 'node (this script)';
+    else if (cmd.includes(CHROMIUM) || /playwright_chromiumdev_profile/.test(cmd)) {
+      const t = /--type=([a-z-]+)/.exec(cmd);
+      k = t ? (t[1] === 'renderer' ? 'renderers' : t[1] === 'gpu-process' ? 'gpu process' : 'chromium utilities') : 'chromium browser';
+    }
+    out[k] = (out[k] || 0) + ms;
+  }
+  return out;
+}
+
 async function measure(action, turn, checksFor, doClick) {
   await arm(checksFor);
   const bad = [];
   for (const p of pages) if ((await p.page.evaluate(() => window.__shown)) === -1) bad.push(p.label);
   assert.deepEqual(bad, [], `${action}: these pages showed the result before the click`);
-  const t0 = await doClick();
   const shown = {};
-  await until(async () => {
-    for (const p of pages) {
-      if (shown[p.label] !== undefined) continue;
-      const t = await p.page.evaluate(() => window.__shown);
-      if (t) shown[p.label] = t - t0;
-    }
-    return Object.keys(shown).length === pages.length;
-  }, `every page to show "${action}" (turn ${turn})`).catch((e) => {
-    const missing = pages.filter((p) => shown[p.label] === undefined).map((p) => p.label);
-    throw new Error(`${e.message}; not shown on ${missing.join(', ')}`);
+  let done;
+  const allShown = new Promise((r) => (done = r));
+  for (const p of pages) {
+    p.onShown = (t) => {
+      shown[p.label] = t;
+      if (Object.keys(shown).length === pages.length) done();
+    };
+  }
+  const cpu0 = await cpuNow();
+  const t0 = await doClick();
+  let timer;
+  await Promise.race([
+    allShown,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        const missing = pages.filter((p) => shown[p.label] === undefined).map((p) => p.label);
+        reject(new Error(`timed out after 30 s waiting for every page to show "${action}" (turn ${turn}); not shown on ${missing.join(', ')}`));
+      }, 30000);
+    }),
+  ]);
+  clearTimeout(timer);
+  const cpu1 = await cpuNow();
+  for (const p of pages) p.onShown = null;
+  for (const k of Object.keys(shown)) shown[k] -= t0;
+  const frames = {};
+  for (const p of pages) {
+    const at = await p.page.evaluate(() => window.__frameAt);
+    frames[p.label] = at ? at - t0 : null;
+  }
+  // The CPU each renderer used from the click until every page showed it, and the
+  // machine's processes over the same window (ms).
+  const cpu = {};
+  pages.forEach((p, i) => {
+    cpu[p.label] = Math.round(cpu1.perPage[i].process - cpu0.perPage[i].process);
   });
+  let machine = null;
+  if (cpu0.machine && cpu1.machine) {
+    machine = {};
+    for (const k of Object.keys(cpu1.machine)) machine[k] = cpu1.machine[k] - (cpu0.machine[k] || 0);
+  }
   const all = Math.max(...Object.values(shown));
-  samples.push({ action, turn, all, perPage: shown });
+  samples.push({ action, turn, all, perPage: shown, frames, cpu, machine, span: cpu1.at - cpu0.at });
   log(`${action.padEnd(16)} turn ${turn}: every page in ${all} ms (median page ${pct(Object.values(shown), 50)} ms)`);
   loads.push(os.loadavg()[0]);
   // Let the pages' fresh snapshots after the event land before the next action.
@@ -198,7 +315,7 @@ async function submitTeams(turn) {
 }
 
 async function main() {
-  assert.ok(fs.existsSync(BIN), `no wargame binary at ${BIN}; run cargo build`);
+  assert.ok(fs.existsSync(BIN), `no wargame binary at ${BIN}; run cargo build --release (or pass --bin)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-room-load-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -306,6 +423,35 @@ async function main() {
   const phones = pages.filter((p) => /phone/.test(p.label)).map((p) => p.label);
   byKind.phone = { p50: pct(samples.flatMap((x) => phones.map((l) => x.perPage[l])), 50), p95: pct(samples.flatMap((x) => phones.map((l) => x.perPage[l])), 95) };
   console.log(`by page kind (ms): ${JSON.stringify(byKind)}`);
+  // Where the time goes, by kind of page: click -> first event frame in the page's
+  // script, frame -> DOM shows it, and the renderer's CPU from the click until every
+  // page showed the action.
+  const where = {};
+  for (const kind of ['fac', 'team', 'projector']) {
+    const labels = pages.filter((p) => p.kind === kind).map((p) => p.label);
+    const pick = (f) => samples.flatMap((x) => labels.map((l) => f(x, l))).filter((v) => v !== null && v !== undefined);
+    const frame = pick((x, l) => x.frames[l]);
+    const draw = pick((x, l) => (x.frames[l] === null ? null : x.perPage[l] - x.frames[l]));
+    const cpu = pick((x, l) => x.cpu[l]);
+    where[kind] = {
+      frame_p50: pct(frame, 50),
+      frame_p95: pct(frame, 95),
+      draw_p50: pct(draw, 50),
+      draw_p95: pct(draw, 95),
+      renderer_cpu_ms_mean: Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length),
+    };
+  }
+  console.log(`where the time goes, by page kind (ms): ${JSON.stringify(where)}`);
+  const machine = {};
+  if (samples.every((x) => x.machine)) {
+    for (const x of samples) for (const [k, v] of Object.entries(x.machine)) machine[k] = (machine[k] || 0) + v;
+    const span = samples.reduce((a, x) => a + x.span, 0);
+    const cores = Object.fromEntries(Object.entries(machine).map(([k, v]) => [k, +(v / span).toFixed(2)]));
+    console.log(`CPU while the room drew (cores, averaged over the ${samples.length} windows from just before each click until every page showed it): ${JSON.stringify(cores)}`);
+    Object.assign(machine, { cores });
+  }
+  const rendererCpu = samples.map((x) => Object.values(x.cpu).reduce((a, b) => a + b, 0));
+  console.log(`renderer CPU per action, all 20 pages (ms): p50 ${pct(rendererCpu, 50)}, p95 ${pct(rendererCpu, 95)}`);
   const overall = rows.find((r) => r.action === 'overall');
   console.log(`uptime before: ${uptimeBefore}`);
   console.log(`uptime after:  ${uptimeAfter}`);
@@ -314,7 +460,7 @@ async function main() {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(
     OUT,
-    JSON.stringify({ binary: BIN, pages: pages.map((p) => p.label), turns, seed: SEED, uptimeBefore, uptimeAfter, loads, rows, byKind, samples }, null, 1)
+    JSON.stringify({ binary: BIN, pages: pages.map((p) => p.label), turns, seed: SEED, uptimeBefore, uptimeAfter, loads, rows, byKind, where, machine, samples }, null, 1)
   );
   log(`wrote ${OUT}`);
   const errors = pages.filter((p) => p.errors.length).map((p) => `${p.label}: ${p.errors.join('; ')}`);

@@ -268,6 +268,14 @@ test('a facilitator and four teams play a full turn through the web consoles', {
       if (!script1.to.length || script1.to.includes(team)) await waitText(players[team], '#injects', new RegExp(script1.title.slice(0, 20)));
     }
 
+    // The card already on Ukraine's page is kept when the next inject arrives: only the
+    // new one is drawn, so only it shows the arrival highlight.
+    assert.ok(await players.ukraine.evaluate(() => {
+      const card = document.querySelector('#injects .inject');
+      if (card) card.__seenBefore = true;
+      return !!card;
+    }), 'Ukraine shows the scripted inject');
+
     // A custom inject with an indicator change, to Ukraine only.
     await fac.fill('#custom-title', 'Border incident near Mozyr');
     await fac.fill('#custom-text', 'Shots were fired across the border at night.');
@@ -277,6 +285,14 @@ test('a facilitator and four teams play a full turn through the web consoles', {
     await fac.click('#custom-form button[type=submit]');
     await waitText(fac, '#custom-feedback', /Injected/);
     await waitText(players.ukraine, '#injects', /Border incident near Mozyr/);
+    const kept = await players.ukraine.evaluate(() =>
+      Array.from(document.querySelectorAll('#injects .inject')).map((c) => [c.querySelector('.card-title').textContent, !!c.__seenBefore])
+    );
+    assert.deepEqual(
+      kept.map(([, seen]) => seen),
+      [false, true],
+      `the new inject is drawn on top and the one shown before is the same card, not drawn (and highlighted) again: ${JSON.stringify(kept)}`
+    );
     await waitText(players.ukraine, '[data-indicator="ua_north_defence"]', /45/);
     assert.ok(!(await text(players.russia, '#injects')).includes('Border incident'), 'a targeted inject stays private');
 

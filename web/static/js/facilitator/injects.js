@@ -216,7 +216,10 @@ export function renderInjects() {
   const script = st.script || [];
   const turn = Math.max(1, st.turn);
   const now = script.filter((i) => i.turn === turn);
-  drawIfChanged('script', [st.phase, st.turn, !!st.ended, script], () => keepFocus(() => {
+  // The lists depend on the phase only through whether firing is blocked: a new phase
+  // that changes nothing here redraws nothing.
+  const blocked = st.phase === 'adjudication' || !!st.ended;
+  drawIfChanged('script', [blocked, st.turn, !!st.ended, script], () => keepFocus(() => {
     fill(
       $('script-list'),
       ...(now.length ? now.map((i) => scriptItem(i, st)) : [el('p', { class: 'muted', text: `Nothing is scripted for turn ${turn}.` })])

@@ -1,53 +1,76 @@
 // The Readiness and Live drafts panels: who plays which team and whether they are
 // connected, and every team's current submission with its rationales.
-import { el, $, fill, setText, keepFocus } from '../lib/dom.js';
+import { el, $, fill, setText, keepFocus, drawIfChanged } from '../lib/dom.js';
 import { clockTime, ago, plural } from '../lib/words.js';
 import { S, seatOf, seenMs, targetOf, playerName } from './context.js';
 
-export function renderReadiness() {
-  const st = S.state;
+/** What the Readiness table shows, as data: it is drawn again only when this changes
+ *  (an event, a snapshot, a presence frame or the clock moving "x min ago" on). */
+function readinessRows(st) {
   const players = st.players || [];
-  const rows = (st.teams || []).map((t) => {
+  return (st.teams || []).map((t) => {
     const mine = players.filter((p) => p.team === t.team);
     const draft = st.drafts && st.drafts[t.team];
     let last = t.last_submit || 0;
     const people = mine.map((p) => {
       const seat = seatOf(p.player);
-      const online = !!(seat && seat.connected);
       if (seat && seat.last_seen) last = Math.max(last, seenMs(seat.last_seen));
-      return el(
-        'li',
-        { class: online ? 'online' : 'offline' },
-        el('span', { 'aria-hidden': 'true', text: online ? '\u25cf ' : '\u25cb ' }),
-        p.name,
-        el('span', { class: 'muted', text: online ? ' (online)' : ' (offline)' })
-      );
+      return [p.name, !!(seat && seat.connected)];
     });
-    const anyOnline = mine.some((p) => (seatOf(p.player) || {}).connected);
-    return el(
-      'tr',
-      { dataset: { team: t.team }, class: t.submitted ? 'ready' : '' },
-      el('th', { scope: 'row' }, t.name, t.bot ? el('span', { class: 'badge badge-bot', text: 'bot' }) : null),
-      el(
-        'td',
-        null,
-        people.length ? el('ul', { class: 'people' }, people) : el('span', { class: 'muted', text: 'nobody yet' }),
-        people.length && !anyOnline ? el('span', { class: 'warn-text', text: 'nobody connected' }) : null
-      ),
-      el(
-        'td',
-        { class: 'submission' },
-        t.submitted
-          ? [
-              el('span', { class: 'badge badge-success' }, el('span', { 'aria-hidden': 'true', text: '\u2713 ' }), 'Submitted'),
-              draft ? ` revision ${draft.revision} at ${clockTime(draft.at)}` : '',
-            ]
-          : el('span', { class: 'badge badge-pending' }, el('span', { 'aria-hidden': 'true', text: '\u2013 ' }), 'Not yet')
-      ),
-      el('td', { text: last ? ago(last) : 'no activity' })
-    );
+    return {
+      team: t.team,
+      name: t.name,
+      bot: !!t.bot,
+      submitted: !!t.submitted,
+      people,
+      revision: t.submitted && draft ? ` revision ${draft.revision} at ${clockTime(draft.at)}` : '',
+      last: last ? ago(last) : 'no activity',
+    };
   });
-  keepFocus(() => fill($('readiness-body'), ...rows));
+}
+
+export function renderReadiness() {
+  const st = S.state;
+  const players = st.players || [];
+  const rows = readinessRows(st);
+  drawIfChanged('readiness', rows, () =>
+    keepFocus(() =>
+      fill(
+        $('readiness-body'),
+        ...rows.map((r) => {
+          const people = r.people.map(([name, online]) =>
+            el(
+              'li',
+              { class: online ? 'online' : 'offline' },
+              el('span', { 'aria-hidden': 'true', text: online ? '\u25cf ' : '\u25cb ' }),
+              name,
+              el('span', { class: 'muted', text: online ? ' (online)' : ' (offline)' })
+            )
+          );
+          const anyOnline = r.people.some(([, online]) => online);
+          return el(
+            'tr',
+            { dataset: { team: r.team }, class: r.submitted ? 'ready' : '' },
+            el('th', { scope: 'row' }, r.name, r.bot ? el('span', { class: 'badge badge-bot', text: 'bot' }) : null),
+            el(
+              'td',
+              null,
+              people.length ? el('ul', { class: 'people' }, people) : el('span', { class: 'muted', text: 'nobody yet' }),
+              people.length && !anyOnline ? el('span', { class: 'warn-text', text: 'nobody connected' }) : null
+            ),
+            el(
+              'td',
+              { class: 'submission' },
+              r.submitted
+                ? [el('span', { class: 'badge badge-success' }, el('span', { 'aria-hidden': 'true', text: '\u2713 ' }), 'Submitted'), r.revision]
+                : el('span', { class: 'badge badge-pending' }, el('span', { 'aria-hidden': 'true', text: '\u2013 ' }), 'Not yet')
+            ),
+            el('td', { text: r.last })
+          );
+        })
+      )
+    )
+  );
   const observers = players.filter((p) => p.team === 'observer');
   setText(
     $('observers'),
@@ -61,6 +84,13 @@ export function renderDrafts() {
   const st = S.state;
   setText($('drafts-turn'), st.turn ? `(turn ${st.turn})` : '');
   const drafts = st.drafts || {};
+  // Redrawn only when what it shows changes: the teams, their drafts, who wrote them,
+  // and the odds on the board while the window is open.
+  const shows = [st.teams, drafts, st.players, st.phase === 'decision' ? st.options : null];
+  drawIfChanged('drafts', shows, () => drawDrafts(st, drafts));
+}
+
+function drawDrafts(st, drafts) {
   const cards = (st.teams || []).map((t) => {
     const d = drafts[t.team];
     const body = [];

@@ -96,6 +96,42 @@ export function signature(data) {
   );
 }
 
+const keyed = new WeakMap(); // a child drawn by drawKeyed -> {key, sig}
+
+/** Draws `node`'s children from `entries` ({key, data, build}), keeping the child
+ *  already drawn for a key whose `data` signs the same: it is not built, laid out and
+ *  painted again, and an arrival animation runs only for what just arrived. Children
+ *  that stay are never detached (re-inserting an element restarts its animations). */
+export function drawKeyed(node, entries) {
+  if (!node) return;
+  const before = new Map();
+  for (const child of node.children) {
+    const k = keyed.get(child);
+    if (k) before.set(k.key, [child, k.sig]);
+  }
+  const next = entries.map(({ key, data, build }) => {
+    const sig = signature(data);
+    const had = before.get(key);
+    if (had && had[1] === sig) {
+      before.delete(key);
+      return had[0];
+    }
+    const made = build();
+    keyed.set(made, { key, sig });
+    return made;
+  });
+  let cursor = node.firstChild;
+  for (const child of next) {
+    if (child === cursor) cursor = cursor.nextSibling;
+    else node.insertBefore(child, cursor);
+  }
+  while (cursor) {
+    const after = cursor.nextSibling;
+    cursor.remove();
+    cursor = after;
+  }
+}
+
 /** A render function that runs at most once per frame however many events arrive:
  *  publishing a turn sends a dozen events at once, and drawing the page for each of
  *  them kept phones busy for half a second. Hidden tabs get no animation frames, so a

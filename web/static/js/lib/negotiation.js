@@ -115,7 +115,6 @@ export class MessageStore {
 export function drawLog(log, key, messages, itemFor, mineSeqs) {
   const first = messages.length ? messages[0].seq : 0;
   const last = log.dataset.last ? Number(log.dataset.last) : -1;
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   const redraw = log.dataset.key !== key || Number(log.dataset.first || 0) !== first;
   let added = 0;
   if (redraw) {
@@ -127,9 +126,14 @@ export function drawLog(log, key, messages, itemFor, mineSeqs) {
   } else {
     const from = messages.findIndex((m) => m.seq > last);
     const fresh = from < 0 ? [] : messages.slice(from);
-    fresh.forEach((m, i) => log.appendChild(itemFor(m, messages[from + i - 1])));
-    added = fresh.length;
-    if (added && (atBottom || fresh.some((m) => mineSeqs && mineSeqs(m)))) log.scrollTop = log.scrollHeight;
+    // Where the view is, read only when something is appended: reading it lays out
+    // the whole page in the middle of a redraw, on every event.
+    if (fresh.length) {
+      const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      fresh.forEach((m, i) => log.appendChild(itemFor(m, messages[from + i - 1])));
+      added = fresh.length;
+      if (atBottom || fresh.some((m) => mineSeqs && mineSeqs(m))) log.scrollTop = log.scrollHeight;
+    }
   }
   log.dataset.first = String(first);
   log.dataset.last = String(messages.length ? messages[messages.length - 1].seq : 0);

@@ -1,6 +1,6 @@
 // What the team reads: this turn's injects, the published outcomes explained in
 // words, and earlier turns with the indicator table.
-import { el, $, fill, setText } from '../lib/dom.js';
+import { el, $, fill, setText, drawKeyed } from '../lib/dom.js';
 import { plural } from '../lib/words.js';
 import { indicatorName } from '../lib/scenario.js';
 import { injectCard, outcomeCard } from '../lib/cards.js';
@@ -22,19 +22,21 @@ export function renderBriefing() {
   const all = st.injects || [];
   const injects = all.filter((i) => i.turn === st.turn).reverse();
   const earlier = all.length - injects.length;
-  const nodes = injects.map((i) => injectCard(i, S.sc, { fresh: true, choices: st.choices }));
+  // A card already shown stays as it is (its arrival highlight is not replayed when
+  // the next inject comes); only a new or changed inject is drawn.
+  const entries = injects.map((i) => ({
+    key: `inject ${i.id}`,
+    data: [i, i.cause ? (st.choices || []).find((c) => c.choice === i.cause) || null : null],
+    build: () => injectCard(i, S.sc, { fresh: true, choices: st.choices }),
+  }));
+  const muted = (text) => ({ key: `muted ${text}`, data: text, build: () => el('p', { class: 'muted', text }) });
   if (!injects.length) {
-    nodes.push(
-      el('p', {
-        class: 'muted',
-        text: st.phase === 'lobby' ? 'No injects yet. New ones appear here during the briefing.' : `No injects yet in turn ${st.turn}.`,
-      })
-    );
+    entries.push(muted(st.phase === 'lobby' ? 'No injects yet. New ones appear here during the briefing.' : `No injects yet in turn ${st.turn}.`));
   }
   if (earlier) {
-    nodes.push(el('p', { class: 'muted', text: `${plural(earlier, 'inject')} from earlier turns ${earlier === 1 ? 'is' : 'are'} under \u201cEarlier turns\u201d.` }));
+    entries.push(muted(`${plural(earlier, 'inject')} from earlier turns ${earlier === 1 ? 'is' : 'are'} under \u201cEarlier turns\u201d.`));
   }
-  fill($('injects'), ...nodes);
+  drawKeyed($('injects'), entries);
 }
 
 function turnChoices(turn) {
