@@ -3,7 +3,7 @@
 // (tagged to an objective, an inject delivered or a decision published), the
 // conclusion, the improvement plan (add, edit, remove) and the report's settings.
 // White Cell only: none of it reaches another seat.
-import { el, $, fill } from '../lib/dom.js';
+import { el, $, fill, drawIfChanged } from '../lib/dom.js';
 import { teamName } from '../lib/scenario.js';
 import { clockTime } from '../lib/words.js';
 import { feedback } from '../lib/notify.js';
@@ -64,6 +64,22 @@ export function renderAar() {
   ]);
   fillSelect($('aar-plan-objective'), 'None', [['Objectives', all.objectives]]);
   const notes = (S.state.notes || []).filter((n) => n.category && n.category !== 'note').slice().reverse();
+  const aar = S.state.after_action || {};
+  const plan = aar.plan || [];
+  // Redrawn only when the observations, the plan or the names they use change.
+  drawIfChanged('aar-lists', [notes, plan, all], () => drawLists(notes, plan));
+  // The editors show what is saved, unless the White Cell is typing in them.
+  const keep = (id, v) => {
+    const node = $(id);
+    if (document.activeElement !== node && !node.dataset.dirty) node.value = v || '';
+  };
+  keep('aar-conclusion-text', aar.conclusion);
+  keep('aar-scope', aar.scope);
+  keep('aar-sponsor', aar.sponsor);
+  keep('aar-poc', aar.point_of_contact);
+}
+
+function drawLists(notes, plan) {
   fill(
     $('aar-note-list'),
     ...(notes.length
@@ -78,8 +94,6 @@ export function renderAar() {
         )
       : [el('li', { class: 'muted', text: 'No strengths or areas for improvement yet.' })])
   );
-  const aar = S.state.after_action || {};
-  const plan = aar.plan || [];
   fill(
     $('aar-plan-rows'),
     ...(plan.length
@@ -103,15 +117,6 @@ export function renderAar() {
         )
       : [el('tr', {}, el('td', { colspan: '7', class: 'muted', text: 'No items yet.' }))])
   );
-  // The editors show what is saved, unless the White Cell is typing in them.
-  const keep = (id, v) => {
-    const node = $(id);
-    if (document.activeElement !== node && !node.dataset.dirty) node.value = v || '';
-  };
-  keep('aar-conclusion-text', aar.conclusion);
-  keep('aar-scope', aar.scope);
-  keep('aar-sponsor', aar.sponsor);
-  keep('aar-poc', aar.point_of_contact);
 }
 
 function resetPlanForm() {
