@@ -658,6 +658,44 @@ async function main() {
   }
   const finalFlags = await text(fac, '#flags .flags-on').catch(() => '');
 
+  // ---------------------------------------------------------------- after the game
+  // The hot-wash: every team answers the debrief on its own page; the projector
+  // (the observer) keeps its board. The White Cell watches the count, writes a
+  // strength and an improvement-plan item, and closes the debrief.
+  const REALISM = { belarus: 4, russia: 3, ukraine: 5, nato: 4 };
+  for (const team of TEAMS) {
+    const page = players[team];
+    await waitText(page, '#debrief', /The game is over/);
+    await page.check(`#dq-realism-${REALISM[team] - 1}`);
+    await page.fill('#dq-went_well', `${team}: the martial-law inject forced a real choice`);
+    await page.click('#debrief-send');
+    await waitText(page, '#debrief', /Thank you/);
+  }
+  await shot(players.belarus, 'z0-team-phone-debrief-sent');
+  await fac.click('#tab-run');
+  await waitText(fac, '#debrief-count', /4 of 5 seated players and observers have answered/);
+  assert.equal(await obs.isVisible('#dq-realism-0'), false, 'the projector does not show the survey form');
+  await fac.click('#tab-aar');
+  await fac.selectOption('#aar-note-category', 'strength');
+  await fac.selectOption('#aar-note-about', 'belarus:' + (await fac.$eval('#aar-note-about option[value^="belarus:"]', (o) => o.value.split(':')[1])));
+  await fac.fill('#aar-note-text', 'Minsk weighed the Union State clause against its own survival, as the seed suggests');
+  await fac.click('#aar-note-form button[type="submit"]');
+  await waitText(fac, '#aar-note-feedback', /Observation added/);
+  await fac.fill('#aar-plan-issue', 'Teams read the martial-law trigger differently');
+  await fac.fill('#aar-plan-recommendation', 'Brief the Union State clause with the defence law text before turn 1');
+  await fac.fill('#aar-plan-owner', 'Course director');
+  await fac.fill('#aar-plan-due', '2027-01-15');
+  await fac.click('#aar-plan-save');
+  await waitText(fac, '#aar-plan-feedback', /Item added/);
+  await fac.fill('#aar-conclusion-text', 'The syndicate reproduced the escalation path the analysis describes.');
+  await fac.click('#aar-conclusion-form button[type="submit"]');
+  await waitText(fac, '#aar-conclusion-feedback', /saved/i);
+  await shot(fac, 'z0b-facilitator-after-action', true);
+  await fac.click('#tab-run');
+  await fac.click('#debrief-close');
+  await waitText(fac, '#debrief', /The debrief is closed/);
+  log('after the game: 4 debriefs, a strength, a plan item, a conclusion; debrief closed');
+
   // ---------------------------------------------------------------- exports
   const files = {};
   // The end leaves the facilitator at the top of the console: the exports are there.
@@ -695,6 +733,19 @@ async function main() {
   await shot(viewer, 'z6b-report-html-full', true);
   const md = fs.readFileSync(files.markdown, 'utf8');
   for (let t = 1; t <= turnsPlayed; t++) assert.ok(md.includes(`Turn ${t}`), `the Markdown report holds turn ${t}`);
+  // The HSEEP parts: the plan item, the strength, the conclusion and the debrief.
+  for (const needle of ['## Appendix A: Improvement plan', 'Course director', 'Minsk weighed the Union State clause', 'reproduced the escalation path', '## Appendix B: Participant feedback', '4 answers, mean 4.0 of 5']) {
+    assert.ok(md.includes(needle), `the Markdown report holds "${needle}"`);
+  }
+  assert.ok(html.includes('Appendix B: Participant feedback') && html.includes('<svg'), 'the HTML report charts the debrief');
+
+  // ---------------------------------------------------------------- restart from turn 2
+  await fac.click('#tab-session');
+  await fac.selectOption('#fork-turn', '2');
+  await fac.click('#fork-btn');
+  await fac.click('#fork-confirm-yes');
+  const forkCode = (await waitText(fac, '#fork-code', /^[A-Z0-9-]{4,}$/)).trim();
+  log(`restarted from turn 2: join code ${forkCode}`);
 
   // ---------------------------------------------------------------- page health
   for (const p of pages) {
