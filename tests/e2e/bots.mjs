@@ -7,13 +7,9 @@
 // Run by tests/e2e/run.sh with run.mjs, or: WARGAME_BIN=path/to/wargame node --test bots.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { freePort, sleep, text, waiters } from './lib.mjs';
+import { startRoom, text, waiters } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -23,45 +19,19 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DESKTOP = { width: 1440, height: 1000 };
 
 const { until, waitText } = waiters(15000);
-let server;
-let serverLog = '';
 let browser;
-let tmp;
 let base;
 const errors = [];
 
+let room;
+
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `the wargame binary is missing at ${BIN}; run cargo build`);
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-e2e-bots-'));
-  const scenarios = path.join(tmp, 'scenarios');
-  fs.mkdirSync(scenarios);
-  fs.copyFileSync(path.join(ROOT, 'tests', 'fixtures', 'doctrines.toml'), path.join(scenarios, 'doctrines.toml'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, 'bots.db'), '--scenarios', scenarios], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: Object.assign({}, process.env, { RUST_LOG: 'warn' }),
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await until(async () => {
-    if (server.exitCode !== null) throw new Error(`the server exited: ${serverLog}`);
-    return (await fetch(`${base}/healthz`)).ok;
-  }, 'the server to answer /healthz', 30000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  room = await startRoom({ bin: BIN, chromiumPath: CHROMIUM, root: ROOT, name: 'bots', fixtures: ['doctrines.toml'] });
+  ({ base, browser } = room);
 });
 
 after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (room) await room.stop();
 });
 
 async function openPage() {

@@ -1,4 +1,4 @@
-// Helpers shared by the e2e test (run.mjs) and the whole-game playtest (full-game.mjs).
+// Helpers shared by the e2e tests, the whole-game playtest (full-game.mjs) and the room playtest.
 import net from 'node:net';
 
 export function sleep(ms) {
@@ -52,4 +52,55 @@ export function waiters(defaultTimeout) {
 
 export async function text(page, selector) {
   return (await page.locator(selector).first().textContent({ timeout: 5000 })) || '';
+}
+
+/**
+ * A room for one e2e file: `wargame serve` on a free port with its own database in a
+ * temporary folder, and a headless Chromium. `scenarios` is a folder to serve, or
+ * `fixtures` names files of tests/fixtures/ copied into a folder of their own; `args`
+ * are more serve flags. `stop()` closes the browser, stops the server and removes the
+ * folder; `log()` is what the server printed.
+ */
+export async function startRoom({ bin, chromiumPath, root, name, scenarios, fixtures = [], args = [] }) {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { spawn } = await import('node:child_process');
+  const { chromium } = await import('playwright-core');
+  if (!fs.existsSync(bin)) throw new Error(`the wargame binary is missing at ${bin}; run cargo build`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `wargame-e2e-${name}-`));
+  let dir = scenarios || path.join(root, 'scenarios');
+  if (fixtures.length) {
+    dir = path.join(tmp, 'scenarios');
+    fs.mkdirSync(dir);
+    for (const f of fixtures) fs.copyFileSync(path.join(root, 'tests', 'fixtures', f), path.join(dir, f));
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let log = '';
+  const server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, `${name}.db`), '--scenarios', dir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: Object.assign({}, process.env, { RUST_LOG: 'warn' }),
+  });
+  server.stdout.on('data', (d) => (log += d));
+  server.stderr.on('data', (d) => (log += d));
+  const { until } = waiters(30000);
+  await until(async () => {
+    if (server.exitCode !== null) throw new Error(`the server exited: ${log}`);
+    return (await fetch(`${base}/healthz`)).ok;
+  }, 'the server to answer /healthz');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  async function stop() {
+    await browser.close().catch(() => {});
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { base, browser, server, tmp, log: () => log, stop };
 }

@@ -7,13 +7,10 @@
 // is driven over its WebSocket from node. Run by run.sh with run.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { sleep, freePort, waiters, text } from './lib.mjs';
+import { startRoom, text, waiters } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -21,43 +18,18 @@ const BIN = process.env.WARGAME_BIN || path.join(ROOT, 'target', 'debug', 'warga
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const { until, waitText } = waiters(15000);
 
-let server;
 let browser;
-let tmp;
 let base;
-let log = '';
+
+let room;
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wargame-teamwork-'));
-  const scenarios = path.join(tmp, 'scenarios');
-  fs.mkdirSync(scenarios);
-  fs.copyFileSync(path.join(ROOT, 'tests', 'fixtures', 'odds.toml'), path.join(scenarios, 'odds.toml'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(tmp, 'e2e.db'), '--scenarios', scenarios], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: Object.assign({}, process.env, { RUST_LOG: 'warn' }),
-  });
-  server.stdout.on('data', (d) => (log += d));
-  server.stderr.on('data', (d) => (log += d));
-  await until(async () => {
-    if (server.exitCode !== null) throw new Error(`the server exited: ${log}`);
-    return (await fetch(`${base}/healthz`)).ok;
-  }, 'the server', 30000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  room = await startRoom({ bin: BIN, chromiumPath: CHROMIUM, root: ROOT, name: 'teamwork', fixtures: ['odds.toml'] });
+  ({ base, browser } = room);
 });
 
 after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(8000)]);
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (room) await room.stop();
 });
 
 async function post(p, body) {
