@@ -104,3 +104,42 @@ export async function startRoom({ bin, chromiumPath, root, name, scenarios, fixt
   }
   return { base, browser, server, tmp, log: () => log, stop };
 }
+
+/** POSTs JSON to the server at `base`; a refusal fails the test with its body. */
+export async function postJson(base, p, body) {
+  const res = await fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${p}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The White Cell over its WebSocket: `cmd` resolves with the ack, rejects on an error. */
+export async function whiteCellSocket(base, token) {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
+  const waiting = new Map();
+  let n = 0;
+  let authed;
+  const snapshot = new Promise((r) => (authed = r));
+  ws.addEventListener('message', (m) => {
+    const f = JSON.parse(m.data);
+    if (f.type === 'snapshot') authed(f);
+    const w = f.ref !== undefined ? waiting.get(f.ref) : null;
+    if (!w) return;
+    waiting.delete(f.ref);
+    if (f.type === 'error') w.reject(new Error(`${f.code}: ${f.message}`));
+    else w.resolve(f);
+  });
+  await new Promise((r, j) => {
+    ws.addEventListener('open', r);
+    ws.addEventListener('error', j);
+  });
+  const cmd = (c) =>
+    new Promise((resolve, reject) => {
+      const ref = `w${++n}`;
+      waiting.set(ref, { resolve, reject });
+      ws.send(JSON.stringify(Object.assign({ ref }, c)));
+    });
+  ws.send(JSON.stringify({ type: 'auth', token }));
+  await snapshot;
+  return { cmd, close: () => ws.close() };
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRoom, text, waiters } from './lib.mjs';
+import { postJson, startRoom, text, waiters, whiteCellSocket } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -32,43 +32,8 @@ after(async () => {
   if (room) await room.stop();
 });
 
-async function post(p, body) {
-  const res = await fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json();
-  assert.ok(res.ok, `${p}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** The White Cell over its WebSocket: `cmd` resolves with the ack, rejects on an error. */
-async function whiteCell(token) {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
-  const waiting = new Map();
-  let n = 0;
-  let authed;
-  const snapshot = new Promise((r) => (authed = r));
-  ws.addEventListener('message', (m) => {
-    const f = JSON.parse(m.data);
-    if (f.type === 'snapshot') authed(f);
-    const w = f.ref !== undefined ? waiting.get(f.ref) : null;
-    if (!w) return;
-    waiting.delete(f.ref);
-    if (f.type === 'error') w.reject(new Error(`${f.code}: ${f.message}`));
-    else w.resolve(f);
-  });
-  await new Promise((r, j) => {
-    ws.addEventListener('open', r);
-    ws.addEventListener('error', j);
-  });
-  const cmd = (c) =>
-    new Promise((resolve, reject) => {
-      const ref = `w${++n}`;
-      waiting.set(ref, { resolve, reject });
-      ws.send(JSON.stringify(Object.assign({ ref }, c)));
-    });
-  ws.send(JSON.stringify({ type: 'auth', token }));
-  await snapshot;
-  return { cmd, close: () => ws.close() };
-}
+const post = (p, body) => postJson(base, p, body);
+const whiteCell = (token) => whiteCellSocket(base, token);
 
 /** A session of the fixture with `options`, and a White Cell. */
 async function session(options) {
