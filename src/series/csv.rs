@@ -10,29 +10,58 @@ use crate::export::text::csv_cell;
 
 pub const HEADER: &str = "section,games,session,team,id,turn,metric,value";
 
+/// Where a value belongs: every column but `metric` and `value`.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    section: &'a str,
+    games: &'a str,
+    session: &'a str,
+    team: &'a str,
+    id: &'a str,
+    turn: Option<usize>,
+}
+
+impl<'a> At<'a> {
+    fn new(section: &'a str, games: &'a str) -> At<'a> {
+        At {
+            section,
+            games,
+            session: "",
+            team: "",
+            id: "",
+            turn: None,
+        }
+    }
+    fn session(self, session: &'a str) -> At<'a> {
+        At { session, ..self }
+    }
+    fn team(self, team: &'a str) -> At<'a> {
+        At { team, ..self }
+    }
+    fn id(self, id: &'a str) -> At<'a> {
+        At { id, ..self }
+    }
+    fn turn(self, turn: usize) -> At<'a> {
+        At {
+            turn: Some(turn),
+            ..self
+        }
+    }
+}
+
 struct Rows(String);
 
 impl Rows {
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        &mut self,
-        section: &str,
-        games: &str,
-        session: &str,
-        team: &str,
-        id: &str,
-        turn: Option<usize>,
-        metric: &str,
-        value: &str,
-    ) {
+    fn put(&mut self, at: At, metric: &str, value: &str) {
         let _ = writeln!(
             self.0,
-            "{section},{},{},{},{},{},{metric},{}",
-            csv_cell(games),
-            csv_cell(session),
-            csv_cell(team),
-            csv_cell(id),
-            turn.map(|t| t.to_string()).unwrap_or_default(),
+            "{},{},{},{},{},{},{metric},{}",
+            at.section,
+            csv_cell(at.games),
+            csv_cell(at.session),
+            csv_cell(at.team),
+            csv_cell(at.id),
+            at.turn.map(|t| t.to_string()).unwrap_or_default(),
             number_or_text(value)
         );
     }
@@ -58,7 +87,7 @@ pub fn render(s: &Series) -> String {
     r.0.push('\n');
     let all = "sessions";
     for x in &s.sessions {
-        let id = x.id.as_str();
+        let at = At::new("session", all).session(&x.id);
         for (metric, value) in [
             ("label", x.label.clone()),
             ("title", x.title.clone()),
@@ -74,200 +103,81 @@ pub fn render(s: &Series) -> String {
             ),
             ("players", n(x.players)),
         ] {
-            r.row("session", all, id, "", "", None, metric, &value);
+            r.put(at, metric, &value);
         }
         for (team, names) in x.player_names.iter().flatten() {
             for name in names {
-                r.row("session", all, id, team, "", None, "player", name);
+                r.put(at.team(team), "player", name);
             }
         }
     }
     for e in &s.endings {
-        r.row(
-            "ending",
-            all,
-            "",
-            "",
-            &e.reason,
-            None,
-            "sessions",
-            &n(e.sessions),
-        );
-        r.row("ending", all, "", "", &e.reason, None, "share", &n(e.share));
+        let at = At::new("ending", all).id(&e.reason);
+        r.put(at, "sessions", &n(e.sessions));
+        r.put(at, "share", &n(e.share));
         for (p, share) in &e.baseline {
-            r.row("ending", p, "", "", &e.reason, None, "share", &n(share));
+            r.put(At { games: p, ..at }, "share", &n(share));
         }
     }
     for t in &s.teams {
         for o in &t.options {
+            let at = At::new("option", all).team(&t.team).id(&o.id);
             for (x, c) in s.sessions.iter().zip(&o.by_session) {
                 if c.chosen > 0 {
-                    r.row(
-                        "option",
-                        all,
-                        &x.id,
-                        &t.team,
-                        &o.id,
-                        None,
-                        "chosen",
-                        &n(c.chosen),
-                    );
-                    r.row(
-                        "option",
-                        all,
-                        &x.id,
-                        &t.team,
-                        &o.id,
-                        None,
-                        "succeeded",
-                        &n(c.succeeded),
-                    );
+                    r.put(at.session(&x.id), "chosen", &n(c.chosen));
+                    r.put(at.session(&x.id), "succeeded", &n(c.succeeded));
                 }
             }
-            r.row(
-                "option",
-                all,
-                "",
-                &t.team,
-                &o.id,
-                None,
-                "chosen",
-                &n(o.chosen),
-            );
-            r.row(
-                "option",
-                all,
-                "",
-                &t.team,
-                &o.id,
-                None,
-                "succeeded",
-                &n(o.succeeded),
-            );
+            r.put(at, "chosen", &n(o.chosen));
+            r.put(at, "succeeded", &n(o.succeeded));
             if let Some(rate) = o.success_rate {
-                r.row(
-                    "option",
-                    all,
-                    "",
-                    &t.team,
-                    &o.id,
-                    None,
-                    "success_rate",
-                    &n(rate),
-                );
+                r.put(at, "success_rate", &n(rate));
             }
-            r.row(
-                "option",
-                all,
-                "",
-                &t.team,
-                &o.id,
-                None,
-                "per_game",
-                &n(o.per_game),
-            );
-            r.row(
-                "option",
-                all,
-                "",
-                &t.team,
-                &o.id,
-                None,
-                "share",
-                &n(o.share),
-            );
+            r.put(at, "per_game", &n(o.per_game));
+            r.put(at, "share", &n(o.share));
             for (p, b) in &o.baseline {
-                r.row(
-                    "option",
-                    p,
-                    "",
-                    &t.team,
-                    &o.id,
-                    None,
-                    "per_game",
-                    &n(b.per_game),
-                );
-                r.row("option", p, "", &t.team, &o.id, None, "share", &n(b.share));
+                let base = At { games: p, ..at };
+                r.put(base, "per_game", &n(b.per_game));
+                r.put(base, "share", &n(b.share));
                 if let Some(rate) = b.success_rate {
-                    r.row(
-                        "option",
-                        p,
-                        "",
-                        &t.team,
-                        &o.id,
-                        None,
-                        "success_rate",
-                        &n(rate),
-                    );
+                    r.put(base, "success_rate", &n(rate));
                 }
             }
         }
     }
     for f in &s.flags {
-        let team = f.owner.as_deref().unwrap_or("");
+        let at = At::new("flag", all)
+            .team(f.owner.as_deref().unwrap_or(""))
+            .id(&f.id);
         for (x, reached) in s.sessions.iter().zip(&f.by_session) {
-            r.row(
-                "flag",
-                all,
-                &x.id,
-                team,
-                &f.id,
-                None,
-                "reached",
-                &n(u8::from(*reached)),
-            );
+            r.put(at.session(&x.id), "reached", &n(u8::from(*reached)));
         }
-        r.row("flag", all, "", team, &f.id, None, "share", &n(f.share));
+        r.put(at, "share", &n(f.share));
         for (p, share) in &f.baseline {
-            r.row("flag", p, "", team, &f.id, None, "share", &n(share));
+            r.put(At { games: p, ..at }, "share", &n(share));
         }
     }
     for i in &s.indicators {
+        let at = At::new("indicator", all).id(&i.id);
         for (x, line) in s.sessions.iter().zip(&i.by_session) {
             for (turn, v) in line.iter().enumerate() {
-                r.row(
-                    "indicator",
-                    all,
-                    &x.id,
-                    "",
-                    &i.id,
-                    Some(turn),
-                    "value",
-                    &n(v),
-                );
+                r.put(at.session(&x.id).turn(turn), "value", &n(v));
             }
         }
         for (p, line) in &i.baseline {
             for (turn, v) in line.iter().enumerate() {
-                r.row("indicator", p, "", "", &i.id, Some(turn), "mean", &n(v));
+                r.put(At { games: p, ..at }.turn(turn), "mean", &n(v));
             }
         }
     }
     for o in &s.objectives {
+        let at = At::new("objective", all).team(&o.team).id(&o.id);
         for (x, met) in s.sessions.iter().zip(&o.by_session) {
-            r.row(
-                "objective",
-                all,
-                &x.id,
-                &o.team,
-                &o.id,
-                None,
-                "met",
-                &n(u8::from(*met)),
-            );
+            r.put(at.session(&x.id), "met", &n(u8::from(*met)));
         }
-        r.row(
-            "objective",
-            all,
-            "",
-            &o.team,
-            &o.id,
-            None,
-            "share",
-            &n(o.share),
-        );
+        r.put(at, "share", &n(o.share));
         for (p, share) in &o.baseline {
-            r.row("objective", p, "", &o.team, &o.id, None, "share", &n(share));
+            r.put(At { games: p, ..at }, "share", &n(share));
         }
     }
     for q in &s.debrief {
@@ -277,43 +187,16 @@ pub fn render(s: &Series) -> String {
             .chain(std::iter::once(("", &q.all)))
         {
             let Some(st) = st else { continue };
-            r.row(
-                "debrief",
-                all,
-                session,
-                "",
-                &q.question,
-                None,
-                "answers",
-                &n(st.answers),
-            );
-            r.row(
-                "debrief",
-                all,
-                session,
-                "",
-                &q.question,
-                None,
-                "mean",
-                &n(st.mean),
-            );
+            let at = At::new("debrief", all).session(session).id(&q.question);
+            r.put(at, "answers", &n(st.answers));
+            r.put(at, "mean", &n(st.mean));
             for (v, c) in st.counts.iter().enumerate() {
-                let metric = format!("count_{}", v + 1);
-                r.row(
-                    "debrief",
-                    all,
-                    session,
-                    "",
-                    &q.question,
-                    None,
-                    &metric,
-                    &n(c),
-                );
+                r.put(at, &format!("count_{}", v + 1), &n(c));
             }
         }
     }
     for b in &s.baselines {
-        let p = b.policy.as_str();
+        let at = At::new("baseline", &b.policy);
         for (metric, value) in [
             ("seed", n(b.seed)),
             ("runs", n(b.runs)),
@@ -321,10 +204,10 @@ pub fn render(s: &Series) -> String {
             ("turns_mean", n(b.turns_mean)),
             ("state_hashes_digest", b.state_hashes_digest.clone()),
         ] {
-            r.row("baseline", p, "", "", "", None, metric, &value);
+            r.put(at, metric, &value);
         }
         for (team, doctrine) in b.doctrines.iter().flatten() {
-            r.row("baseline", p, "", team, "", None, "doctrine", doctrine);
+            r.put(at.team(team), "doctrine", doctrine);
         }
     }
     r.0
