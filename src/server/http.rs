@@ -271,7 +271,7 @@ async fn host(app: web::Data<AppState>) -> HttpResponse {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateSession {
-    /// Required, except for a fork (which takes its source's).
+    /// Required (a fork is a `ForkSession`).
     #[serde(default)]
     scenario: Option<String>,
     #[serde(default)]
@@ -299,8 +299,16 @@ struct CreateSession {
     scope: Option<String>,
     sponsor: Option<String>,
     point_of_contact: Option<String>,
-    /// Restart another session from the briefing of one of its turns.
-    fork: Option<ForkFrom>,
+}
+
+/// `POST /api/sessions` with `fork`: only the source and, if given, a title; every
+/// other setting comes from the source, so any other field is refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForkSession {
+    fork: ForkFrom,
+    #[serde(default)]
+    title: String,
 }
 
 #[derive(Deserialize)]
@@ -310,29 +318,10 @@ struct ForkFrom {
     turn: u32,
 }
 
-impl CreateSession {
-    /// Whether anything but the title (and the fork) was given.
-    fn has_settings(&self) -> bool {
-        self.scenario.is_some()
-            || self.seed.is_some()
-            || self.max_turns.is_some()
-            || self.auto_advance.is_some()
-            || self.private_rationales
-            || self.time_zone.is_some()
-            || !self.bots.is_empty()
-            || self.team_leads
-            || !self.player_odds.is_none()
-            || self.anonymous_debrief
-            || self.scope.is_some()
-            || self.sponsor.is_some()
-            || self.point_of_contact.is_some()
-    }
-}
-
 async fn create_session(
     app: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<CreateSession>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     super::auth::require_host(&req, &app).await?;
     let ip = client_ip(&req);
@@ -342,10 +331,19 @@ async fn create_session(
             retry_after: wait,
         })?;
     }
-    let mut body = body.into_inner();
-    let created = match body.fork.take() {
-        Some(from) => fork_session(&app, &req, body, from).await?,
-        None => new_session(&app, body).await?,
+    let body = body.into_inner();
+    let created = if body.get("fork").is_some() {
+        let fork: ForkSession = serde_json::from_value(body).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "A fork keeps its source's scenario and settings; give only `fork` and, if you like, `title` ({e})."
+            ))
+        })?;
+        fork_session(&app, &req, fork).await?
+    } else {
+        let body: CreateSession = serde_json::from_value(body).map_err(|e| {
+            ApiError::BadRequest(format!("The request body is not the JSON expected: {e}."))
+        })?;
+        new_session(&app, body).await?
     };
     if let Some(limiter) = &app.creation_limiter {
         limiter.failed(ip);
@@ -530,14 +528,9 @@ async fn store_new(
 async fn fork_session(
     app: &web::Data<AppState>,
     req: &HttpRequest,
-    body: CreateSession,
-    from: ForkFrom,
+    body: ForkSession,
 ) -> Result<HttpResponse, ApiError> {
-    if body.has_settings() {
-        return Err(ApiError::BadRequest(
-            "A fork keeps its source's scenario and settings; give only `fork` and, if you like, `title`.".into(),
-        ));
-    }
+    let from = body.fork;
     let Some(token) = bearer(req) else {
         return Err(ApiError::Unauthorized);
     };
